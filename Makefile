@@ -1,0 +1,53 @@
+# mkopo: `make dev` runs the whole platform locally; `make test` runs every test tier.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BQ_VENV := .venv-bq
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/functions:$(CURDIR)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/infra/terraform/terraformrc
+
+.PHONY: help install dev down test lint unit integration e2e clean
+
+help:
+	@echo "make dev    start emulators, functions and the API on http://127.0.0.1:8000"
+	@echo "make down   stop everything make dev started"
+	@echo "make test   install and run lint, unit, integration and end-to-end tests"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(BQ_VENV)/.installed: emulators/requirements-bq.txt
+	$(PYTHON) -m venv $(BQ_VENV)
+	$(BQ_VENV)/bin/pip install -q --disable-pip-version-check -r emulators/requirements-bq.txt
+	touch $@
+
+install: $(VENV)/.installed $(BQ_VENV)/.installed
+
+dev: install
+	$(PY) -m emulators.dev up
+
+down:
+	$(PY) -m emulators.dev down
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check shared functions emulators tests
+	$(VENV)/bin/ruff format --check shared functions emulators tests
+	$(VENV)/bin/mypy shared/mkopo functions
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest -q tests/unit
+
+integration: install
+	$(PY) -m pytest -q tests/integration
+
+e2e: install
+	$(PY) -m pytest -q tests/e2e
+
+test: install lint
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) $(BQ_VENV) .run .cache

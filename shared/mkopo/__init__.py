@@ -1,0 +1,1 @@
+"""mkopo: the library every mkopo Cloud Function imports."""

@@ -1,0 +1,60 @@
+"""Typed settings, read from the environment (prefix ``MKOPO_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MKOPO_", extra="ignore")
+
+    environment: Literal["local", "cloud"] = "local"
+    project_id: str = "mkopo-local"
+
+    # Auth
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "mkopo"
+    jwt_audience: str = "mkopo-api"
+    access_token_ttl_s: int = Field(default=900, ge=60, le=86_400)
+
+    # Offers and decisions
+    offer_ttl_s: int = Field(default=900, ge=60)
+    approve_min_score: int = 600
+    max_exposure_minor: int = Field(default=10_000_000, ge=0)
+
+    # Mobile money (MTN MoMo disbursement API shape)
+    momo_base_url: str = "http://127.0.0.1:8090"
+    momo_api_user: str = "mkopo-local"
+    momo_api_key: SecretStr = SecretStr("local-sandbox-key")
+    momo_subscription_key: SecretStr = SecretStr("local-sandbox-subscription")
+    momo_target_environment: str = "sandbox"
+    payout_poll_timeout_s: float = 5.0
+
+    # Analytics
+    bigquery_endpoint: str | None = None
+    bigquery_dataset: str = "mkopo"
+    bigquery_events_table: str = "events"
+
+    # Outbox relay: events older than this and still unsent are republished.
+    outbox_relay_after_s: int = 10
+
+    @model_validator(mode="after")
+    def _cloud_needs_real_secrets(self) -> Settings:
+        if self.environment == "cloud" and self.jwt_secret is None:
+            raise ValueError("MKOPO_JWT_SECRET must be set in the cloud environment")
+        return self
+
+    def signing_secret(self) -> str:
+        """The JWT signing secret; locally a fixed development secret if none is set."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return "mkopo-local-development-secret-not-for-production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

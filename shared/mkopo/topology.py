@@ -1,0 +1,128 @@
+"""The single source of truth for functions, topics, subscriptions and public routes.
+
+Local wiring (``emulators/``) and the Terraform cross-check test both read this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Domain event topics, in the order an application moves through them.
+CHECKOUT_SUBMITTED = "checkout_submitted"
+APPLICATION_SCORED = "application_scored"
+LOAN_APPROVED = "loan_approved"
+LOAN_REJECTED = "loan_rejected"
+LOAN_DISBURSED = "loan_disbursed"
+DISBURSEMENT_FAILED = "disbursement_failed"
+DEAD_LETTER = "dead_letter"
+
+EVENT_TOPICS: tuple[str, ...] = (
+    CHECKOUT_SUBMITTED,
+    APPLICATION_SCORED,
+    LOAN_APPROVED,
+    LOAN_REJECTED,
+    LOAN_DISBURSED,
+    DISBURSEMENT_FAILED,
+)
+TOPICS: tuple[str, ...] = (*EVENT_TOPICS, DEAD_LETTER)
+
+# Operators read dead-lettered messages from this pull subscription.
+DEAD_LETTER_INBOX = "dead_letter_inbox"
+
+Trigger = Literal["http", "pubsub", "schedule"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff between redeliveries and the attempts before dead-lettering."""
+
+    minimum_backoff_s: int = 1
+    maximum_backoff_s: int = 60
+    max_delivery_attempts: int = 5
+    ack_deadline_s: int = 60
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Cloud Function: its name, its entry point in functions/main.py and what triggers it."""
+
+    name: str
+    entry_point: str
+    trigger: Trigger
+    topics: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    schedule: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    secrets: tuple[str, ...] = ()
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function("auth", "auth", "http", routes=("/v1/auth",), secrets=("jwt-signing-key",)),
+    Function("offers", "offers", "http", routes=("/v1/offers",)),
+    Function("checkout", "checkout", "http", routes=("/v1/checkout",), secrets=("jwt-signing-key",)),
+    Function(
+        "status",
+        "status",
+        "http",
+        routes=("/v1/applications", "/v1/notifications"),
+        secrets=("jwt-signing-key",),
+    ),
+    Function("scoring", "scoring", "pubsub", topics=(CHECKOUT_SUBMITTED,)),
+    Function("confirm-payment", "confirm_payment", "pubsub", topics=(APPLICATION_SCORED,)),
+    Function(
+        "disbursement",
+        "disbursement",
+        "pubsub",
+        topics=(LOAN_APPROVED,),
+        retry=RetryPolicy(minimum_backoff_s=2, maximum_backoff_s=120, max_delivery_attempts=10),
+        secrets=("momo-api-key",),
+    ),
+    Function(
+        "notify",
+        "notify",
+        "pubsub",
+        topics=(CHECKOUT_SUBMITTED, LOAN_APPROVED, LOAN_REJECTED, LOAN_DISBURSED, DISBURSEMENT_FAILED),
+    ),
+    Function("exporter", "exporter", "pubsub", topics=EVENT_TOPICS),
+    Function("outbox-relay", "outbox_relay", "schedule", schedule="* * * * *"),
+)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A push subscription delivering one topic to one function."""
+
+    name: str
+    topic: str
+    function: Function
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return DEAD_LETTER
+
+
+def subscriptions() -> tuple[Subscription, ...]:
+    """Every push subscription, named ``<function>--<topic>``."""
+    return tuple(
+        Subscription(f"{fn.name}--{topic}", topic, fn) for fn in FUNCTIONS for topic in fn.topics
+    )
+
+
+def function(name: str) -> Function:
+    for fn in FUNCTIONS:
+        if fn.name == name:
+            return fn
+    raise KeyError(name)
+
+
+def route_for(path: str) -> Function | None:
+    """The HTTP function that serves a public path (longest prefix wins)."""
+    best: tuple[int, Function] | None = None
+    for fn in FUNCTIONS:
+        for prefix in fn.routes:
+            if (path == prefix or path.startswith(prefix + "/")) and (
+                best is None or len(prefix) > best[0]
+            ):
+                best = (len(prefix), fn)
+    return best[1] if best else None
