@@ -104,9 +104,7 @@ class Subscription:
 
 def subscriptions() -> tuple[Subscription, ...]:
     """Every push subscription, named ``<function>--<topic>``."""
-    return tuple(
-        Subscription(f"{fn.name}--{topic}", topic, fn) for fn in FUNCTIONS for topic in fn.topics
-    )
+    return tuple(Subscription(f"{fn.name}--{topic}", topic, fn) for fn in FUNCTIONS for topic in fn.topics)
 
 
 def function(name: str) -> Function:
@@ -121,8 +119,6 @@ def route_for(path: str) -> Function | None:
     best: tuple[int, Function] | None = None
     for fn in FUNCTIONS:
         for prefix in fn.routes:
-            if (path == prefix or path.startswith(prefix + "/")) and (
-                best is None or len(prefix) > best[0]
-            ):
+            if (path == prefix or path.startswith(prefix + "/")) and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), fn)
     return best[1] if best else None

@@ -1,0 +1,1 @@
+"""Pure domain: models, rules and events, with no cloud imports."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
 from mkopo.domain.money import Money
+from mkopo.domain.scorecard import Features
 
 
 class PayoutStatus(StrEnum):
@@ -50,6 +51,7 @@ class PayoutProvider(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, topic: str, payload: dict[str, Any], attributes: dict[str, str]) -> None: ...
+    def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None: ...
 
 
 class SmsChannel(Protocol):
@@ -68,14 +70,18 @@ class Clock(Protocol):
     def now_ms(self) -> int: ...
 
 
-__all__ = [
-    "Clock",
-    "EventPublisher",
-    "EventSink",
-    "Iterable",
-    "PayoutProvider",
-    "PayoutResult",
-    "PayoutStatus",
-    "ProviderUnavailable",
-    "SmsChannel",
-]
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class TokenIssuer(Protocol):
+    def issue(self, *, subject: str, role: str) -> tuple[str, int]:
+        """A signed access token and its lifetime in seconds."""
+        ...
+
+
+class CreditData(Protocol):
+    """Where a borrower's mobile-money and airtime features come from."""
+
+    def features_for(self, phone: str) -> Features: ...

@@ -1,0 +1,193 @@
+"""Firestore adapter: the Store port, with transactions retried (with jitter) under contention."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from mkopo.domain.applications import Application
+from mkopo.domain.events import DomainEvent
+from mkopo.domain.offers import Offer
+from mkopo.service.store import Borrower, Conflict, IdempotencyRecord, Notification, OutboxItem, User
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+APPLICATIONS, OFFERS, USERS, PHONES = "applications", "offers", "users", "phones"
+BORROWERS, IDEMPOTENCY, OUTBOX = "borrowers", "idempotency", "outbox"
+NOTIFICATIONS, EXPORTS = "notifications", "exports"
+
+
+def _app_doc(app: Application) -> dict[str, Any]:
+    doc = app.model_dump(mode="json")
+    doc["created_at"], doc["updated_at"] = app.created_at, app.updated_at
+    return doc
+
+
+def _offer_doc(offer: Offer) -> dict[str, Any]:
+    doc = offer.model_dump(mode="json")
+    doc["expires_at"] = offer.expires_at  # a Firestore timestamp, for the TTL policy
+    return doc
+
+
+class FirestoreTransaction:
+    """The Transaction port over one google.cloud.firestore transaction."""
+
+    def __init__(self, client: firestore.Client, tx: firestore.Transaction) -> None:
+        self._db, self._tx = client, tx
+
+    def _get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        snap = self._db.collection(collection).document(doc_id).get(transaction=self._tx)
+        return snap.to_dict() if snap.exists else None
+
+    def get_application(self, application_id: str) -> Application | None:
+        doc = self._get(APPLICATIONS, application_id)
+        return Application.model_validate(doc) if doc else None
+
+    def get_borrower(self, borrower_id: str) -> Borrower | None:
+        doc = self._get(BORROWERS, borrower_id)
+        return Borrower.model_validate(doc) if doc else None
+
+    def get_idempotency(self, key: str) -> IdempotencyRecord | None:
+        doc = self._get(IDEMPOTENCY, key)
+        return IdempotencyRecord.model_validate(doc) if doc else None
+
+    def get_user_id_by_phone(self, phone: str) -> str | None:
+        doc = self._get(PHONES, phone)
+        return str(doc["user_id"]) if doc else None
+
+    def create_application(self, app: Application) -> None:
+        self._tx.create(self._db.collection(APPLICATIONS).document(app.id), _app_doc(app))
+
+    def save_application(self, app: Application) -> None:
+        self._tx.set(self._db.collection(APPLICATIONS).document(app.id), _app_doc(app))
+
+    def save_borrower(self, borrower: Borrower) -> None:
+        self._tx.set(self._db.collection(BORROWERS).document(borrower.id), borrower.model_dump(mode="json"))
+
+    def create_idempotency(self, record: IdempotencyRecord) -> None:
+        doc = record.model_dump(mode="json") | {"created_at": record.created_at}
+        self._tx.create(self._db.collection(IDEMPOTENCY).document(record.key), doc)
+
+    def create_user(self, user: User) -> None:
+        self._tx.create(self._db.collection(PHONES).document(user.phone), {"user_id": user.id})
+        doc = user.model_dump(mode="json") | {"created_at": user.created_at}
+        self._tx.create(self._db.collection(USERS).document(user.id), doc)
+
+    def add_event(self, event: DomainEvent) -> None:
+        doc = {
+            "topic": event.topic,
+            "payload": event.payload(),
+            "created_at": event.occurred_at,
+            "sent": False,
+        }
+        self._tx.set(self._db.collection(OUTBOX).document(event.event_id), doc)
+
+
+class FirestoreStore:
+    """The Store port on Firestore (the emulator when FIRESTORE_EMULATOR_HOST is set)."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def transaction(self, fn: Callable[[FirestoreTransaction], T]) -> T:
+        @retry(
+            retry=retry_if_exception_type(gexc.Aborted),
+            wait=wait_random_exponential(multiplier=0.05, max=1.0),
+            stop=stop_after_attempt(8),
+            reraise=True,
+        )
+        def attempt() -> T:
+            @firestore.transactional
+            def run(tx: firestore.Transaction) -> T:
+                return fn(FirestoreTransaction(self._db, tx))
+
+            try:
+                return run(self._db.transaction(max_attempts=3))
+            except gexc.AlreadyExists as exc:
+                raise Conflict(str(exc)) from exc
+
+        return attempt()
+
+    def _get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        snap = self._db.collection(collection).document(doc_id).get()
+        return snap.to_dict() if snap.exists else None
+
+    def get_offer(self, offer_id: str) -> Offer | None:
+        if not offer_id or "/" in offer_id:
+            return None
+        doc = self._get(OFFERS, offer_id)
+        return Offer.model_validate(doc) if doc else None
+
+    def save_offers(self, offers: Sequence[Offer]) -> None:
+        batch = self._db.batch()
+        for offer in offers:
+            batch.set(self._db.collection(OFFERS).document(offer.id), _offer_doc(offer))
+        batch.commit()
+
+    def get_application(self, application_id: str) -> Application | None:
+        if not application_id or "/" in application_id:
+            return None
+        doc = self._get(APPLICATIONS, application_id)
+        return Application.model_validate(doc) if doc else None
+
+    def list_applications(self, borrower_id: str, limit: int) -> list[Application]:
+        query = (
+            self._db.collection(APPLICATIONS)
+            .where(filter=firestore.FieldFilter("borrower_id", "==", borrower_id))
+            .order_by("created_at", direction=firestore.Query.DESCENDING)
+            .limit(limit)
+        )
+        return [Application.model_validate(s.to_dict()) for s in query.stream()]
+
+    def get_user(self, user_id: str) -> User | None:
+        doc = self._get(USERS, user_id) if user_id and "/" not in user_id else None
+        return User.model_validate(doc) if doc else None
+
+    def get_user_by_phone(self, phone: str) -> User | None:
+        link = self._get(PHONES, phone)
+        return self.get_user(str(link["user_id"])) if link else None
+
+    def list_notifications(self, user_id: str, limit: int) -> list[Notification]:
+        query = (
+            self._db.collection(NOTIFICATIONS)
+            .where(filter=firestore.FieldFilter("user_id", "==", user_id))
+            .order_by("created_at", direction=firestore.Query.DESCENDING)
+            .limit(limit)
+        )
+        return [Notification.model_validate(s.to_dict()) for s in query.stream()]
+
+    def get_notification(self, notification_id: str) -> Notification | None:
+        doc = self._get(NOTIFICATIONS, notification_id)
+        return Notification.model_validate(doc) if doc else None
+
+    def save_notification(self, notification: Notification) -> None:
+        doc = notification.model_dump(mode="json") | {"created_at": notification.created_at}
+        self._db.collection(NOTIFICATIONS).document(notification.id).set(doc)
+
+    def unsent_outbox(self, created_before: datetime, limit: int) -> list[OutboxItem]:
+        query = (
+            self._db.collection(OUTBOX)
+            .where(filter=firestore.FieldFilter("sent", "==", False))
+            .where(filter=firestore.FieldFilter("created_at", "<", created_before))
+            .limit(limit)
+        )
+        return [OutboxItem(event_id=s.id, **(s.to_dict() or {})) for s in query.stream()]
+
+    def mark_sent(self, event_ids: Sequence[str]) -> None:
+        batch = self._db.batch()
+        for event_id in event_ids:
+            batch.update(self._db.collection(OUTBOX).document(event_id), {"sent": True})
+        batch.commit()
+
+    def is_exported(self, event_id: str) -> bool:
+        return self._db.collection(EXPORTS).document(event_id).get().exists
+
+    def mark_exported(self, event_id: str) -> None:
+        self._db.collection(EXPORTS).document(event_id).set({"exported": True})

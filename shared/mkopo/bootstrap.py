@@ -1,0 +1,120 @@
+"""The one wiring place: settings → adapters → handlers. Clients are created lazily and cached."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from mkopo.config import Settings, get_settings
+
+if TYPE_CHECKING:  # imported lazily below: cold start matters
+    from google.cloud import firestore
+
+    from mkopo.adapters.bigquery import BigQueryEventSink
+    from mkopo.adapters.credit_data import SandboxCreditData
+    from mkopo.adapters.firestore import FirestoreStore
+    from mkopo.adapters.lenders.catalogue import CatalogueLender
+    from mkopo.adapters.payments.momo import MomoPayoutProvider
+    from mkopo.adapters.pubsub import PubSubPublisher
+    from mkopo.adapters.security import Argon2Hasher, JwtTokens
+    from mkopo.adapters.sms import RecordingSmsChannel
+    from mkopo.domain.policy import DecisionPolicy
+    from mkopo.domain.scorecard import Scorecard
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Container:
+    """Everything a function needs, built on first use."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    @cached_property
+    def firestore_client(self) -> firestore.Client:
+        from google.cloud import firestore
+
+        return firestore.Client(project=self.settings.project_id)
+
+    @cached_property
+    def store(self) -> FirestoreStore:
+        from mkopo.adapters.firestore import FirestoreStore
+
+        return FirestoreStore(self.firestore_client)
+
+    @cached_property
+    def publisher(self) -> PubSubPublisher:
+        from mkopo.adapters.pubsub import PubSubPublisher
+
+        return PubSubPublisher(self.settings.project_id)
+
+    @cached_property
+    def event_sink(self) -> BigQueryEventSink:
+        from mkopo.adapters.bigquery import BigQueryEventSink, make_client
+
+        s = self.settings
+        client = make_client(s.project_id, s.bigquery_endpoint)
+        return BigQueryEventSink(client, f"{s.project_id}.{s.bigquery_dataset}.{s.bigquery_events_table}")
+
+    @cached_property
+    def payout_provider(self) -> MomoPayoutProvider:
+        from mkopo.adapters.payments.momo import MomoPayoutProvider
+
+        return MomoPayoutProvider.from_settings(self.settings)
+
+    @cached_property
+    def credit_data(self) -> SandboxCreditData:
+        from mkopo.adapters.credit_data import SandboxCreditData
+
+        return SandboxCreditData()
+
+    @cached_property
+    def sms_channel(self) -> RecordingSmsChannel:
+        from mkopo.adapters.sms import RecordingSmsChannel
+
+        return RecordingSmsChannel(self.firestore_client)
+
+    @cached_property
+    def hasher(self) -> Argon2Hasher:
+        from mkopo.adapters.security import Argon2Hasher
+
+        return Argon2Hasher()
+
+    @cached_property
+    def tokens(self) -> JwtTokens:
+        from mkopo.adapters.security import JwtTokens
+
+        return JwtTokens.from_settings(self.settings)
+
+    @cached_property
+    def lenders(self) -> tuple[CatalogueLender, ...]:
+        from mkopo.adapters.lenders import default_lenders
+
+        return default_lenders()
+
+    @cached_property
+    def scorecard(self) -> Scorecard:
+        from mkopo.domain.scorecard import default_scorecard
+
+        return default_scorecard()
+
+    @cached_property
+    def policy(self) -> DecisionPolicy:
+        from mkopo.domain.policy import DecisionPolicy
+
+        return DecisionPolicy(
+            approve_min_score=self.settings.approve_min_score,
+            max_exposure_minor=self.settings.max_exposure_minor,
+        )
+
+    @property
+    def offer_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.offer_ttl_s)
+
+
+@lru_cache(maxsize=1)
+def container() -> Container:
+    return Container()

@@ -1,0 +1,128 @@
+"""Domain events: one class per topic payload, with deterministic ids."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mkopo import topology
+
+EVENT_NAMESPACE = uuid.UUID("5b0f2f5e-6d1c-4b8e-9a51-6b6f6b6f706f")
+
+
+def event_id_for(application_id: str, event_type: str) -> str:
+    """The same happening always gets the same id, so a republished event is recognisably the same."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{application_id}/{event_type}"))
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    topic: ClassVar[str]
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    application_id: str
+    borrower_id: str
+
+    @classmethod
+    def new(cls, *, application_id: str, occurred_at: datetime, **fields: Any) -> DomainEvent:
+        return cls(
+            event_id=event_id_for(application_id, cls.topic),
+            event_type=cls.topic,
+            occurred_at=occurred_at,
+            application_id=application_id,
+            **fields,
+        )
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "event_type": self.event_type,
+            "event_id": self.event_id,
+            "application_id": self.application_id,
+        }
+
+
+class CheckoutSubmitted(DomainEvent):
+    topic: ClassVar[str] = topology.CHECKOUT_SUBMITTED
+    lender: str
+    product: str
+    amount_minor: int
+    currency: str
+    term_days: int
+
+
+class ApplicationScored(DomainEvent):
+    topic: ClassVar[str] = topology.APPLICATION_SCORED
+    score: int
+    probability_of_default: float
+    reasons: list[str] = Field(default_factory=list)
+    credit_limit_minor: int
+
+
+class LoanApproved(DomainEvent):
+    topic: ClassVar[str] = topology.LOAN_APPROVED
+    lender: str
+    amount_minor: int
+    currency: str
+    score: int
+
+
+class LoanRejected(DomainEvent):
+    topic: ClassVar[str] = topology.LOAN_REJECTED
+    lender: str
+    score: int | None
+    reasons: list[str]
+
+
+class LoanDisbursed(DomainEvent):
+    topic: ClassVar[str] = topology.LOAN_DISBURSED
+    amount_minor: int
+    currency: str
+    payout_provider: str
+    reference: str
+    provider_transaction_id: str | None
+
+
+class DisbursementFailed(DomainEvent):
+    topic: ClassVar[str] = topology.DISBURSEMENT_FAILED
+    amount_minor: int
+    currency: str
+    payout_provider: str
+    reference: str
+    reason: str
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.topic: cls
+    for cls in (
+        CheckoutSubmitted,
+        ApplicationScored,
+        LoanApproved,
+        LoanRejected,
+        LoanDisbursed,
+        DisbursementFailed,
+    )
+}
+
+
+class MalformedEvent(ValueError):
+    """An event that can never be processed: acknowledge it into the dead-letter path."""
+
+
+def parse_event(data: dict[str, Any]) -> DomainEvent:
+    """Parse a published payload into its event class, or raise MalformedEvent."""
+    event_type = data.get("event_type")
+    cls = EVENT_TYPES.get(str(event_type))
+    if cls is None:
+        raise MalformedEvent(f"unknown event type {event_type!r}")
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise MalformedEvent(str(exc)) from exc

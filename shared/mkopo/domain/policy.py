@@ -1,0 +1,35 @@
+"""Credit policy: turns a score and the borrower's position into APPROVED or REJECTED with reasons."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from mkopo.domain.applications import Status
+
+
+class DecisionPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    approve_min_score: int = 600
+    max_exposure_minor: int = 10_000_000
+
+    def decide(
+        self,
+        *,
+        score: int,
+        amount_minor: int,
+        credit_limit_minor: int,
+        active_application_id: str | None,
+        application_id: str,
+    ) -> tuple[Status, list[str]]:
+        """Every failed rule adds a reason; any reason rejects."""
+        reasons: list[str] = []
+        if score < self.approve_min_score:
+            reasons.append("SCORE_BELOW_CUTOFF")
+        if amount_minor > credit_limit_minor:
+            reasons.append("AMOUNT_ABOVE_LIMIT")
+        if amount_minor > self.max_exposure_minor:
+            reasons.append("MAX_EXPOSURE_EXCEEDED")
+        if active_application_id not in (None, application_id):
+            reasons.append("ACTIVE_LOAN_EXISTS")
+        return (Status.REJECTED, reasons) if reasons else (Status.APPROVED, [])

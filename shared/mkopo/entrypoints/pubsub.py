@@ -1,0 +1,67 @@
+"""Decoding Pub/Sub push CloudEvents, and deciding what is retried and what is dead-lettered."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mkopo import topology
+from mkopo.domain.events import DomainEvent, MalformedEvent, parse_event
+from mkopo.service.ports import EventPublisher
+
+log = logging.getLogger(__name__)
+E = TypeVar("E", bound=DomainEvent)
+
+
+def decode(cloud_event_data: Any) -> tuple[bytes, DomainEvent]:
+    """The raw message bytes and the domain event they carry; MalformedEvent if they carry none."""
+    try:
+        raw = base64.b64decode(cloud_event_data["message"]["data"], validate=True)
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise MalformedEvent("push body has no base64 message.data") from exc
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise MalformedEvent("message data is not JSON") from exc
+    if not isinstance(data, dict):
+        raise MalformedEvent("message data is not a JSON object")
+    return raw, parse_event(data)
+
+
+def handle(
+    consumer: str,
+    cloud_event_data: Any,
+    handler: Callable[[E], object],
+    publisher: Callable[[], EventPublisher],
+    accepts: type[E],
+) -> None:
+    """Run one consumer: poison messages go to the dead-letter topic; anything else raised is retried."""
+    try:
+        raw, event = decode(cloud_event_data)
+        if not isinstance(event, accepts):
+            raise MalformedEvent(f"{consumer} does not consume {event.event_type}")
+    except MalformedEvent as exc:
+        raw = _raw_bytes(cloud_event_data)
+        log.error("dead-lettering a message %s cannot process: %s", consumer, exc)
+        publisher().publish_raw(topology.DEAD_LETTER, raw, {"consumer": consumer, "reason": str(exc)[:1000]})
+        return
+    try:
+        handler(event)
+    except MalformedEvent as exc:
+        log.error("dead-lettering %s for %s: %s", event.event_id, consumer, exc)
+        publisher().publish_raw(
+            topology.DEAD_LETTER,
+            raw,
+            {"consumer": consumer, "reason": str(exc)[:1000], "event_id": event.event_id},
+        )
+
+
+def _raw_bytes(cloud_event_data: Any) -> bytes:
+    try:
+        return base64.b64decode(cloud_event_data["message"]["data"])
+    except (KeyError, TypeError, binascii.Error, ValueError):
+        return json.dumps(cloud_event_data, default=str).encode()

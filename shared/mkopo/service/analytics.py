@@ -1,0 +1,49 @@
+"""Turning domain events into analytics rows, with nothing personal in them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from mkopo.domain.events import DomainEvent
+from mkopo.service.ports import EventSink
+from mkopo.service.store import Store
+
+_COLUMNS = {"event_id", "event_type", "occurred_at", "application_id", "borrower_id"}
+
+
+def event_row(event: DomainEvent, exported_at: datetime) -> dict[str, Any]:
+    """One row of the events table (schema in mkopo.analytics)."""
+    data = event.payload()
+    provider = data.get("payout_provider") or data.get("lender")
+    outcome = {
+        "loan_approved": "APPROVED",
+        "loan_rejected": "REJECTED",
+        "loan_disbursed": "SUCCESSFUL",
+        "disbursement_failed": "FAILED",
+    }.get(event.event_type)
+    rest = {k: v for k, v in data.items() if k not in _COLUMNS}
+    return {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "application_id": event.application_id,
+        "borrower_id": event.borrower_id,
+        "provider": provider,
+        "amount_minor": data.get("amount_minor"),
+        "currency": data.get("currency"),
+        "outcome": outcome,
+        "score": data.get("score"),
+        "attributes": json.dumps(rest, sort_keys=True),
+        "exported_at": exported_at.isoformat(),
+    }
+
+
+def export_event(event: DomainEvent, *, store: Store, sink: EventSink, now: datetime) -> bool:
+    """Write the event once; a redelivered event already exported is skipped."""
+    if store.is_exported(event.event_id):
+        return False
+    sink.export([event_row(event, now)])
+    store.mark_exported(event.event_id)
+    return True

@@ -1,0 +1,118 @@
+"""Checking out an offer: the application and its first event are written together, exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mkopo.domain import phone as phones
+from mkopo.domain.applications import Application, Status, TimelineEntry
+from mkopo.domain.events import CheckoutSubmitted, DomainEvent
+from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.outbox import dispatch
+from mkopo.service.ports import EventPublisher
+from mkopo.service.store import Conflict, IdempotencyRecord, Store, Transaction, User
+
+
+class Checkout(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    offer_id: str = Field(min_length=1, max_length=64)
+
+
+class CheckoutResult(BaseModel):
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def idempotency_key(user_id: str, key: str) -> str:
+    """Keys are per user: one borrower's key never collides with another's."""
+    return hashlib.sha256(f"checkout:{user_id}:{key}".encode()).hexdigest()
+
+
+def request_hash(cmd: Checkout) -> str:
+    return hashlib.sha256(json.dumps(cmd.model_dump(), sort_keys=True).encode()).hexdigest()
+
+
+def submit(
+    cmd: Checkout,
+    *,
+    user: User,
+    key: str,
+    store: Store,
+    publisher: EventPublisher,
+    now: datetime,
+    status_url: str,
+) -> CheckoutResult:
+    """Create the application and publish checkout_submitted; a repeated key replays the first answer."""
+    record_key = idempotency_key(user.id, key)
+    fingerprint = request_hash(cmd)
+    offer = store.get_offer(cmd.offer_id)
+    application_id = str(uuid.uuid4())
+
+    def create(tx: Transaction) -> tuple[CheckoutResult, list[DomainEvent]]:
+        previous = tx.get_idempotency(record_key)
+        if previous is not None:
+            return _replay(previous, fingerprint), []
+        if offer is None:
+            raise NotFound(f"offer {cmd.offer_id} does not exist")
+        if offer.is_expired(now):
+            raise Unprocessable("this offer has expired; ask for new offers")
+        if offer.principal.currency != phones.currency_of(user.phone):
+            raise Unprocessable(
+                f"loans to {phones.market_of(user.phone)} numbers are paid in "
+                f"{phones.currency_of(user.phone)}, not {offer.principal.currency}"
+            )
+        app = Application(
+            id=application_id,
+            borrower_id=user.id,
+            phone=user.phone,
+            offer=offer,
+            status=Status.SUBMITTED,
+            timeline=[TimelineEntry(status=Status.SUBMITTED, at=now)],
+            created_at=now,
+            updated_at=now,
+        )
+        event = CheckoutSubmitted.new(
+            application_id=app.id,
+            occurred_at=now,
+            borrower_id=user.id,
+            lender=offer.provider,
+            product=offer.product,
+            amount_minor=offer.principal.minor,
+            currency=offer.principal.currency,
+            term_days=offer.term_days,
+        )
+        body = {
+            "application_id": app.id,
+            "status": app.status.value,
+            "status_url": status_url.format(id=app.id),
+        }
+        tx.create_application(app)
+        tx.add_event(event)
+        tx.create_idempotency(
+            IdempotencyRecord(
+                key=record_key, request_hash=fingerprint, status_code=202, body=body, created_at=now
+            )
+        )
+        return CheckoutResult(status_code=202, body=body), [event]
+
+    try:
+        result, events = store.transaction(create)
+    except Conflict:
+        # A concurrent request with the same key won the race: replay its answer.
+        result, events = store.transaction(create)
+    dispatch(events, store=store, publisher=publisher)
+    return result
+
+
+def _replay(previous: IdempotencyRecord, fingerprint: str) -> CheckoutResult:
+    if previous.request_hash != fingerprint:
+        raise Unprocessable("this Idempotency-Key was already used with a different request body")
+    return CheckoutResult(status_code=previous.status_code, body=previous.body, replayed=True)

@@ -1,0 +1,35 @@
+"""Publishing what a transaction wrote to the outbox, and relaying anything left behind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from mkopo.domain.events import DomainEvent
+from mkopo.service.ports import EventPublisher
+from mkopo.service.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def dispatch(events: Sequence[DomainEvent], *, store: Store, publisher: EventPublisher) -> None:
+    """Publish committed events, then mark them sent; a crash in between leaves them to the relay."""
+    for event in events:
+        publisher.publish(event.topic, event.payload(), event.attributes())
+    if events:
+        store.mark_sent([e.event_id for e in events])
+
+
+def relay(
+    *, store: Store, publisher: EventPublisher, now: datetime, older_than: timedelta, limit: int = 500
+) -> int:
+    """Republish outbox items still unsent after ``older_than``; returns how many."""
+    items = store.unsent_outbox(now - older_than, limit)
+    for item in items:
+        attributes = {"event_type": item.topic, "event_id": item.event_id, "relayed": "true"}
+        publisher.publish(item.topic, item.payload, attributes)
+    if items:
+        store.mark_sent([i.event_id for i in items])
+        log.warning("outbox relay republished %d events", len(items))
+    return len(items)

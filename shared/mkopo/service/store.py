@@ -1,0 +1,100 @@
+"""The persistence port: repositories read and written inside one transaction, plus plain queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from mkopo.domain.applications import Application
+from mkopo.domain.events import DomainEvent
+from mkopo.domain.offers import Offer
+
+T = TypeVar("T")
+
+
+class User(BaseModel):
+    id: str
+    phone: str
+    full_name: str
+    password_hash: str
+    role: str = "applicant"
+    created_at: datetime
+
+
+class Borrower(BaseModel):
+    """Per-borrower exposure; the only document two applications of one borrower both touch."""
+
+    id: str
+    active_application_id: str | None = None
+
+
+class IdempotencyRecord(BaseModel):
+    key: str
+    request_hash: str
+    status_code: int
+    body: dict[str, Any]
+    created_at: datetime
+
+
+class Notification(BaseModel):
+    id: str
+    user_id: str
+    to: str
+    channel: str = "sms"
+    text: str
+    event_type: str
+    status: str = "pending"
+    created_at: datetime
+
+
+class OutboxItem(BaseModel):
+    event_id: str
+    topic: str
+    payload: dict[str, Any]
+    created_at: datetime
+    sent: bool = False
+
+
+class Conflict(Exception):
+    """A document that must be new already exists."""
+
+
+class Transaction(Protocol):
+    """Reads first, then writes: the Firestore rule. Writes apply only if the whole function succeeds."""
+
+    def get_application(self, application_id: str) -> Application | None: ...
+    def get_borrower(self, borrower_id: str) -> Borrower | None: ...
+    def get_idempotency(self, key: str) -> IdempotencyRecord | None: ...
+    def get_user_id_by_phone(self, phone: str) -> str | None: ...
+
+    def create_application(self, app: Application) -> None: ...
+    def save_application(self, app: Application) -> None: ...
+    def save_borrower(self, borrower: Borrower) -> None: ...
+    def create_idempotency(self, record: IdempotencyRecord) -> None: ...
+    def create_user(self, user: User) -> None: ...
+    def add_event(self, event: DomainEvent) -> None:
+        """Write the event to the outbox, in this transaction."""
+        ...
+
+
+class Store(Protocol):
+    def transaction(self, fn: Callable[[Transaction], T]) -> T:
+        """Run fn in a transaction, re-running it on contention; Conflict if a create finds a document."""
+        ...
+
+    def get_offer(self, offer_id: str) -> Offer | None: ...
+    def save_offers(self, offers: Sequence[Offer]) -> None: ...
+    def get_application(self, application_id: str) -> Application | None: ...
+    def list_applications(self, borrower_id: str, limit: int) -> list[Application]: ...
+    def get_user(self, user_id: str) -> User | None: ...
+    def get_user_by_phone(self, phone: str) -> User | None: ...
+    def list_notifications(self, user_id: str, limit: int) -> list[Notification]: ...
+    def get_notification(self, notification_id: str) -> Notification | None: ...
+    def save_notification(self, notification: Notification) -> None: ...
+    def unsent_outbox(self, created_before: datetime, limit: int) -> list[OutboxItem]: ...
+    def mark_sent(self, event_ids: Sequence[str]) -> None: ...
+    def is_exported(self, event_id: str) -> bool: ...
+    def mark_exported(self, event_id: str) -> None: ...

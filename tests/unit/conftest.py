@@ -1,0 +1,70 @@
+"""Unit-test fixtures: fakes wired like bootstrap wires the real adapters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mkopo.adapters.credit_data import SandboxCreditData
+from mkopo.adapters.lenders import default_lenders
+from mkopo.domain.applications import Application
+from mkopo.domain.offers import Offer
+from mkopo.domain.policy import DecisionPolicy
+from mkopo.domain.scorecard import default_scorecard
+from mkopo.service import checkout, offers
+from mkopo.service.store import User
+from tests.unit.fakes import FakePayoutProvider, FakePublisher, FakeSink, FakeSms, InMemoryStore
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+class World:
+    def __init__(self) -> None:
+        self.store = InMemoryStore()
+        self.publisher = FakePublisher()
+        self.provider = FakePayoutProvider()
+        self.sms = FakeSms()
+        self.sink = FakeSink()
+        self.credit = SandboxCreditData()
+        self.scorecard = default_scorecard()
+        self.policy = DecisionPolicy(approve_min_score=600, max_exposure_minor=10_000_000)
+        self.now = NOW
+        self._n = 0
+
+    def user(self, phone: str = "+254700000001") -> User:
+        self._n += 1
+        user = User(
+            id=f"user-{self._n}", phone=phone, full_name="Amina W", password_hash="x", created_at=self.now
+        )
+        self.store.col("users")[user.id] = user
+        self.store.col("phones")[phone] = user.id
+        return user
+
+    def offer(self, amount: str = "5000", currency: str = "KES", term_days: int = 30) -> Offer:
+        query = offers.OfferQuery(amount=amount, currency=currency, term_days=term_days)
+        found = offers.compare_offers(
+            query, lenders=default_lenders(), store=self.store, now=self.now, ttl=timedelta(minutes=15)
+        )
+        return found[0]
+
+    def submit(self, user: User, offer: Offer, key: str = "key-1") -> checkout.CheckoutResult:
+        return checkout.submit(
+            checkout.Checkout(offer_id=offer.id),
+            user=user,
+            key=key,
+            store=self.store,
+            publisher=self.publisher,
+            now=self.now,
+            status_url="/v1/applications/{id}",
+        )
+
+    def application(self, application_id: str) -> Application:
+        app = self.store.get_application(application_id)
+        assert app is not None
+        return app
+
+
+@pytest.fixture
+def world() -> World:
+    return World()

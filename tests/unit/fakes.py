@@ -1,0 +1,205 @@
+"""Fakes written against the ports: in-memory, with the same semantics the real adapters promise."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from mkopo.domain.applications import Application
+from mkopo.domain.events import DomainEvent
+from mkopo.domain.money import Money
+from mkopo.domain.offers import Offer
+from mkopo.service.ports import PayoutResult, PayoutStatus, ProviderUnavailable
+from mkopo.service.store import Borrower, Conflict, IdempotencyRecord, Notification, OutboxItem, User
+
+T = TypeVar("T")
+
+
+class FakeTransaction:
+    """Buffers writes; creates fail at commit if the document exists, like Firestore."""
+
+    def __init__(self, data: dict[str, dict[str, Any]]) -> None:
+        self._data = data
+        self.writes: list[tuple[str, str, Any, bool]] = []
+
+    def _get(self, collection: str, key: str) -> Any:
+        return copy.deepcopy(self._data.setdefault(collection, {}).get(key))
+
+    def get_application(self, application_id: str) -> Application | None:
+        return self._get("applications", application_id)
+
+    def get_borrower(self, borrower_id: str) -> Borrower | None:
+        return self._get("borrowers", borrower_id)
+
+    def get_idempotency(self, key: str) -> IdempotencyRecord | None:
+        return self._get("idempotency", key)
+
+    def get_user_id_by_phone(self, phone: str) -> str | None:
+        return self._get("phones", phone)
+
+    def create_application(self, app: Application) -> None:
+        self.writes.append(("applications", app.id, app, True))
+
+    def save_application(self, app: Application) -> None:
+        self.writes.append(("applications", app.id, app, False))
+
+    def save_borrower(self, borrower: Borrower) -> None:
+        self.writes.append(("borrowers", borrower.id, borrower, False))
+
+    def create_idempotency(self, record: IdempotencyRecord) -> None:
+        self.writes.append(("idempotency", record.key, record, True))
+
+    def create_user(self, user: User) -> None:
+        self.writes.append(("phones", user.phone, user.id, True))
+        self.writes.append(("users", user.id, user, True))
+
+    def add_event(self, event: DomainEvent) -> None:
+        item = OutboxItem(
+            event_id=event.event_id, topic=event.topic, payload=event.payload(), created_at=event.occurred_at
+        )
+        self.writes.append(("outbox", event.event_id, item, False))
+
+
+class InMemoryStore:
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.before_commit: Callable[[], None] | None = None
+
+    def col(self, name: str) -> dict[str, Any]:
+        return self.data.setdefault(name, {})
+
+    def transaction(self, fn: Callable[[FakeTransaction], T]) -> T:
+        tx = FakeTransaction(self.data)
+        result = fn(tx)
+        if self.before_commit:
+            hook, self.before_commit = self.before_commit, None
+            hook()
+        for collection, key, _, create in tx.writes:
+            if create and key in self.col(collection):
+                raise Conflict(f"{collection}/{key} exists")
+        for collection, key, value, _ in tx.writes:
+            self.col(collection)[key] = copy.deepcopy(value)
+        return result
+
+    def get_offer(self, offer_id: str) -> Offer | None:
+        return self.col("offers").get(offer_id)
+
+    def save_offers(self, offers: Sequence[Offer]) -> None:
+        for o in offers:
+            self.col("offers")[o.id] = o
+
+    def get_application(self, application_id: str) -> Application | None:
+        return copy.deepcopy(self.col("applications").get(application_id))
+
+    def list_applications(self, borrower_id: str, limit: int) -> list[Application]:
+        apps = [a for a in self.col("applications").values() if a.borrower_id == borrower_id]
+        return sorted(apps, key=lambda a: a.created_at, reverse=True)[:limit]
+
+    def get_user(self, user_id: str) -> User | None:
+        return self.col("users").get(user_id)
+
+    def get_user_by_phone(self, phone: str) -> User | None:
+        user_id = self.col("phones").get(phone)
+        return self.get_user(user_id) if user_id else None
+
+    def list_notifications(self, user_id: str, limit: int) -> list[Notification]:
+        notes = [n for n in self.col("notifications").values() if n.user_id == user_id]
+        return sorted(notes, key=lambda n: n.created_at, reverse=True)[:limit]
+
+    def get_notification(self, notification_id: str) -> Notification | None:
+        return self.col("notifications").get(notification_id)
+
+    def save_notification(self, notification: Notification) -> None:
+        self.col("notifications")[notification.id] = notification
+
+    def unsent_outbox(self, created_before: datetime, limit: int) -> list[OutboxItem]:
+        items = [i for i in self.col("outbox").values() if not i.sent and i.created_at < created_before]
+        return items[:limit]
+
+    def mark_sent(self, event_ids: Sequence[str]) -> None:
+        for event_id in event_ids:
+            item = self.col("outbox")[event_id]
+            self.col("outbox")[event_id] = item.model_copy(update={"sent": True})
+
+    def is_exported(self, event_id: str) -> bool:
+        return event_id in self.col("exports")
+
+    def mark_exported(self, event_id: str) -> None:
+        self.col("exports")[event_id] = True
+
+
+@dataclass
+class FakePublisher:
+    published: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    raw: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
+    fail: bool = False
+
+    def publish(self, topic: str, payload: dict[str, Any], attributes: dict[str, str]) -> None:
+        if self.fail:
+            raise ConnectionError("pubsub down")
+        self.published.append((topic, payload, attributes))
+
+    def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None:
+        self.raw.append((topic, data, attributes))
+
+    def topics(self) -> list[str]:
+        return [t for t, _, _ in self.published]
+
+
+@dataclass
+class FakePayoutProvider:
+    """Pays each reference at most once; numbers starting +254722 fail, like the sandbox."""
+
+    name: str = "fake-momo"
+    outcome: PayoutStatus | None = None
+    unavailable: bool = False
+    payouts: dict[str, tuple[Money, str]] = field(default_factory=dict)
+    calls: int = 0
+
+    def request_payout(self, *, reference: str, amount: Money, msisdn: str, note: str) -> PayoutResult:
+        self.calls += 1
+        if self.unavailable:
+            raise ProviderUnavailable("timeout")
+        self.payouts.setdefault(reference, (amount, msisdn))
+        return self.payout_status(reference)
+
+    def payout_status(self, reference: str) -> PayoutResult:
+        _, msisdn = self.payouts[reference]
+        status = self.outcome or (
+            PayoutStatus.FAILED if msisdn.startswith("+254722") else PayoutStatus.SUCCESSFUL
+        )
+        reason = "PAYEE_NOT_FOUND" if status == PayoutStatus.FAILED else None
+        tx_id = f"tx-{reference[:8]}" if status == PayoutStatus.SUCCESSFUL else None
+        return PayoutResult(self.name, reference, status, tx_id, reason)
+
+
+@dataclass
+class FakeSms:
+    sent: dict[str, str] = field(default_factory=dict)
+    sends: int = 0
+
+    def send(self, *, message_id: str, user_id: str, to: str, text: str, event_type: str) -> None:
+        self.sends += 1
+        self.sent[message_id] = text
+
+
+@dataclass
+class FakeSink:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def export(self, rows: Sequence[dict[str, Any]]) -> int:
+        self.rows.extend(rows)
+        return len(rows)
+
+
+class PlainHasher:
+    """Not a hash: makes unit tests fast; the argon2 adapter has its own test."""
+
+    def hash(self, password: str) -> str:
+        return "plain$" + password
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == "plain$" + password

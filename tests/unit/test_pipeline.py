@@ -1,0 +1,205 @@
+from collections.abc import Callable
+
+import pytest
+
+from mkopo import topology
+from mkopo.domain.applications import Status
+from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, LoanApproved, parse_event
+from mkopo.service import analytics, notifications, pipeline
+from mkopo.service.errors import TransientFailure
+from mkopo.service.ports import PayoutStatus, ProviderUnavailable
+from tests.unit.conftest import World
+
+
+def last_event(world: World, topic: str) -> object:
+    payloads = [p for t, p, _ in world.publisher.published if t == topic]
+    return parse_event(payloads[-1])
+
+
+def run_to_end(world: World, phone: str, amount: str = "5000") -> str:
+    """Checkout, then feed each published event to its consumer, twice (at-least-once delivery)."""
+    user = world.user(phone)
+    app_id = world.submit(user, world.offer(amount), key=phone).body["application_id"]
+    steps: list[tuple[str, Callable[[object], object]]] = [
+        (
+            topology.CHECKOUT_SUBMITTED,
+            lambda e: pipeline.score_application(
+                e,
+                store=world.store,
+                publisher=world.publisher,
+                credit_data=world.credit,
+                scorecard=world.scorecard,
+                now=world.now,
+            ),
+        ),
+        (
+            topology.APPLICATION_SCORED,
+            lambda e: pipeline.decide(
+                e, store=world.store, publisher=world.publisher, policy=world.policy, now=world.now
+            ),
+        ),
+        (
+            topology.LOAN_APPROVED,
+            lambda e: pipeline.disburse(
+                e,
+                store=world.store,
+                publisher=world.publisher,
+                provider=world.provider,
+                now=lambda: world.now,
+            ),
+        ),
+    ]
+    for topic, step in steps:
+        if topic not in world.publisher.topics():
+            break
+        event = last_event(world, topic)
+        step(event)
+        step(event)
+    return app_id
+
+
+def test_good_applicant_is_disbursed_once_with_one_event_per_step(world: World) -> None:
+    app = world.application(run_to_end(world, "+254700000007"))
+    assert app.status == Status.DISBURSED
+    assert [t.status for t in app.timeline] == [
+        Status.SUBMITTED,
+        Status.SCORED,
+        Status.APPROVED,
+        Status.DISBURSED,
+    ]
+    assert app.decision.outcome == Status.APPROVED and app.decision.score is not None
+    assert app.disbursement.reference == pipeline.payout_reference(app.id)
+    assert world.publisher.topics() == [
+        topology.CHECKOUT_SUBMITTED,
+        topology.APPLICATION_SCORED,
+        topology.LOAN_APPROVED,
+        topology.LOAN_DISBURSED,
+    ]
+    assert len(world.provider.payouts) == 1
+
+
+def test_poor_applicant_is_rejected_with_reasons(world: World) -> None:
+    app = world.application(run_to_end(world, "+254711000007"))
+    assert app.status == Status.REJECTED
+    assert "SCORE_BELOW_CUTOFF" in app.decision.reasons
+    assert world.provider.payouts == {}
+    assert world.publisher.topics()[-1] == topology.LOAN_REJECTED
+
+
+def test_amount_above_the_limit_is_rejected(world: World) -> None:
+    app = world.application(run_to_end(world, "+254700000008", amount="60000"))
+    assert app.status == Status.REJECTED and "AMOUNT_ABOVE_LIMIT" in app.decision.reasons
+
+
+def test_failed_payout_frees_the_borrower_for_another_loan(world: World) -> None:
+    app = world.application(run_to_end(world, "+254722000007"))
+    assert app.status == Status.DISBURSEMENT_FAILED
+    assert app.disbursement.reason == "PAYEE_NOT_FOUND"
+    assert world.store.col("borrowers")[app.borrower_id].active_application_id is None
+
+
+def test_one_active_loan_per_borrower(world: World) -> None:
+    user = world.user("+254700000009")
+    first = world.submit(user, world.offer(), key="a").body["application_id"]
+    second = world.submit(user, world.offer(), key="b").body["application_id"]
+    for app_id in (first, second):
+        submitted = CheckoutSubmitted.model_validate(
+            next(
+                p
+                for t, p, _ in world.publisher.published
+                if t == topology.CHECKOUT_SUBMITTED and p["application_id"] == app_id
+            )
+        )
+        pipeline.score_application(
+            submitted,
+            store=world.store,
+            publisher=world.publisher,
+            credit_data=world.credit,
+            scorecard=world.scorecard,
+            now=world.now,
+        )
+    scored = [
+        ApplicationScored.model_validate(p)
+        for t, p, _ in world.publisher.published
+        if t == topology.APPLICATION_SCORED
+    ]
+    for event in scored:
+        pipeline.decide(
+            event, store=world.store, publisher=world.publisher, policy=world.policy, now=world.now
+        )
+    statuses = {world.application(a).status for a in (first, second)}
+    assert statuses == {Status.APPROVED, Status.REJECTED}
+    rejected = next(a for a in (first, second) if world.application(a).status == Status.REJECTED)
+    assert "ACTIVE_LOAN_EXISTS" in world.application(rejected).decision.reasons
+
+
+def approved(world: World) -> LoanApproved:
+    run_to_end(world, "+254700000010")
+    event = last_event(world, topology.LOAN_APPROVED)
+    assert isinstance(event, LoanApproved)
+    return event
+
+
+def test_pending_payout_is_retried_and_never_paid_twice(world: World) -> None:
+    world.provider.outcome = PayoutStatus.PENDING
+    user = world.user("+254700000011")
+    app_id = world.submit(user, world.offer(), key="p").body["application_id"]
+    app = world.application(app_id)
+    app.move_to(Status.SCORED, world.now)
+    app.move_to(Status.APPROVED, world.now)
+    world.store.col("applications")[app_id] = app
+    event = LoanApproved.new(
+        application_id=app_id,
+        occurred_at=world.now,
+        borrower_id=user.id,
+        lender="x",
+        amount_minor=1,
+        currency="KES",
+        score=700,
+    )
+    assert isinstance(event, LoanApproved)
+    for _ in range(3):
+        with pytest.raises(TransientFailure):
+            pipeline.disburse(
+                event,
+                store=world.store,
+                publisher=world.publisher,
+                provider=world.provider,
+                now=lambda: world.now,
+            )
+    world.provider.outcome = None
+    assert pipeline.disburse(
+        event, store=world.store, publisher=world.publisher, provider=world.provider, now=lambda: world.now
+    )
+    assert world.provider.calls == 4 and len(world.provider.payouts) == 1
+    assert world.application(app_id).status == Status.DISBURSED
+
+
+def test_provider_outage_propagates_for_a_retry(world: World) -> None:
+    world.provider.unavailable = True
+    with pytest.raises(ProviderUnavailable):
+        approved(world)
+
+
+def test_notifications_once_per_event_with_the_real_cost(world: World) -> None:
+    app_id = run_to_end(world, "+254700000012")
+    for _topic, payload, _ in world.publisher.published:
+        event = parse_event(payload)
+        for _ in range(2):
+            notifications.notify_borrower(event, store=world.store, channel=world.sms, now=world.now)
+    app = world.application(app_id)
+    texts = list(world.sms.sent.values())
+    assert world.sms.sends == len(texts) == 3  # submitted, approved, disbursed; nothing for scored
+    approved_text = next(t for t in texts if "approved" in t)
+    assert str(app.offer.total_repayable) in approved_text and f"APR {app.offer.apr}%" in approved_text
+    notes = world.store.list_notifications(app.borrower_id, 10)
+    assert len(notes) == 3 and all(n.status == "sent" for n in notes)
+
+
+def test_every_event_exports_once_without_personal_data(world: World) -> None:
+    run_to_end(world, "+254700000013")
+    for _, payload, _ in world.publisher.published * 2:
+        analytics.export_event(parse_event(payload), store=world.store, sink=world.sink, now=world.now)
+    ids = [r["event_id"] for r in world.sink.rows]
+    assert len(ids) == len(set(ids)) == 4
+    assert not any("+2547" in str(row) or "Amina" in str(row) for row in world.sink.rows)
