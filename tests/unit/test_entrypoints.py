@@ -112,3 +112,12 @@ def test_topology_is_consistent() -> None:
     assert topology.route_for("/v1/auth/login").name == "auth"  # type: ignore[union-attr]
     assert topology.route_for("/v1/offersx") is None
     assert topology.route_for("/admin") is None
+
+
+def test_payout_reference_is_a_stable_uuid4() -> None:
+    import uuid
+
+    from mkopo.service.pipeline import payout_reference
+
+    ref = payout_reference("app-1")
+    assert uuid.UUID(ref).version == 4 and ref == payout_reference("app-1") != payout_reference("app-2")

@@ -1,0 +1,419 @@
+"""Local sandbox of the MTN MoMo disbursement API: a stand-in for the external provider, not for our stack.
+
+Run it with ``python -m emulators.momo_sandbox --host 127.0.0.1 --port 8090 [--latency-ms N]``.
+
+Endpoints (MTN's published shapes)::
+
+    POST /disbursement/token/                 Basic apiUser:apiKey -> 200 {access_token, token_type, ...}
+    POST /disbursement/v1_0/transfer          202, empty; reused X-Reference-Id -> 409 RESOURCE_ALREADY_EXIST
+    GET  /disbursement/v1_0/transfer/{refId}  200 {..., status, financialTransactionId?, reason?}; else 404
+    GET  /sandbox/transfers                   {"transfers": [{referenceId, attempts, ...status view}]}:
+                                              one row per reference, in arrival order; attempts counts
+                                              the POSTs for it, 409s included (test helper)
+    POST /sandbox/reset                       forget transfers and tokens (test helper)
+    GET  /healthz                             200
+
+Every API call needs ``Ocp-Apim-Subscription-Key``; transfer calls also need ``Authorization: Bearer <token>``
+and ``X-Target-Environment`` (default ``sandbox``). Defaults for the credentials match ``mkopo.config``:
+api user ``mkopo-local``, api key ``local-sandbox-key``, subscription key ``local-sandbox-subscription``.
+
+Test numbers (payee ``partyId``, E.164 without '+'), like a card sandbox's test cards:
+
+    254722xxxxxx  FAILED  reason PAYEE_NOT_FOUND            (wallet does not exist)
+    254733xxxxxx  FAILED  reason NOT_ENOUGH_FUNDS           (our disbursement account is empty)
+    254744xxxxxx  FAILED  reason INTERNAL_PROCESSING_ERROR  (MoMo's generic failure)
+    254755xxxxxx  PENDING forever                           (never settles: exercises reconciliation)
+    anything else SUCCESSFUL, with a numeric financialTransactionId
+
+With ``--latency-ms N`` a transfer stays PENDING for N ms before settling; with 0 it settles at once.
+
+Fault knobs for chaos tests (off by default; flags or ``MOMO_SANDBOX_*`` environment variables):
+
+    --fail-rate F     (MOMO_SANDBOX_FAIL_RATE)     that share of transfer POSTs answer 500, record nothing
+    --timeout-rate F  (MOMO_SANDBOX_TIMEOUT_RATE)  that share of transfer POSTs is recorded, then the reply
+                                                   is held --hang-s seconds (MOMO_SANDBOX_HANG_S, default 30):
+                                                   the client times out not knowing the transfer exists
+    --seed N          (MOMO_SANDBOX_SEED)          seed for the fault dice, for reproducible runs
+
+Other flags: --token-ttl-s (default 3600), --api-user, --api-key, --subscription-key, --target-environment
+(each also ``MOMO_SANDBOX_<NAME>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import random
+import re
+import secrets
+import signal
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import make_server
+
+TRANSFER_PATH = "/disbursement/v1_0/transfer"
+AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+PARTY_ID_RE = re.compile(r"^\d{6,15}$")
+OUTCOMES: dict[str, tuple[str, str | None]] = {
+    "254722": ("FAILED", "PAYEE_NOT_FOUND"),
+    "254733": ("FAILED", "NOT_ENOUGH_FUNDS"),
+    "254744": ("FAILED", "INTERNAL_PROCESSING_ERROR"),
+    "254755": ("PENDING", None),
+}
+
+
+class BadRequest(Exception):
+    """A request the sandbox rejects with a 400 and a MoMo-style error body."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Credentials, latency and fault knobs of one sandbox instance."""
+
+    api_user: str = "mkopo-local"
+    api_key: str = "local-sandbox-key"
+    subscription_key: str = "local-sandbox-subscription"
+    target_environment: str = "sandbox"
+    latency_ms: int = 0
+    token_ttl_s: int = 3600
+    fail_rate: float = 0.0
+    timeout_rate: float = 0.0
+    hang_s: float = 30.0
+    seed: int | None = None
+
+
+@dataclass
+class Transfer:
+    """One transfer as received, plus the outcome it will settle to."""
+
+    reference_id: str
+    body: dict[str, Any]
+    received_at: float
+    outcome: str
+    reason: str | None
+    financial_transaction_id: str
+    attempts: int = 1
+
+
+@dataclass
+class SandboxState:
+    """Thread-safe in-memory transfers and tokens."""
+
+    config: SandboxConfig
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    transfers: dict[str, Transfer] = field(default_factory=dict)
+    tokens: dict[str, float] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def issue_token(self) -> str:
+        """Issue a bearer token valid for the configured TTL."""
+        token = secrets.token_urlsafe(32)
+        with self.lock:
+            self.tokens[token] = time.monotonic() + self.config.token_ttl_s
+        return token
+
+    def token_valid(self, token: str) -> bool:
+        """Whether a bearer token was issued here and has not expired."""
+        with self.lock:
+            expires_at = self.tokens.get(token)
+        return expires_at is not None and time.monotonic() < expires_at
+
+    def add(self, transfer: Transfer) -> bool:
+        """Record a transfer; False (counting the attempt) if its reference was already used."""
+        with self.lock:
+            existing = self.transfers.get(transfer.reference_id)
+            if existing is not None:
+                existing.attempts += 1
+                return False
+            self.transfers[transfer.reference_id] = transfer
+            return True
+
+    def get(self, reference_id: str) -> Transfer | None:
+        """The transfer with this reference, if any."""
+        with self.lock:
+            return self.transfers.get(reference_id)
+
+    def all(self) -> list[Transfer]:
+        """Every transfer received, in arrival order."""
+        with self.lock:
+            return list(self.transfers.values())
+
+    def roll(self, rate: float) -> bool:
+        """True with probability ``rate``."""
+        with self.lock:
+            return rate > 0 and self.rng.random() < rate
+
+    def reset(self) -> None:
+        """Forget every transfer and token."""
+        with self.lock:
+            self.transfers.clear()
+            self.tokens.clear()
+
+
+def momo_error(status: int, code: str, message: str) -> Response:
+    """A MoMo-style error response ``{"code", "message"}``."""
+    response = jsonify({"code": code, "message": message})
+    response.status_code = status
+    return response
+
+
+def apim_denied(message: str) -> Response:
+    """The API gateway's 401 for a missing or wrong subscription key or token."""
+    response = jsonify({"statusCode": 401, "message": message})
+    response.status_code = 401
+    return response
+
+
+def outcome_for(party_id: str) -> tuple[str, str | None]:
+    """The final status and reason the sandbox assigns to a payee."""
+    return OUTCOMES.get(party_id[:6], ("SUCCESSFUL", None))
+
+
+def current_status(transfer: Transfer, latency_ms: int) -> str:
+    """PENDING until the latency has passed, then the transfer's outcome."""
+    if time.monotonic() - transfer.received_at < latency_ms / 1000:
+        return "PENDING"
+    return transfer.outcome
+
+
+def transfer_view(transfer: Transfer, latency_ms: int) -> dict[str, Any]:
+    """The GET transfer-status body MoMo returns for one transfer."""
+    status = current_status(transfer, latency_ms)
+    view: dict[str, Any] = {key: transfer.body.get(key) for key in ("amount", "currency", "externalId")}
+    view["payee"] = transfer.body.get("payee")
+    view["payerMessage"] = transfer.body.get("payerMessage", "")
+    view["payeeNote"] = transfer.body.get("payeeNote", "")
+    view["status"] = status
+    if status == "SUCCESSFUL":
+        view["financialTransactionId"] = transfer.financial_transaction_id
+    if status == "FAILED":
+        view["reason"] = transfer.reason
+    return view
+
+
+def listing_row(transfer: Transfer, latency_ms: int) -> dict[str, Any]:
+    """One row of ``GET /sandbox/transfers``: the status view plus the reference and POST attempts."""
+    return {
+        "referenceId": transfer.reference_id,
+        "attempts": transfer.attempts,
+        **transfer_view(transfer, latency_ms),
+    }
+
+
+def validate_reference(value: str | None) -> str:
+    """The X-Reference-Id if it is a canonical UUID, else a 400."""
+    try:
+        parsed = uuid.UUID(value or "")
+    except ValueError:
+        raise BadRequest("INVALID_REFERENCE_ID", "X-Reference-Id must be a UUID") from None
+    if str(parsed) != (value or "").lower():
+        raise BadRequest("INVALID_REFERENCE_ID", "X-Reference-Id must be a canonical UUID")
+    return str(parsed)
+
+
+def validate_body(body: Any) -> dict[str, Any]:
+    """The transfer body if it follows MoMo's Transfer schema, else a 400."""
+    if not isinstance(body, dict):
+        raise BadRequest("BAD_REQUEST", "body must be a JSON object")
+    amount = body.get("amount")
+    if not isinstance(amount, str) or not AMOUNT_RE.match(amount) or Decimal(amount) <= 0:
+        raise BadRequest("BAD_REQUEST", "amount must be a positive decimal string")
+    currency = body.get("currency")
+    if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
+        raise BadRequest("INVALID_CURRENCY", "currency must be an ISO 4217 code")
+    validate_payee(body.get("payee"))
+    for key in ("externalId", "payerMessage", "payeeNote"):
+        if key in body and not isinstance(body[key], str):
+            raise BadRequest("BAD_REQUEST", f"{key} must be a string")
+    return body
+
+
+def validate_payee(payee: Any) -> None:
+    """A payee must be an MSISDN party with digits only (E.164 without '+')."""
+    if not isinstance(payee, dict) or payee.get("partyIdType") != "MSISDN":
+        raise BadRequest("BAD_REQUEST", "payee must be {partyIdType: MSISDN, partyId}")
+    party_id = payee.get("partyId")
+    if not isinstance(party_id, str) or not PARTY_ID_RE.match(party_id):
+        raise BadRequest("BAD_REQUEST", "payee.partyId must be an MSISDN, digits only")
+
+
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """The (user, key) pair of an ``Authorization: Basic`` header, if well formed."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, key = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (user, key) if sep else None
+
+
+def bearer_token(header: str) -> str:
+    """The token of an ``Authorization: Bearer`` header, or ''."""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def new_transfer(reference_id: str, body: dict[str, Any]) -> Transfer:
+    """A transfer record with its outcome decided by the payee's test number."""
+    outcome, reason = outcome_for(body["payee"]["partyId"])
+    return Transfer(
+        reference_id=reference_id,
+        body=body,
+        received_at=time.monotonic(),
+        outcome=outcome,
+        reason=reason,
+        financial_transaction_id=str(10**9 + secrets.randbelow(9 * 10**9)),
+    )
+
+
+def create_app(config: SandboxConfig | None = None) -> Flask:
+    """The sandbox as a Flask app with its own in-memory state."""
+    cfg = config or SandboxConfig()
+    state = SandboxState(config=cfg, rng=random.Random(cfg.seed))
+    app = Flask("momo_sandbox")
+    app.config["MOMO_STATE"] = state
+
+    def check_gateway(needs_bearer: bool) -> Response | None:
+        """The gateway's 401/400 for a request, or None if it may pass."""
+        if request.headers.get("Ocp-Apim-Subscription-Key") != cfg.subscription_key:
+            return apim_denied("Access denied due to invalid subscription key.")
+        if needs_bearer and not state.token_valid(bearer_token(request.headers.get("Authorization", ""))):
+            return apim_denied("Access denied due to invalid or expired access token.")
+        if needs_bearer and request.headers.get("X-Target-Environment") != cfg.target_environment:
+            return momo_error(400, "NOT_ALLOWED_TARGET_ENVIRONMENT", "Unknown X-Target-Environment")
+        return None
+
+    @app.errorhandler(BadRequest)
+    def bad_request(exc: BadRequest) -> Response:
+        return momo_error(400, exc.code, exc.message)
+
+    @app.post("/disbursement/token/")
+    def token() -> Response | tuple[Response, int]:
+        if request.headers.get("Ocp-Apim-Subscription-Key") != cfg.subscription_key:
+            return apim_denied("Access denied due to invalid subscription key.")
+        if basic_credentials(request.headers.get("Authorization", "")) != (cfg.api_user, cfg.api_key):
+            return jsonify({"error": "login_failed"}), 401
+        body = {"access_token": state.issue_token(), "token_type": "access_token"}
+        return jsonify({**body, "expires_in": cfg.token_ttl_s})
+
+    @app.post(TRANSFER_PATH)
+    def transfer() -> Response:
+        denied = check_gateway(needs_bearer=True)
+        if denied is not None:
+            return denied
+        reference_id = validate_reference(request.headers.get("X-Reference-Id"))
+        body = validate_body(request.get_json(silent=True))
+        if state.roll(cfg.fail_rate):
+            return momo_error(500, "INTERNAL_PROCESSING_ERROR", "Injected fault")
+        if not state.add(new_transfer(reference_id, body)):
+            return momo_error(409, "RESOURCE_ALREADY_EXIST", "Duplicated reference id. Creation failed.")
+        if state.roll(cfg.timeout_rate):
+            time.sleep(cfg.hang_s)
+        return Response(status=202)
+
+    @app.get(f"{TRANSFER_PATH}/<reference_id>")
+    def transfer_status(reference_id: str) -> Response:
+        denied = check_gateway(needs_bearer=True)
+        if denied is not None:
+            return denied
+        found = state.get(reference_id.lower())
+        if found is None:
+            return momo_error(404, "RESOURCE_NOT_FOUND", "Requested resource was not found.")
+        return jsonify(transfer_view(found, cfg.latency_ms))
+
+    @app.get("/sandbox/transfers")
+    def list_transfers() -> Response:
+        rows = [listing_row(t, cfg.latency_ms) for t in state.all()]
+        return jsonify({"transfers": rows})
+
+    @app.post("/sandbox/reset")
+    def reset() -> Response:
+        state.reset()
+        return Response(status=204)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8090, config: SandboxConfig | None = None) -> None:
+    """Serve the sandbox (threaded) until interrupted."""
+    server = make_server(host, port, create_app(config), threaded=True)
+    print(f"momo sandbox listening on http://{host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def env_float(name: str, default: float) -> float:
+    """A float from the environment, or the default."""
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
+    """Host, port and sandbox config from the command line and ``MOMO_SANDBOX_*`` variables."""
+    parser = argparse.ArgumentParser(description="Local MTN MoMo disbursement sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090)
+    for name, default in (
+        ("api-user", "mkopo-local"),
+        ("api-key", "local-sandbox-key"),
+        ("subscription-key", "local-sandbox-subscription"),
+        ("target-environment", "sandbox"),
+    ):
+        env = "MOMO_SANDBOX_" + name.upper().replace("-", "_")
+        parser.add_argument(f"--{name}", default=os.environ.get(env, default))
+    parser.add_argument("--latency-ms", type=int, default=int(env_float("MOMO_SANDBOX_LATENCY_MS", 0)))
+    parser.add_argument("--token-ttl-s", type=int, default=int(env_float("MOMO_SANDBOX_TOKEN_TTL_S", 3600)))
+    parser.add_argument("--fail-rate", type=float, default=env_float("MOMO_SANDBOX_FAIL_RATE", 0.0))
+    parser.add_argument("--timeout-rate", type=float, default=env_float("MOMO_SANDBOX_TIMEOUT_RATE", 0.0))
+    parser.add_argument("--hang-s", type=float, default=env_float("MOMO_SANDBOX_HANG_S", 30.0))
+    seed = os.environ.get("MOMO_SANDBOX_SEED")
+    parser.add_argument("--seed", type=int, default=int(seed) if seed else None)
+    args = parser.parse_args(argv)
+    config = SandboxConfig(
+        api_user=args.api_user,
+        api_key=args.api_key,
+        subscription_key=args.subscription_key,
+        target_environment=args.target_environment,
+        latency_ms=args.latency_ms,
+        token_ttl_s=args.token_ttl_s,
+        fail_rate=args.fail_rate,
+        timeout_rate=args.timeout_rate,
+        hang_s=args.hang_s,
+        seed=args.seed,
+    )
+    return args.host, args.port, config
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point for ``python -m emulators.momo_sandbox``."""
+    host, port, config = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    serve(host, port, config)
+
+
+if __name__ == "__main__":
+    main()
