@@ -7,12 +7,15 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/functions:$(CURDIR)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/infra/terraform/terraformrc
 
+include infra/infra.mk
+
 .PHONY: help install dev down test lint unit integration e2e clean
 
 help:
 	@echo "make dev    start emulators, functions and the API on http://127.0.0.1:8000"
 	@echo "make down   stop everything make dev started"
-	@echo "make test   install and run lint, unit, integration and end-to-end tests"
+	@echo "make test   install and run lint, unit, integration, end-to-end and infra checks"
+	@echo "make plan   terraform plan for a GCP project (needs the google provider and credentials)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +49,8 @@ integration: install
 e2e: install
 	$(PY) -m pytest -q tests/e2e
 
-test: install lint
-	$(PY) -m pytest -q tests
+test: install lint infra-check
+	$(PY) -m pytest -q tests --ignore=tests/infra
 
 clean:
-	rm -rf $(VENV) $(BQ_VENV) .run .cache
+	rm -rf $(VENV) $(BQ_VENV) .venv-checkov .venv-hcl2 .run .cache dist

@@ -121,3 +121,14 @@ def test_payout_reference_is_a_stable_uuid4() -> None:
 
     ref = payout_reference("app-1")
     assert uuid.UUID(ref).version == 4 and ref == payout_reference("app-1") != payout_reference("app-2")
+
+
+def test_cloud_settings_refuse_to_sign_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkopo.config import Settings
+
+    monkeypatch.setenv("MKOPO_ENVIRONMENT", "cloud")
+    settings = Settings()  # a function without the JWT secret still starts
+    with pytest.raises(RuntimeError):
+        settings.signing_secret()
+    monkeypatch.setenv("MKOPO_JWT_SECRET", "from-secret-manager")
+    assert Settings().signing_secret() == "from-secret-manager"

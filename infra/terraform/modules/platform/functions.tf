@@ -1,0 +1,66 @@
+locals {
+  # Non-secret settings every function reads (config.Settings, prefix MKOPO_).
+  function_env = merge({
+    MKOPO_ENVIRONMENT           = "cloud"
+    MKOPO_PROJECT_ID            = var.project_id
+    MKOPO_BIGQUERY_DATASET      = google_bigquery_dataset.analytics.dataset_id
+    MKOPO_BIGQUERY_EVENTS_TABLE = google_bigquery_table.events.table_id
+    LOG_EXECUTION_ID            = "true"
+  }, var.function_env)
+
+  # Push waits up to the ack deadline; the function must finish inside it or the message is redelivered
+  # while still being handled. Scheduled runs must end before the next minute's run.
+  function_timeout_s = { for name, fn in local.functions : name => fn.trigger == "pubsub" ? fn.retry.ack_deadline_s : 60 }
+}
+
+resource "google_cloudfunctions2_function" "fn" {
+  for_each = local.functions
+
+  project     = var.project_id
+  location    = var.region
+  name        = each.key
+  description = "mkopo ${each.key} (${each.value.trigger})"
+  labels      = merge(local.labels, { function = each.key, trigger = each.value.trigger })
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = each.value.entry_point
+    service_account = google_service_account.build.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  # No event_trigger: Pub/Sub delivery goes through our own push subscriptions (pubsub.tf) so their
+  # names, retry and dead-letter policies are exactly topology's; the scheduler calls over HTTP.
+  service_config {
+    available_memory               = lookup(var.function_memory, each.key, var.default_function_memory)
+    timeout_seconds                = local.function_timeout_s[each.key]
+    min_instance_count             = each.value.trigger == "http" ? var.http_min_instances : 0
+    max_instance_count             = lookup(var.max_instances, each.key, var.default_max_instances)
+    ingress_settings               = each.value.trigger == "http" ? "ALLOW_INTERNAL_AND_GCLB" : "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.fn[each.key].email
+    environment_variables          = local.function_env
+
+    dynamic "secret_environment_variables" {
+      for_each = toset(each.value.secrets)
+      content {
+        key        = local.secret_env[secret_environment_variables.value]
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.this[secret_environment_variables.value].secret_id
+        version    = "latest"
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_service.api,
+    google_project_iam_member.build,
+    google_secret_manager_secret_iam_member.fn_reads_secret,
+  ]
+}

@@ -1,0 +1,116 @@
+resource "google_monitoring_notification_channel" "email" {
+  count = var.alert_email == "" ? 0 : 1
+
+  project      = var.project_id
+  display_name = "mkopo ${var.environment} on-call"
+  type         = "email"
+  labels = {
+    email_address = var.alert_email
+  }
+}
+
+locals {
+  notification_channels = google_monitoring_notification_channel.email[*].id
+}
+
+# Anything in the dead-letter inbox is a message no function could handle: page someone.
+resource "google_monitoring_alert_policy" "dead_letters" {
+  project               = var.project_id
+  display_name          = "mkopo ${var.environment}: dead-lettered messages"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "${local.dead_letter_inbox} has undelivered messages"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${google_pubsub_subscription.dead_letter_inbox.name}\" AND metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "60s"
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "Messages reached `${local.dead_letter_topic}` after their subscription's max delivery attempts. Inspect them with `gcloud pubsub subscriptions pull ${local.dead_letter_inbox} --limit 10` (attribute CloudPubSubDeadLetterSourceSubscription names the consumer), fix, then republish to the source topic."
+  }
+}
+
+# Log-based metric: ERROR (or worse) log entries of our functions, labelled by function.
+resource "google_logging_metric" "function_errors" {
+  project = var.project_id
+  name    = "mkopo/function_errors"
+  filter  = "resource.type = \"cloud_run_revision\" AND severity >= ERROR AND resource.labels.service_name = (${join(" OR ", [for name in keys(local.functions) : "\"${name}\""])})"
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+    labels {
+      key         = "function"
+      value_type  = "STRING"
+      description = "Cloud Function (Cloud Run service) name"
+    }
+  }
+
+  label_extractors = {
+    function = "EXTRACT(resource.labels.service_name)"
+  }
+}
+
+resource "google_monitoring_alert_policy" "function_errors" {
+  project               = var.project_id
+  display_name          = "mkopo ${var.environment}: function errors"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "ERROR log entries per function"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.function_errors.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.function_error_threshold
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["metric.label.function"]
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A function logged more than ${var.function_error_threshold} errors in 5 minutes. Logs: resource.type=cloud_run_revision severity>=ERROR, grouped by service_name."
+  }
+}
+
+# Error rate: share of 5xx responses per function (for push subscribers a 5xx is a redelivery).
+resource "google_monitoring_alert_policy" "function_5xx_ratio" {
+  project               = var.project_id
+  display_name          = "mkopo ${var.environment}: function 5xx ratio"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "5xx share above ${var.http_5xx_ratio_threshold}"
+    condition_prometheus_query_language {
+      query               = "sum by (service_name) (rate(run_googleapis_com:request_count{monitored_resource=\"cloud_run_revision\",response_code_class=\"5xx\"}[5m])) / sum by (service_name) (rate(run_googleapis_com:request_count{monitored_resource=\"cloud_run_revision\"}[5m])) > ${var.http_5xx_ratio_threshold}"
+      duration            = "300s"
+      evaluation_interval = "60s"
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "More than ${var.http_5xx_ratio_threshold * 100}% of a function's requests failed with 5xx over 5 minutes."
+  }
+}

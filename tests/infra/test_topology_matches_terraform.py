@@ -1,0 +1,257 @@
+"""The Terraform module mirrors shared/mkopo/topology.py exactly, and its resources are driven by that mirror.
+
+Two layers: (1) the `locals` in modules/platform/topology.tf equal what topology.py defines; (2) the
+resources take names, topics, entry points, retry and dead-letter settings from those locals (for_each
++ each.value), so equal locals mean equal infrastructure. Hard-coded keys such as fn["exporter"] must
+name something topology still defines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mkopo import analytics, topology
+from mkopo.config import Settings
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def expr(name: str) -> str:
+    return "${" + name + "}"
+
+
+def block(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """The single nested block ``name`` (static), failing if absent or repeated."""
+    value = body.get(name)
+    assert isinstance(value, list) and len(value) == 1, f"expected one {name!r} block, got {value!r}"
+    return value[0]
+
+
+def dynamic(body: dict[str, Any], name: str) -> dict[str, Any]:
+    for item in body.get("dynamic", []):
+        if name in item:
+            return item[name]
+    raise AssertionError(f"no dynamic {name!r} block")
+
+
+def retry_dict(policy: topology.RetryPolicy) -> dict[str, int]:
+    return {
+        "minimum_backoff_s": policy.minimum_backoff_s,
+        "maximum_backoff_s": policy.maximum_backoff_s,
+        "max_delivery_attempts": policy.max_delivery_attempts,
+        "ack_deadline_s": policy.ack_deadline_s,
+    }
+
+
+# --- (1) the mirror equals topology.py ---------------------------------------------------------------
+def test_topics(platform: dict[str, Any]) -> None:
+    local = platform["locals"]
+    assert local["topics"] == list(topology.TOPICS)
+    assert local["dead_letter_topic"] == topology.DEAD_LETTER
+    assert local["dead_letter_inbox"] == topology.DEAD_LETTER_INBOX
+
+
+def test_functions(platform: dict[str, Any]) -> None:
+    expected = {
+        fn.name: {
+            "entry_point": fn.entry_point,
+            "trigger": fn.trigger,
+            "topics": list(fn.topics),
+            "routes": list(fn.routes),
+            "schedule": fn.schedule,
+            "secrets": list(fn.secrets),
+            "retry": retry_dict(fn.retry),
+        }
+        for fn in topology.FUNCTIONS
+    }
+    assert platform["locals"]["functions"] == expected
+
+
+def test_subscriptions(platform: dict[str, Any]) -> None:
+    expected = {
+        sub.name: {"function": sub.function.name, "topic": sub.topic, **retry_dict(sub.function.retry)}
+        for sub in topology.subscriptions()
+    }
+    assert platform["locals"]["subscriptions"] == expected
+    assert {sub.dead_letter_topic for sub in topology.subscriptions()} == {
+        platform["locals"]["dead_letter_topic"]
+    }
+
+
+def test_secrets(platform: dict[str, Any]) -> None:
+    local = platform["locals"]
+    assert sorted(local["secrets"]) == sorted({s for fn in topology.FUNCTIONS for s in fn.secrets})
+    assert set(local["secret_env"]) == set(local["secrets"]), "every secret needs its MKOPO_* variable"
+    settings_env = {f"MKOPO_{name.upper()}" for name in Settings.model_fields}
+    assert set(local["secret_env"].values()) <= settings_env, "secret_env names a variable config.py ignores"
+
+
+def test_publishers_and_firestore_maps_name_real_things(platform: dict[str, Any]) -> None:
+    local = platform["locals"]
+    names = {fn.name for fn in topology.FUNCTIONS}
+    assert set(local["publishes"]) <= names
+    assert {t for topics in local["publishes"].values() for t in topics} <= set(topology.TOPICS)
+    # Every consumer may dead-letter poison messages itself (mkopo.entrypoints.pubsub.handle).
+    for fn in topology.FUNCTIONS:
+        if fn.trigger == "pubsub":
+            assert topology.DEAD_LETTER in local["publishes"].get(fn.name, []), fn.name
+
+
+def test_gcp_name_limits() -> None:
+    for fn in topology.FUNCTIONS:
+        # service account id mkopo-fn-<name>: 6-30 chars, [a-z][-a-z0-9]*[a-z0-9]
+        assert re.fullmatch(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", f"mkopo-fn-{fn.name}"), fn.name
+        # Cloud Run service (function) name, NEG and backend names mkopo-api-<name> (<= 63)
+        assert re.fullmatch(r"[a-z][-a-z0-9]{0,47}[a-z0-9]", fn.name), fn.name
+    for name in (*topology.TOPICS, topology.DEAD_LETTER_INBOX, *(s.name for s in topology.subscriptions())):
+        assert re.fullmatch(r"[A-Za-z][-A-Za-z0-9_.~+%]{2,254}", name) and not name.startswith("goog"), name
+    for fn in topology.FUNCTIONS:
+        retry = fn.retry
+        assert 5 <= retry.max_delivery_attempts <= 100, fn.name  # Pub/Sub dead-letter bounds
+        assert 0 <= retry.minimum_backoff_s <= retry.maximum_backoff_s <= 600, fn.name
+        assert 10 <= retry.ack_deadline_s <= 600, fn.name
+
+
+# --- (2) resources are driven by the mirror ---------------------------------------------------------
+def test_topic_resources(platform: dict[str, Any]) -> None:
+    topic = platform["resources"]["google_pubsub_topic.this"]
+    assert topic["for_each"] == expr("toset(local.topics)")
+    assert topic["name"] == expr("each.key")
+
+
+def test_push_subscription_resources(platform: dict[str, Any]) -> None:
+    subs = {k: v for k, v in platform["resources"].items() if k.startswith("google_pubsub_subscription.")}
+    assert set(subs) == {"google_pubsub_subscription.push", "google_pubsub_subscription.dead_letter_inbox"}
+    push = subs["google_pubsub_subscription.push"]
+    assert push["for_each"] == expr("local.subscriptions")
+    assert push["name"] == expr("each.key")
+    assert push["topic"] == expr("google_pubsub_topic.this[each.value.topic].id")
+    assert push["ack_deadline_seconds"] == expr("each.value.ack_deadline_s")
+    retry = block(push, "retry_policy")
+    assert retry["minimum_backoff"] == expr("each.value.minimum_backoff_s") + "s"
+    assert retry["maximum_backoff"] == expr("each.value.maximum_backoff_s") + "s"
+    dead = block(push, "dead_letter_policy")
+    assert dead["dead_letter_topic"] == expr("google_pubsub_topic.this[local.dead_letter_topic].id")
+    assert dead["max_delivery_attempts"] == expr("each.value.max_delivery_attempts")
+    assert block(push, "expiration_policy")["ttl"] == ""
+    config = block(push, "push_config")
+    assert config["push_endpoint"].startswith(
+        expr("google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri")
+    )
+    oidc = block(config, "oidc_token")
+    assert oidc["service_account_email"] == expr("google_service_account.pubsub_invoker.email")
+
+    inbox = subs["google_pubsub_subscription.dead_letter_inbox"]
+    assert inbox["name"] == expr("local.dead_letter_inbox")
+    assert inbox["topic"] == expr("google_pubsub_topic.this[local.dead_letter_topic].id")
+    assert "push_config" not in inbox, "the dead-letter inbox is a pull subscription"
+
+    agent = platform["resources"]["google_pubsub_subscription_iam_member.dead_letter_subscriber"]
+    assert agent["for_each"] == expr("local.subscriptions") and agent["role"] == "roles/pubsub.subscriber"
+    publisher = platform["resources"]["google_pubsub_topic_iam_member.dead_letter_publisher"]
+    assert publisher["topic"] == expr("google_pubsub_topic.this[local.dead_letter_topic].name")
+    assert publisher["member"] == expr("local.pubsub_service_agent")
+
+
+def test_function_resources(platform: dict[str, Any]) -> None:
+    fns = {k: v for k, v in platform["resources"].items() if k.startswith("google_cloudfunctions2_function.")}
+    assert list(fns) == ["google_cloudfunctions2_function.fn"]
+    fn = fns["google_cloudfunctions2_function.fn"]
+    assert fn["for_each"] == expr("local.functions")
+    assert fn["name"] == expr("each.key")
+    build = block(fn, "build_config")
+    assert build["runtime"] == "python311"
+    assert build["entry_point"] == expr("each.value.entry_point")
+    assert "event_trigger" not in fn, "Pub/Sub delivery is by our own push subscriptions"
+    service = block(fn, "service_config")
+    assert service["service_account_email"] == expr("google_service_account.fn[each.key].email")
+    secrets = dynamic(service, "secret_environment_variables")
+    assert secrets["for_each"] == expr("toset(each.value.secrets)")
+    # Derived views select by trigger.
+    local = platform["locals"]
+    for view, trigger in (
+        ("http_functions", "http"),
+        ("pubsub_functions", "pubsub"),
+        ("scheduled_functions", "schedule"),
+    ):
+        assert local[view] == expr(
+            f'{{for name, fn in local.functions : name => fn if fn.trigger == "{trigger}"}}'
+        )
+    assert {fn.trigger for fn in topology.FUNCTIONS} <= {"http", "pubsub", "schedule"}
+
+
+def test_scheduler_resources(platform: dict[str, Any]) -> None:
+    jobs = {k: v for k, v in platform["resources"].items() if k.startswith("google_cloud_scheduler_job.")}
+    assert list(jobs) == ["google_cloud_scheduler_job.fn"]
+    job = jobs["google_cloud_scheduler_job.fn"]
+    assert job["for_each"] == expr("local.scheduled_functions")
+    assert job["name"] == expr("each.key")
+    assert job["schedule"] == expr("each.value.schedule")
+    target = block(job, "http_target")
+    assert target["uri"] == expr("google_cloudfunctions2_function.fn[each.key].service_config[0].uri")
+    assert "oidc_token" in target
+    assert all(fn.schedule for fn in topology.FUNCTIONS if fn.trigger == "schedule")
+
+
+def test_secret_resources_hold_no_values(platform: dict[str, Any]) -> None:
+    secret = platform["resources"]["google_secret_manager_secret.this"]
+    assert secret["for_each"] == expr("toset(local.secrets)")
+    assert secret["secret_id"] == expr("each.key")
+    assert not [k for k in platform["resources"] if k.startswith("google_secret_manager_secret_version.")]
+    access = platform["resources"]["google_secret_manager_secret_iam_member.fn_reads_secret"]
+    assert access["for_each"] == expr("local.function_secrets")
+    assert access["role"] == "roles/secretmanager.secretAccessor"
+
+
+def test_routes_reach_their_functions(platform: dict[str, Any]) -> None:
+    url_map = platform["resources"]["google_compute_url_map.api"]
+    rule = dynamic(block(url_map, "path_matcher"), "path_rule")
+    assert rule["for_each"] == expr("local.routes")
+    content = rule["content"][0]
+    assert content["paths"] == [expr("path_rule.key"), expr("path_rule.key") + "/*"]
+    assert content["service"] == expr("google_compute_backend_service.api[path_rule.value].id")
+    neg = platform["resources"]["google_compute_region_network_endpoint_group.api"]
+    assert neg["for_each"] == expr("local.http_functions")
+    # Path-prefix matching (exact prefix or prefix/...) with longest match is topology.route_for's rule.
+    for fn in topology.FUNCTIONS:
+        for route in fn.routes:
+            assert topology.route_for(route) is fn and topology.route_for(route + "/x") is fn
+
+
+def test_events_table_matches_analytics(platform: dict[str, Any]) -> None:
+    table = platform["resources"]["google_bigquery_table.events"]
+    partitioning = block(table, "time_partitioning")
+    assert partitioning == {"type": "DAY", "field": analytics.PARTITION_FIELD, "__is_block__": True}
+    assert table["clustering"] == list(analytics.CLUSTER_FIELDS)
+    assert table["schema"] == expr('file("${path.module}/events_schema.json")')
+    schema = json.loads((Path(platform["dir"]) / "events_schema.json").read_text())
+    assert [(f["name"], f["type"], f["mode"], f["description"]) for f in schema] == list(
+        analytics.EVENTS_SCHEMA
+    )
+
+
+def test_hard_coded_keys_name_topology_things(platform: dict[str, Any]) -> None:
+    """fn["exporter"], this["dead_letter"]...: a rename in topology.py must not leave a dangling key."""
+    names = {fn.name for fn in topology.FUNCTIONS} | set(topology.TOPICS)
+    names |= {s for fn in topology.FUNCTIONS for s in fn.secrets}
+    text = json.dumps([platform["resources"], platform["locals"], platform["outputs"]])
+    keys = set(re.findall(r'\b(?:fn|this|api)\[\\"([^\\"]+)\\"\]', text))
+    assert keys <= names, keys - names
+    assert platform["locals"]["api_default_function"] in {
+        fn.name for fn in topology.FUNCTIONS if fn.trigger == "http"
+    }
+
+
+def test_environments_use_the_module(environments: dict[str, dict[str, Any]]) -> None:
+    for env, view in environments.items():
+        assert view["modules"]["platform"]["source"] == "../../modules/platform", env
+        assert "api_url" in view["outputs"], env
+        [required] = [
+            t["required_providers"][0]["google"] for t in view["terraform"] if "required_providers" in t
+        ]
+        assert required["source"] == "hashicorp/google" and required["version"].startswith("~> 6."), env
