@@ -1,4 +1,4 @@
-"""Local sandbox of the MTN MoMo disbursement API: a stand-in for the external provider, not for our stack.
+"""Local sandbox of the MTN MoMo disbursement and collection APIs: a stand-in for the provider, not our stack.
 
 Run it with ``python -m emulators.momo_sandbox --host 127.0.0.1 --port 8090 [--latency-ms N]``.
 
@@ -10,7 +10,11 @@ Endpoints (MTN's published shapes)::
     GET  /sandbox/transfers                   {"transfers": [{referenceId, attempts, ...status view}]}:
                                               one row per reference, in arrival order; attempts counts
                                               the POSTs for it, 409s included (test helper)
-    POST /sandbox/reset                       forget transfers and tokens (test helper)
+    POST /collection/token/                   the same, for the collection product
+    POST /collection/v1_0/requesttopay        202, empty; reused X-Reference-Id -> 409 RESOURCE_ALREADY_EXIST
+    GET  /collection/v1_0/requesttopay/{ref}  200 {..., payer, status, financialTransactionId?, reason?}
+    GET  /sandbox/requests-to-pay             {"requestsToPay": [...]}: like /sandbox/transfers (test helper)
+    POST /sandbox/reset                       forget transfers, requests to pay and tokens (test helper)
     GET  /healthz                             200
 
 Every API call needs ``Ocp-Apim-Subscription-Key``; transfer calls also need ``Authorization: Bearer <token>``
@@ -24,6 +28,17 @@ Test numbers (payee ``partyId``, E.164 without '+'), like a card sandbox's test 
     254744xxxxxx  FAILED  reason INTERNAL_PROCESSING_ERROR  (MoMo's generic failure)
     254755xxxxxx  PENDING forever                           (never settles: exercises reconciliation)
     anything else SUCCESSFUL, with a numeric financialTransactionId
+
+Collection test numbers (payer ``partyId``) follow the same rules with payer-side reasons:
+
+    254722xxxxxx  FAILED  reason PAYER_NOT_FOUND
+    254733xxxxxx  FAILED  reason NOT_ENOUGH_FUNDS           (the borrower's wallet is short)
+    254744xxxxxx  FAILED  reason APPROVAL_REJECTED          (the borrower declined on the phone)
+    254755xxxxxx  PENDING forever                           (never approved: exercises reconciliation)
+    anything else SUCCESSFUL, with a numeric financialTransactionId
+
+Latency, fault knobs and credentials apply to both products alike. X-Callback-Url is accepted and recorded
+but no callback is sent (MoMo sends it once without retry; poll the status instead).
 
 With ``--latency-ms N`` a transfer stays PENDING for N ms before settling; with 0 it settles at once.
 
@@ -60,6 +75,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
 TRANSFER_PATH = "/disbursement/v1_0/transfer"
+REQUEST_TO_PAY_PATH = "/collection/v1_0/requesttopay"
 AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 PARTY_ID_RE = re.compile(r"^\d{6,15}$")
@@ -67,6 +83,12 @@ OUTCOMES: dict[str, tuple[str, str | None]] = {
     "254722": ("FAILED", "PAYEE_NOT_FOUND"),
     "254733": ("FAILED", "NOT_ENOUGH_FUNDS"),
     "254744": ("FAILED", "INTERNAL_PROCESSING_ERROR"),
+    "254755": ("PENDING", None),
+}
+COLLECTION_OUTCOMES: dict[str, tuple[str, str | None]] = {
+    "254722": ("FAILED", "PAYER_NOT_FOUND"),
+    "254733": ("FAILED", "NOT_ENOUGH_FUNDS"),
+    "254744": ("FAILED", "APPROVAL_REJECTED"),
     "254755": ("PENDING", None),
 }
 
@@ -116,6 +138,7 @@ class SandboxState:
     config: SandboxConfig
     lock: threading.Lock = field(default_factory=threading.Lock)
     transfers: dict[str, Transfer] = field(default_factory=dict)
+    requests_to_pay: dict[str, Transfer] = field(default_factory=dict)
     tokens: dict[str, float] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
 
@@ -132,25 +155,26 @@ class SandboxState:
             expires_at = self.tokens.get(token)
         return expires_at is not None and time.monotonic() < expires_at
 
-    def add(self, transfer: Transfer) -> bool:
-        """Record a transfer; False (counting the attempt) if its reference was already used."""
+    def add(self, transfer: Transfer, *, collection: bool = False) -> bool:
+        """Record a transfer (or request to pay); False, counting the attempt, if its reference was used."""
+        book = self.requests_to_pay if collection else self.transfers
         with self.lock:
-            existing = self.transfers.get(transfer.reference_id)
+            existing = book.get(transfer.reference_id)
             if existing is not None:
                 existing.attempts += 1
                 return False
-            self.transfers[transfer.reference_id] = transfer
+            book[transfer.reference_id] = transfer
             return True
 
-    def get(self, reference_id: str) -> Transfer | None:
-        """The transfer with this reference, if any."""
+    def get(self, reference_id: str, *, collection: bool = False) -> Transfer | None:
+        """The transfer (or request to pay) with this reference, if any."""
         with self.lock:
-            return self.transfers.get(reference_id)
+            return (self.requests_to_pay if collection else self.transfers).get(reference_id)
 
-    def all(self) -> list[Transfer]:
-        """Every transfer received, in arrival order."""
+    def all(self, *, collection: bool = False) -> list[Transfer]:
+        """Every transfer (or request to pay) received, in arrival order."""
         with self.lock:
-            return list(self.transfers.values())
+            return list((self.requests_to_pay if collection else self.transfers).values())
 
     def roll(self, rate: float) -> bool:
         """True with probability ``rate``."""
@@ -158,9 +182,10 @@ class SandboxState:
             return rate > 0 and self.rng.random() < rate
 
     def reset(self) -> None:
-        """Forget every transfer and token."""
+        """Forget every transfer, request to pay and token."""
         with self.lock:
             self.transfers.clear()
+            self.requests_to_pay.clear()
             self.tokens.clear()
 
 
@@ -178,9 +203,9 @@ def apim_denied(message: str) -> Response:
     return response
 
 
-def outcome_for(party_id: str) -> tuple[str, str | None]:
-    """The final status and reason the sandbox assigns to a payee."""
-    return OUTCOMES.get(party_id[:6], ("SUCCESSFUL", None))
+def outcome_for(party_id: str, table: dict[str, tuple[str, str | None]] = OUTCOMES) -> tuple[str, str | None]:
+    """The final status and reason the sandbox assigns to a payee (or, with the collection table, a payer)."""
+    return table.get(party_id[:6], ("SUCCESSFUL", None))
 
 
 def current_status(transfer: Transfer, latency_ms: int) -> str:
@@ -190,11 +215,11 @@ def current_status(transfer: Transfer, latency_ms: int) -> str:
     return transfer.outcome
 
 
-def transfer_view(transfer: Transfer, latency_ms: int) -> dict[str, Any]:
-    """The GET transfer-status body MoMo returns for one transfer."""
+def transfer_view(transfer: Transfer, latency_ms: int, party: str = "payee") -> dict[str, Any]:
+    """The GET status body MoMo returns for one transfer (``party`` "payee") or request to pay ("payer")."""
     status = current_status(transfer, latency_ms)
     view: dict[str, Any] = {key: transfer.body.get(key) for key in ("amount", "currency", "externalId")}
-    view["payee"] = transfer.body.get("payee")
+    view[party] = transfer.body.get(party)
     view["payerMessage"] = transfer.body.get("payerMessage", "")
     view["payeeNote"] = transfer.body.get("payeeNote", "")
     view["status"] = status
@@ -205,12 +230,12 @@ def transfer_view(transfer: Transfer, latency_ms: int) -> dict[str, Any]:
     return view
 
 
-def listing_row(transfer: Transfer, latency_ms: int) -> dict[str, Any]:
-    """One row of ``GET /sandbox/transfers``: the status view plus the reference and POST attempts."""
+def listing_row(transfer: Transfer, latency_ms: int, party: str = "payee") -> dict[str, Any]:
+    """One row of ``GET /sandbox/transfers`` (or requests-to-pay): the status view, reference and attempts."""
     return {
         "referenceId": transfer.reference_id,
         "attempts": transfer.attempts,
-        **transfer_view(transfer, latency_ms),
+        **transfer_view(transfer, latency_ms, party),
     }
 
 
@@ -225,8 +250,8 @@ def validate_reference(value: str | None) -> str:
     return str(parsed)
 
 
-def validate_body(body: Any) -> dict[str, Any]:
-    """The transfer body if it follows MoMo's Transfer schema, else a 400."""
+def validate_body(body: Any, party: str = "payee") -> dict[str, Any]:
+    """The body if it follows MoMo's Transfer (``payee``) or RequestToPay (``payer``) schema, else a 400."""
     if not isinstance(body, dict):
         raise BadRequest("BAD_REQUEST", "body must be a JSON object")
     amount = body.get("amount")
@@ -235,20 +260,20 @@ def validate_body(body: Any) -> dict[str, Any]:
     currency = body.get("currency")
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
         raise BadRequest("INVALID_CURRENCY", "currency must be an ISO 4217 code")
-    validate_payee(body.get("payee"))
+    validate_payee(body.get(party), party)
     for key in ("externalId", "payerMessage", "payeeNote"):
         if key in body and not isinstance(body[key], str):
             raise BadRequest("BAD_REQUEST", f"{key} must be a string")
     return body
 
 
-def validate_payee(payee: Any) -> None:
-    """A payee must be an MSISDN party with digits only (E.164 without '+')."""
+def validate_payee(payee: Any, party: str = "payee") -> None:
+    """A payee (or payer) must be an MSISDN party with digits only (E.164 without '+')."""
     if not isinstance(payee, dict) or payee.get("partyIdType") != "MSISDN":
-        raise BadRequest("BAD_REQUEST", "payee must be {partyIdType: MSISDN, partyId}")
+        raise BadRequest("BAD_REQUEST", f"{party} must be {{partyIdType: MSISDN, partyId}}")
     party_id = payee.get("partyId")
     if not isinstance(party_id, str) or not PARTY_ID_RE.match(party_id):
-        raise BadRequest("BAD_REQUEST", "payee.partyId must be an MSISDN, digits only")
+        raise BadRequest("BAD_REQUEST", f"{party}.partyId must be an MSISDN, digits only")
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:
@@ -269,9 +294,10 @@ def bearer_token(header: str) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def new_transfer(reference_id: str, body: dict[str, Any]) -> Transfer:
-    """A transfer record with its outcome decided by the payee's test number."""
-    outcome, reason = outcome_for(body["payee"]["partyId"])
+def new_transfer(reference_id: str, body: dict[str, Any], party: str = "payee") -> Transfer:
+    """A transfer (or, for ``party`` "payer", request to pay) with its outcome decided by the test number."""
+    table = COLLECTION_OUTCOMES if party == "payer" else OUTCOMES
+    outcome, reason = outcome_for(body[party]["partyId"], table)
     return Transfer(
         reference_id=reference_id,
         body=body,
@@ -303,6 +329,7 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
     def bad_request(exc: BadRequest) -> Response:
         return momo_error(400, exc.code, exc.message)
 
+    @app.post("/collection/token/")
     @app.post("/disbursement/token/")
     def token() -> Response | tuple[Response, int]:
         if request.headers.get("Ocp-Apim-Subscription-Key") != cfg.subscription_key:
@@ -336,6 +363,36 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         if found is None:
             return momo_error(404, "RESOURCE_NOT_FOUND", "Requested resource was not found.")
         return jsonify(transfer_view(found, cfg.latency_ms))
+
+    @app.post(REQUEST_TO_PAY_PATH)
+    def request_to_pay() -> Response:
+        denied = check_gateway(needs_bearer=True)
+        if denied is not None:
+            return denied
+        reference_id = validate_reference(request.headers.get("X-Reference-Id"))
+        body = validate_body(request.get_json(silent=True), party="payer")
+        if state.roll(cfg.fail_rate):
+            return momo_error(500, "INTERNAL_PROCESSING_ERROR", "Injected fault")
+        if not state.add(new_transfer(reference_id, body, party="payer"), collection=True):
+            return momo_error(409, "RESOURCE_ALREADY_EXIST", "Duplicated reference id. Creation failed.")
+        if state.roll(cfg.timeout_rate):
+            time.sleep(cfg.hang_s)
+        return Response(status=202)
+
+    @app.get(f"{REQUEST_TO_PAY_PATH}/<reference_id>")
+    def request_to_pay_status(reference_id: str) -> Response:
+        denied = check_gateway(needs_bearer=True)
+        if denied is not None:
+            return denied
+        found = state.get(reference_id.lower(), collection=True)
+        if found is None:
+            return momo_error(404, "RESOURCE_NOT_FOUND", "Requested resource was not found.")
+        return jsonify(transfer_view(found, cfg.latency_ms, party="payer"))
+
+    @app.get("/sandbox/requests-to-pay")
+    def list_requests_to_pay() -> Response:
+        rows = [listing_row(t, cfg.latency_ms, party="payer") for t in state.all(collection=True)]
+        return jsonify({"requestsToPay": rows})
 
     @app.get("/sandbox/transfers")
     def list_transfers() -> Response:
@@ -374,7 +431,7 @@ def env_float(name: str, default: float) -> float:
 
 def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
     """Host, port and sandbox config from the command line and ``MOMO_SANDBOX_*`` variables."""
-    parser = argparse.ArgumentParser(description="Local MTN MoMo disbursement sandbox")
+    parser = argparse.ArgumentParser(description="Local MTN MoMo disbursement and collection sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     for name, default in (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.cloud import bigquery
@@ -25,18 +26,25 @@ class BigQueryEventSink:
     def __init__(self, client: bigquery.Client, table_id: str) -> None:
         self._client, self._table = client, table_id
 
-    def existing_ids(self, event_ids: Sequence[str]) -> set[str]:
+    def existing_ids(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Event ids of rows already in the table (the occurred_at window prunes partitions)."""
+        times = sorted(datetime.fromisoformat(r["occurred_at"]) for r in rows)
         job = self._client.query(
-            f"SELECT event_id FROM `{self._table}` WHERE event_id IN UNNEST(@ids)",  # noqa: S608 - table id is ours
+            f"SELECT event_id FROM `{self._table}` "  # noqa: S608 - the table id is ours, values are parameters
+            "WHERE occurred_at BETWEEN @start AND @end AND event_id IN UNNEST(@ids)",
             job_config=bigquery.QueryJobConfig(
-                query_parameters=[bigquery.ArrayQueryParameter("ids", "STRING", list(event_ids))]
+                query_parameters=[
+                    bigquery.ArrayQueryParameter("ids", "STRING", [r["event_id"] for r in rows]),
+                    bigquery.ScalarQueryParameter("start", "TIMESTAMP", times[0] - timedelta(days=1)),
+                    bigquery.ScalarQueryParameter("end", "TIMESTAMP", times[-1] + timedelta(days=1)),
+                ]
             ),
         )
         return {row["event_id"] for row in job.result()}
 
     def export(self, rows: Sequence[dict[str, Any]]) -> int:
         """Insert the rows whose event id is not in the table yet (with insertIds for BigQuery de-dup)."""
-        present = self.existing_ids([r["event_id"] for r in rows])
+        present = self.existing_ids(rows)
         fresh = [r for r in rows if r["event_id"] not in present]
         if not fresh:
             return 0

@@ -1,0 +1,732 @@
+"""Local sandbox of Safaricom's M-Pesa Daraja API: a stand-in for the external provider, not for our stack.
+
+Run it with ``python -m emulators.mpesa_sandbox --host 127.0.0.1 --port 8091 [--latency-ms N]``.
+
+Endpoints (Daraja's published shapes)::
+
+    GET  /oauth/v1/generate?grant_type=client_credentials  Basic key:secret -> {access_token, expires_in}
+    POST /mpesa/b2c/v3/paymentrequest       ack {OriginatorConversationID, ConversationID, ResponseCode "0",
+                                            ResponseDescription}; then {"Result": ...} POSTed to ResultURL.
+                                            A repeated OriginatorConversationID gets the same ack and pays
+                                            nothing more (no second Result): our idempotency key.
+    POST /mpesa/transactionstatus/v1/query  ack; then a Result with ResultParameters (ReceiptNo,
+                                            TransactionStatus Completed|Failed|Pending, Amount,
+                                            OriginatorConversationID, ...) POSTed to its ResultURL;
+                                            ResultCode 2032 "The transaction could not be found" if unknown
+    POST /mpesa/stkpush/v1/processrequest   ack {MerchantRequestID, CheckoutRequestID, ResponseCode "0", ...};
+                                            then {"Body": {"stkCallback": ...}} POSTed to CallBackURL
+    POST /mpesa/stkpushquery/v1/query       200 {ResponseCode, ResultCode, ResultDesc, ...} once settled;
+                                            500 errorCode 500.001.1001 "The transaction is being processed"
+                                            before; 400 for an unknown CheckoutRequestID
+    GET  /sandbox/payouts | /sandbox/stk-pushes | /sandbox/status-queries | /sandbox/callbacks  (test helpers)
+    POST /sandbox/reset                     forget everything (test helper)
+    GET  /healthz                           200
+
+API calls need ``Authorization: Bearer <token>``; errors use Daraja's {requestId, errorCode, errorMessage}
+(400.002.02 bad request, 404.001.03 invalid access token). STK Password must be
+base64(BusinessShortCode + passkey + Timestamp). Defaults: consumer key ``mkopo-local``, secret
+``local-sandbox-secret``, passkey ``local-sandbox-passkey``.
+
+Test numbers (B2C ``PartyB`` / STK ``PhoneNumber``), like a card sandbox's test cards:
+
+    B2C payouts                                         STK Push collections
+    254722xxxxxx  ResultCode 2040 recipient unregistered 254722xxxxxx  ResultCode 1    insufficient balance
+    254733xxxxxx  ResultCode 1    our float is empty     254733xxxxxx  ResultCode 1032 cancelled by user
+    254744xxxxxx  ResultCode 2001 initiator invalid      254744xxxxxx  ResultCode 1037 no response from phone
+    254755xxxxxx  no Result ever (stays pending)         254755xxxxxx  no callback ever (stays processing)
+    254766xxxxxx  success, but 1 KES less paid           254766xxxxxx  success, but 1 KES less paid
+    anything else ResultCode 0 with a TransactionID      anything else ResultCode 0 with a receipt
+
+Callbacks are POSTed from a background thread ``--latency-ms`` after the request (default 0). Fault knobs
+(flags or ``MPESA_SANDBOX_*`` variables): ``--duplicate-callbacks F`` sends that share of callbacks twice,
+``--drop-callbacks F`` never sends that share, ``--fail-rate F`` answers that share of API POSTs with 500
+and records nothing, ``--seed N`` makes the dice reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import random
+import re
+import secrets
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import make_server
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+MSISDN_RE = re.compile(r"^254[17]\d{8}$")
+TIMESTAMP_RE = re.compile(r"^\d{14}$")
+B2C_COMMANDS = {"BusinessPayment", "SalaryPayment", "PromotionPayment"}
+B2C_FIELDS = (
+    "InitiatorName",
+    "SecurityCredential",
+    "CommandID",
+    "Amount",
+    "PartyA",
+    "PartyB",
+    "Remarks",
+    "QueueTimeOutURL",
+    "ResultURL",
+    "OriginatorConversationID",
+)
+STK_FIELDS = (
+    "BusinessShortCode",
+    "Password",
+    "Timestamp",
+    "TransactionType",
+    "Amount",
+    "PartyA",
+    "PartyB",
+    "PhoneNumber",
+    "CallBackURL",
+    "AccountReference",
+    "TransactionDesc",
+)
+B2C_OUTCOMES: dict[str, tuple[int, str]] = {
+    "254722": (2040, "Credit Party customer type (Unregistered or Registered Customer) can't be supported."),
+    "254733": (1, "The balance is insufficient for the transaction."),
+    "254744": (2001, "The initiator information is invalid."),
+}
+STK_OUTCOMES: dict[str, tuple[int, str]] = {
+    "254722": (1, "The balance is insufficient for the transaction."),
+    "254733": (1032, "Request cancelled by user"),
+    "254744": (1037, "DS timeout user cannot be reached"),
+}
+NEVER = "254755"
+SHORT_PAY = "254766"
+SUCCESS_DESC = "The service request is processed successfully."
+
+
+class DarajaError(Exception):
+    """A request the sandbox rejects with Daraja's error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Credentials, latency and fault knobs of one sandbox instance."""
+
+    consumer_key: str = "mkopo-local"
+    consumer_secret: str = "local-sandbox-secret"  # noqa: S105 - a local test credential
+    passkey: str = "local-sandbox-passkey"
+    latency_ms: int = 0
+    token_ttl_s: int = 3599
+    duplicate_callbacks: float = 0.0
+    drop_callbacks: float = 0.0
+    fail_rate: float = 0.0
+    seed: int | None = None
+
+
+@dataclass
+class Payout:
+    """One B2C payment as received and the Result it settles to."""
+
+    originator_conversation_id: str
+    conversation_id: str
+    body: dict[str, Any]
+    received_at: float
+    result_code: int | None
+    result_desc: str
+    transaction_id: str
+    paid_amount: int
+    attempts: int = 1
+
+
+@dataclass
+class StkPush:
+    """One STK Push as received and the callback it settles to."""
+
+    checkout_request_id: str
+    merchant_request_id: str
+    body: dict[str, Any]
+    received_at: float
+    result_code: int | None
+    result_desc: str
+    receipt: str
+    paid_amount: int
+
+
+@dataclass
+class SandboxState:
+    """Thread-safe in-memory payouts, STK pushes, status queries, callbacks and tokens."""
+
+    config: SandboxConfig
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    payouts: dict[str, Payout] = field(default_factory=dict)
+    pushes: dict[str, StkPush] = field(default_factory=dict)
+    queries: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    tokens: dict[str, float] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def issue_token(self) -> str:
+        """Issue a bearer token valid for the configured TTL."""
+        token = secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens[token] = time.monotonic() + self.config.token_ttl_s
+        return token
+
+    def token_valid(self, token: str) -> bool:
+        """Whether a bearer token was issued here and has not expired."""
+        with self.lock:
+            expires_at = self.tokens.get(token)
+        return expires_at is not None and time.monotonic() < expires_at
+
+    def add_payout(self, payout: Payout) -> tuple[Payout, bool]:
+        """Record a payout; (the existing one, False) if its OriginatorConversationID was already used."""
+        with self.lock:
+            existing = self.payouts.get(payout.originator_conversation_id)
+            if existing is not None:
+                existing.attempts += 1
+                return existing, False
+            self.payouts[payout.originator_conversation_id] = payout
+            return payout, True
+
+    def add_push(self, push: StkPush) -> None:
+        with self.lock:
+            self.pushes[push.checkout_request_id] = push
+
+    def payout(self, originator_conversation_id: str) -> Payout | None:
+        with self.lock:
+            return self.payouts.get(originator_conversation_id)
+
+    def payout_by_receipt(self, receipt: str) -> Payout | None:
+        with self.lock:
+            return next((p for p in self.payouts.values() if p.transaction_id == receipt), None)
+
+    def push(self, checkout_request_id: str) -> StkPush | None:
+        with self.lock:
+            return self.pushes.get(checkout_request_id)
+
+    def log_query(self, row: dict[str, Any]) -> None:
+        with self.lock:
+            self.queries.append(row)
+
+    def log_callback(self, row: dict[str, Any]) -> None:
+        with self.lock:
+            self.callbacks.append(row)
+
+    def roll(self, rate: float) -> bool:
+        """True with probability ``rate``."""
+        with self.lock:
+            return rate > 0 and self.rng.random() < rate
+
+    def snapshot(self) -> dict[str, list[Any]]:
+        """Copies of everything recorded, for the listing endpoints."""
+        with self.lock:
+            return {
+                "payouts": list(self.payouts.values()),
+                "pushes": list(self.pushes.values()),
+                "queries": list(self.queries),
+                "callbacks": list(self.callbacks),
+            }
+
+    def reset(self) -> None:
+        with self.lock:
+            self.payouts.clear()
+            self.pushes.clear()
+            self.queries.clear()
+            self.callbacks.clear()
+            self.tokens.clear()
+
+
+def daraja_error(status: int, code: str, message: str) -> Response:
+    """Daraja's error body ``{requestId, errorCode, errorMessage}``."""
+    response = jsonify({"requestId": secrets.token_hex(8), "errorCode": code, "errorMessage": message})
+    response.status_code = status
+    return response
+
+
+def new_id(prefix: str) -> str:
+    """An id shaped like Daraja's, e.g. AG_20261201_0000a1b2c3d4e5f6a7b8."""
+    return f"{prefix}{datetime.now(NAIROBI):%Y%m%d}_{secrets.token_hex(10)}"
+
+
+def receipt() -> str:
+    """An M-Pesa receipt-like id: 10 upper-case letters and digits."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+    return "S" + "".join(secrets.choice(alphabet) for _ in range(9))
+
+
+def whole_amount(raw: Any) -> int:
+    """A positive whole-shilling Amount (number or numeric string), else a 400."""
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not re.fullmatch(r"\d+(\.0+)?", text) or int(float(text)) < 1:
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Amount")
+    return int(float(text))
+
+
+def require(body: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON body if every field is present and non-empty, else a 400."""
+    if not isinstance(body, dict):
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid JSON body")
+    for name in fields:
+        if body.get(name) in (None, ""):
+            raise DarajaError(400, "400.002.02", f"Bad Request - Invalid {name}")
+    return body
+
+
+def validate_msisdn(value: Any, name: str) -> str:
+    """A 2547XXXXXXXX / 2541XXXXXXXX number, else a 400."""
+    if not MSISDN_RE.match(str(value)):
+        raise DarajaError(400, "400.002.02", f"Bad Request - Invalid {name}")
+    return str(value)
+
+
+def validate_b2c(body: Any) -> dict[str, Any]:
+    """A B2C v3 payment request, else a 400."""
+    body = require(body, B2C_FIELDS)
+    if body["CommandID"] not in B2C_COMMANDS:
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid CommandID")
+    whole_amount(body["Amount"])
+    validate_msisdn(body["PartyB"], "PartyB")
+    if not 2 <= len(str(body["Remarks"])) <= 100:
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Remarks")
+    return body
+
+
+def validate_stk(body: Any, passkey: str) -> dict[str, Any]:
+    """An STK Push request with a correct Password, else a 400."""
+    body = require(body, STK_FIELDS)
+    check_password(body, passkey)
+    whole_amount(body["Amount"])
+    validate_msisdn(body["PhoneNumber"], "PhoneNumber")
+    validate_msisdn(body["PartyA"], "PartyA")
+    if len(str(body["AccountReference"])) > 12:
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid AccountReference")
+    if len(str(body["TransactionDesc"])) > 13:
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid TransactionDesc")
+    return body
+
+
+def check_password(body: dict[str, Any], passkey: str) -> None:
+    """Password must be base64(BusinessShortCode + passkey + Timestamp) with a YYYYMMDDHHMMSS timestamp."""
+    timestamp = str(body.get("Timestamp", ""))
+    if not TIMESTAMP_RE.match(timestamp):
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Timestamp")
+    expected = base64.b64encode(f"{body.get('BusinessShortCode')}{passkey}{timestamp}".encode()).decode()
+    if body.get("Password") != expected:
+        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Password")
+
+
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """The (key, secret) pair of an ``Authorization: Basic`` header, if well formed."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        key, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (key, secret) if sep else None
+
+
+def outcome(table: dict[str, tuple[int, str]], number: str) -> tuple[int | None, str]:
+    """The ResultCode and description a test number settles to; None code means it never settles."""
+    if number.startswith(NEVER):
+        return None, ""
+    return table.get(number[:6], (0, SUCCESS_DESC))
+
+
+def new_payout(body: dict[str, Any]) -> Payout:
+    """A payout with its outcome decided by PartyB's test number."""
+    code, desc = outcome(B2C_OUTCOMES, str(body["PartyB"]))
+    amount = whole_amount(body["Amount"])
+    return Payout(
+        originator_conversation_id=str(body["OriginatorConversationID"]),
+        conversation_id=new_id("AG_"),
+        body=body,
+        received_at=time.monotonic(),
+        result_code=code,
+        result_desc=desc,
+        transaction_id=receipt(),
+        paid_amount=amount - 1 if str(body["PartyB"]).startswith(SHORT_PAY) else amount,
+    )
+
+
+def new_push(body: dict[str, Any]) -> StkPush:
+    """An STK push with its outcome decided by PhoneNumber's test number."""
+    code, desc = outcome(STK_OUTCOMES, str(body["PhoneNumber"]))
+    amount = whole_amount(body["Amount"])
+    return StkPush(
+        checkout_request_id=new_id("ws_CO_"),
+        merchant_request_id=f"{secrets.randbelow(90000) + 10000}-{secrets.randbelow(10**8)}-1",
+        body=body,
+        received_at=time.monotonic(),
+        result_code=code,
+        result_desc=desc,
+        receipt=receipt(),
+        paid_amount=amount - 1 if str(body["PhoneNumber"]).startswith(SHORT_PAY) else amount,
+    )
+
+
+def b2c_result(payout: Payout) -> dict[str, Any]:
+    """The B2C Result callback body for a settled payout."""
+    result: dict[str, Any] = {
+        "ResultType": 0,
+        "ResultCode": payout.result_code,
+        "ResultDesc": payout.result_desc,
+        "OriginatorConversationID": payout.originator_conversation_id,
+        "ConversationID": payout.conversation_id,
+        "TransactionID": payout.transaction_id,
+        "ReferenceData": {
+            "ReferenceItem": {"Key": "QueueTimeoutURL", "Value": payout.body["QueueTimeOutURL"]}
+        },
+    }
+    if payout.result_code == 0:
+        result["ResultParameters"] = {
+            "ResultParameter": [
+                {"Key": "TransactionAmount", "Value": payout.paid_amount},
+                {"Key": "TransactionReceipt", "Value": payout.transaction_id},
+                {"Key": "ReceiverPartyPublicName", "Value": f"{payout.body['PartyB']} - Sandbox Borrower"},
+                {
+                    "Key": "TransactionCompletedDateTime",
+                    "Value": f"{datetime.now(NAIROBI):%d.%m.%Y %H:%M:%S}",
+                },
+                {"Key": "B2CRecipientIsRegisteredCustomer", "Value": "Y"},
+            ]
+        }
+    return {"Result": result}
+
+
+def status_result(query: dict[str, Any], payout: Payout | None, latency_ms: int) -> dict[str, Any]:
+    """The Transaction Status Result body for the queried payout (or 'not found')."""
+    result: dict[str, Any] = {
+        "ResultType": 0,
+        "OriginatorConversationID": query["originator_conversation_id"],
+        "ConversationID": query["conversation_id"],
+        "TransactionID": "SANDBOX000",
+        "ReferenceData": {"ReferenceItem": {"Key": "Occasion", "Value": query["body"].get("Occasion", "")}},
+    }
+    if payout is None:
+        return {"Result": {**result, "ResultCode": 2032, "ResultDesc": "The transaction could not be found."}}
+    settled = time.monotonic() - payout.received_at >= latency_ms / 1000 and payout.result_code is not None
+    status = "Pending" if not settled else "Completed" if payout.result_code == 0 else "Failed"
+    parameters = [
+        {"Key": "ReceiptNo", "Value": payout.transaction_id},
+        {"Key": "TransactionStatus", "Value": status},
+        {"Key": "Amount", "Value": payout.paid_amount},
+        {"Key": "OriginatorConversationID", "Value": payout.originator_conversation_id},
+        {"Key": "ConversationID", "Value": payout.conversation_id},
+        {"Key": "DebitPartyName", "Value": f"{payout.body['PartyA']} - mkopo"},
+        {"Key": "CreditPartyName", "Value": f"{payout.body['PartyB']} - Sandbox Borrower"},
+        {"Key": "ReasonType", "Value": "Business Payment to Customer via API"},
+    ]
+    return {
+        "Result": {
+            **result,
+            "ResultCode": 0,
+            "ResultDesc": SUCCESS_DESC,
+            "ResultParameters": {"ResultParameter": parameters},
+        }
+    }
+
+
+def stk_callback(push: StkPush) -> dict[str, Any]:
+    """The STK Push callback body for a settled push."""
+    callback: dict[str, Any] = {
+        "MerchantRequestID": push.merchant_request_id,
+        "CheckoutRequestID": push.checkout_request_id,
+        "ResultCode": push.result_code,
+        "ResultDesc": push.result_desc,
+    }
+    if push.result_code == 0:
+        callback["CallbackMetadata"] = {
+            "Item": [
+                {"Name": "Amount", "Value": push.paid_amount},
+                {"Name": "MpesaReceiptNumber", "Value": push.receipt},
+                {"Name": "Balance"},
+                {"Name": "TransactionDate", "Value": int(f"{datetime.now(NAIROBI):%Y%m%d%H%M%S}")},
+                {"Name": "PhoneNumber", "Value": int(push.body["PhoneNumber"])},
+            ]
+        }
+    return {"Body": {"stkCallback": callback}}
+
+
+def payout_row(payout: Payout) -> dict[str, Any]:
+    """One row of ``GET /sandbox/payouts``."""
+    return {
+        "originatorConversationId": payout.originator_conversation_id,
+        "conversationId": payout.conversation_id,
+        "attempts": payout.attempts,
+        "resultCode": payout.result_code,
+        "transactionId": payout.transaction_id if payout.result_code == 0 else None,
+        "amount": whole_amount(payout.body["Amount"]),
+        "paidAmount": payout.paid_amount,
+        "partyB": payout.body["PartyB"],
+        "body": payout.body,
+    }
+
+
+def push_row(push: StkPush) -> dict[str, Any]:
+    """One row of ``GET /sandbox/stk-pushes``."""
+    return {
+        "checkoutRequestId": push.checkout_request_id,
+        "merchantRequestId": push.merchant_request_id,
+        "resultCode": push.result_code,
+        "receipt": push.receipt if push.result_code == 0 else None,
+        "amount": whole_amount(push.body["Amount"]),
+        "paidAmount": push.paid_amount,
+        "phoneNumber": push.body["PhoneNumber"],
+        "body": push.body,
+    }
+
+
+class CallbackSender:
+    """POSTs callbacks from background threads after the latency, with drop and duplicate dice."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self._state = state
+
+    def schedule(self, kind: str, url: str, body_of: Any, key: str) -> None:
+        """Send ``body_of()`` to ``url`` after the latency (the body is built when sent)."""
+        thread = threading.Thread(target=self._run, args=(kind, url, body_of, key), daemon=True)
+        thread.start()
+
+    def _run(self, kind: str, url: str, body_of: Any, key: str) -> None:
+        cfg = self._state.config
+        time.sleep(cfg.latency_ms / 1000)
+        if self._state.roll(cfg.drop_callbacks):
+            self._state.log_callback({"kind": kind, "key": key, "url": url, "dropped": True})
+            return
+        copies = 2 if self._state.roll(cfg.duplicate_callbacks) else 1
+        body = body_of()
+        for _ in range(copies):
+            self._state.log_callback(
+                {"kind": kind, "key": key, "url": url, "dropped": False, **deliver(url, body)}
+            )
+
+
+def deliver(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST one callback; the receiver's status code or the error."""
+    try:
+        response = httpx.post(url, json=body, timeout=5.0)
+    except httpx.HTTPError as exc:
+        return {"status": None, "error": repr(exc), "body": body}
+    return {"status": response.status_code, "body": body}
+
+
+def create_app(config: SandboxConfig | None = None) -> Flask:
+    """The sandbox as a Flask app with its own in-memory state."""
+    cfg = config or SandboxConfig()
+    state = SandboxState(config=cfg, rng=random.Random(cfg.seed))
+    sender = CallbackSender(state)
+    app = Flask("mpesa_sandbox")
+    app.config["MPESA_STATE"] = state
+
+    def authorised() -> None:
+        """Raise Daraja's invalid-token error unless a valid bearer token is present."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not state.token_valid(token.strip()):
+            raise DarajaError(401, "404.001.03", "Invalid Access Token")
+        if state.roll(cfg.fail_rate):
+            raise DarajaError(500, "500.002.1001", "Injected fault")
+
+    @app.errorhandler(DarajaError)
+    def rejected(exc: DarajaError) -> Response:
+        return daraja_error(exc.status, exc.code, exc.message)
+
+    @app.get("/oauth/v1/generate")
+    def token() -> Response:
+        if request.args.get("grant_type") != "client_credentials":
+            raise DarajaError(400, "400.008.02", "Invalid grant type passed")
+        if basic_credentials(request.headers.get("Authorization", "")) != (
+            cfg.consumer_key,
+            cfg.consumer_secret,
+        ):
+            raise DarajaError(400, "400.008.01", "Invalid Authentication passed")
+        return jsonify({"access_token": state.issue_token(), "expires_in": str(cfg.token_ttl_s)})
+
+    @app.post("/mpesa/b2c/v3/paymentrequest")
+    def b2c() -> Response:
+        authorised()
+        payout, created = state.add_payout(new_payout(validate_b2c(request.get_json(silent=True))))
+        if created and payout.result_code is not None:
+            sender.schedule(
+                "b2c",
+                str(payout.body["ResultURL"]),
+                lambda: b2c_result(payout),
+                payout.originator_conversation_id,
+            )
+        return jsonify(
+            {
+                "ConversationID": payout.conversation_id,
+                "OriginatorConversationID": payout.originator_conversation_id,
+                "ResponseCode": "0",
+                "ResponseDescription": "Accept the service request successfully.",
+            }
+        )
+
+    @app.post("/mpesa/transactionstatus/v1/query")
+    def transaction_status() -> Response:
+        authorised()
+        body = require(request.get_json(silent=True), ("Initiator", "CommandID", "PartyA", "ResultURL"))
+        original = str(body.get("OriginalConversationID") or "")
+        found = (
+            state.payout(original)
+            if original
+            else state.payout_by_receipt(str(body.get("TransactionID", "")))
+        )
+        query = {
+            "originator_conversation_id": f"{secrets.randbelow(90000) + 10000}-{secrets.randbelow(10**8)}-1",
+            "conversation_id": new_id("AG_"),
+            "original": original,
+            "body": body,
+        }
+        state.log_query(query)
+        sender.schedule(
+            "status", str(body["ResultURL"]), lambda: status_result(query, found, cfg.latency_ms), original
+        )
+        return jsonify(
+            {
+                "OriginatorConversationID": query["originator_conversation_id"],
+                "ConversationID": query["conversation_id"],
+                "ResponseCode": "0",
+                "ResponseDescription": "Accept the service request successfully.",
+            }
+        )
+
+    @app.post("/mpesa/stkpush/v1/processrequest")
+    def stk_push() -> Response:
+        authorised()
+        push = new_push(validate_stk(request.get_json(silent=True), cfg.passkey))
+        state.add_push(push)
+        if push.result_code is not None:
+            sender.schedule(
+                "stk", str(push.body["CallBackURL"]), lambda: stk_callback(push), push.checkout_request_id
+            )
+        return jsonify(
+            {
+                "MerchantRequestID": push.merchant_request_id,
+                "CheckoutRequestID": push.checkout_request_id,
+                "ResponseCode": "0",
+                "ResponseDescription": "Success. Request accepted for processing",
+                "CustomerMessage": "Success. Request accepted for processing",
+            }
+        )
+
+    @app.post("/mpesa/stkpushquery/v1/query")
+    def stk_query() -> Response:
+        authorised()
+        body = require(
+            request.get_json(silent=True), ("BusinessShortCode", "Password", "Timestamp", "CheckoutRequestID")
+        )
+        check_password(body, cfg.passkey)
+        push = state.push(str(body["CheckoutRequestID"]))
+        if push is None:
+            raise DarajaError(400, "400.002.02", "Bad Request - Invalid CheckoutRequestID")
+        if push.result_code is None or time.monotonic() - push.received_at < cfg.latency_ms / 1000:
+            raise DarajaError(500, "500.001.1001", "The transaction is being processed")
+        return jsonify(
+            {
+                "ResponseCode": "0",
+                "ResponseDescription": "The service request has been accepted successsfully",
+                "MerchantRequestID": push.merchant_request_id,
+                "CheckoutRequestID": push.checkout_request_id,
+                "ResultCode": str(push.result_code),
+                "ResultDesc": push.result_desc,
+            }
+        )
+
+    @app.get("/sandbox/payouts")
+    def list_payouts() -> Response:
+        return jsonify({"payouts": [payout_row(p) for p in state.snapshot()["payouts"]]})
+
+    @app.get("/sandbox/stk-pushes")
+    def list_pushes() -> Response:
+        return jsonify({"pushes": [push_row(p) for p in state.snapshot()["pushes"]]})
+
+    @app.get("/sandbox/status-queries")
+    def list_queries() -> Response:
+        return jsonify({"queries": state.snapshot()["queries"]})
+
+    @app.get("/sandbox/callbacks")
+    def list_callbacks() -> Response:
+        return jsonify({"callbacks": state.snapshot()["callbacks"]})
+
+    @app.post("/sandbox/reset")
+    def reset() -> Response:
+        state.reset()
+        return Response(status=204)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8091, config: SandboxConfig | None = None) -> None:
+    """Serve the sandbox (threaded) until interrupted."""
+    server = make_server(host, port, create_app(config), threaded=True)
+    print(f"mpesa sandbox listening on http://{host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def env_float(name: str, default: float) -> float:
+    """A float from the environment, or the default."""
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
+    """Host, port and sandbox config from the command line and ``MPESA_SANDBOX_*`` variables."""
+    parser = argparse.ArgumentParser(description="Local Safaricom M-Pesa Daraja sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8091)
+    defaults = SandboxConfig()
+    for name in ("consumer-key", "consumer-secret", "passkey"):
+        env = "MPESA_SANDBOX_" + name.upper().replace("-", "_")
+        parser.add_argument(
+            f"--{name}", default=os.environ.get(env, getattr(defaults, name.replace("-", "_")))
+        )
+    parser.add_argument("--latency-ms", type=int, default=int(env_float("MPESA_SANDBOX_LATENCY_MS", 0)))
+    parser.add_argument("--token-ttl-s", type=int, default=int(env_float("MPESA_SANDBOX_TOKEN_TTL_S", 3599)))
+    for name in ("duplicate-callbacks", "drop-callbacks", "fail-rate"):
+        env = "MPESA_SANDBOX_" + name.upper().replace("-", "_")
+        parser.add_argument(f"--{name}", type=float, default=env_float(env, 0.0))
+    seed = os.environ.get("MPESA_SANDBOX_SEED")
+    parser.add_argument("--seed", type=int, default=int(seed) if seed else None)
+    args = parser.parse_args(argv)
+    config = SandboxConfig(
+        consumer_key=args.consumer_key,
+        consumer_secret=args.consumer_secret,
+        passkey=args.passkey,
+        latency_ms=args.latency_ms,
+        token_ttl_s=args.token_ttl_s,
+        duplicate_callbacks=args.duplicate_callbacks,
+        drop_callbacks=args.drop_callbacks,
+        fail_rate=args.fail_rate,
+        seed=args.seed,
+    )
+    return args.host, args.port, config
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point for ``python -m emulators.mpesa_sandbox``."""
+    host, port, config = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    serve(host, port, config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,450 @@
+"""Double-entry ledger: immutable, balanced journal entries in integer minor units; money is never lost.
+
+Sign convention: a ``Line`` amount is positive for a debit and negative for a credit, so every entry sums
+to zero and ``balance`` is debits minus credits (positive for assets such as receivables and cash,
+negative for income and for what we owe, such as a borrower's credit balance).
+
+Accounting approach (kept simple and auditable for short microloans):
+
+* Disbursement has two steps. When the provider accepts the payout (``post_loan_disbursed``) the loan
+  comes into existence: Dr ``loans_receivable`` principal / Cr ``disbursement_clearing`` (money in flight),
+  and the contractual interest and fees of the schedule are recognised as receivable against *deferred*
+  (unearned) income: Dr ``interest_receivable`` / Cr ``deferred_interest``, Dr ``fees_receivable`` /
+  Cr ``deferred_fees``. So a loan's receivables always equal what the borrower owes under the schedule.
+  When the provider confirms the payout (``post_payout_settled``): Dr ``disbursement_clearing`` /
+  Cr ``cash_at_provider``. A clearing balance that stays non-zero is money whose fate is unknown: reconcile.
+* A failed payout reverses the disbursement entry (``post_payout_failed``); a payout reversed by the
+  provider after settlement reverses both (``post_payout_reversed``). Entries are never edited or deleted.
+* Income is earned on due dates (``post_installment_due``): Dr ``deferred_*`` / Cr ``interest_income`` and
+  ``fee_income``. Penalties are earned when charged (``post_penalty_charged``).
+* A repayment (``post_repayment_received``): Dr ``cash_at_provider`` / Cr the receivables as allocated
+  (penalties, fees, interest, principal), Cr ``borrower_credit`` for any overpayment. Money that cannot be
+  matched to a loan goes to ``suspense`` (``post_unidentified_collection``), never dropped.
+
+Every account holds one currency: provider-level accounts name it (``disbursement_clearing:mpesa:KES``);
+loan and borrower accounts inherit the loan's currency (a borrower borrows in their market's currency).
+
+Entry ids derive from the entry kind and the business reference (uuid5), so posting the same event twice
+yields the same id and a store can refuse the duplicate.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mkopo.domain.allocation import Allocation, Component
+from mkopo.domain.money import CURRENCIES, Currency, Money
+from mkopo.domain.schedule import Installment, RepaymentSchedule
+
+__all__ = [
+    "Account",
+    "AccountKind",
+    "EntryKind",
+    "JournalEntry",
+    "LedgerError",
+    "Line",
+    "account_balances",
+    "balance",
+    "credit",
+    "debit",
+    "entry_id",
+    "loan_receivable_balance",
+    "post_installment_due",
+    "post_loan_disbursed",
+    "post_payout_failed",
+    "post_payout_reversed",
+    "post_payout_settled",
+    "post_penalty_charged",
+    "post_repayment_received",
+    "post_unidentified_collection",
+    "reverse",
+    "trial_balance",
+]
+
+LEDGER_NAMESPACE = uuid.UUID("6f1c8a52-4d0e-5b8e-9a51-3c2f0d7e8b11")
+PART_RE = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+class LedgerError(ValueError):
+    """A journal entry or account that would break double-entry rules."""
+
+
+class AccountKind(StrEnum):
+    """Account kinds and what their name parts identify."""
+
+    LOANS_RECEIVABLE = "loans_receivable"
+    INTEREST_RECEIVABLE = "interest_receivable"
+    FEES_RECEIVABLE = "fees_receivable"
+    PENALTIES_RECEIVABLE = "penalties_receivable"
+    DEFERRED_INTEREST = "deferred_interest"
+    DEFERRED_FEES = "deferred_fees"
+    DISBURSEMENT_CLEARING = "disbursement_clearing"
+    COLLECTION_CLEARING = "collection_clearing"
+    CASH_AT_PROVIDER = "cash_at_provider"
+    INTEREST_INCOME = "interest_income"
+    FEE_INCOME = "fee_income"
+    PENALTY_INCOME = "penalty_income"
+    BORROWER_CREDIT = "borrower_credit"
+    SUSPENSE = "suspense"
+
+
+# Name parts per kind; "currency" parts must be a supported currency and match the entry's currency.
+PARTS: dict[AccountKind, tuple[str, ...]] = {
+    AccountKind.LOANS_RECEIVABLE: ("loan_id",),
+    AccountKind.INTEREST_RECEIVABLE: ("loan_id",),
+    AccountKind.FEES_RECEIVABLE: ("loan_id",),
+    AccountKind.PENALTIES_RECEIVABLE: ("loan_id",),
+    AccountKind.DEFERRED_INTEREST: ("loan_id",),
+    AccountKind.DEFERRED_FEES: ("loan_id",),
+    AccountKind.DISBURSEMENT_CLEARING: ("provider", "currency"),
+    AccountKind.COLLECTION_CLEARING: ("provider", "currency"),
+    AccountKind.CASH_AT_PROVIDER: ("provider", "currency"),
+    AccountKind.INTEREST_INCOME: ("currency",),
+    AccountKind.FEE_INCOME: ("currency",),
+    AccountKind.PENALTY_INCOME: ("currency",),
+    AccountKind.BORROWER_CREDIT: ("borrower_id",),
+    AccountKind.SUSPENSE: ("currency",),
+}
+LOAN_RECEIVABLES = (
+    AccountKind.LOANS_RECEIVABLE,
+    AccountKind.INTEREST_RECEIVABLE,
+    AccountKind.FEES_RECEIVABLE,
+    AccountKind.PENALTIES_RECEIVABLE,
+)
+RECEIVABLE_OF: dict[Component, AccountKind] = {
+    Component.PENALTIES: AccountKind.PENALTIES_RECEIVABLE,
+    Component.FEES: AccountKind.FEES_RECEIVABLE,
+    Component.INTEREST: AccountKind.INTEREST_RECEIVABLE,
+    Component.PRINCIPAL: AccountKind.LOANS_RECEIVABLE,
+}
+
+
+class Account(BaseModel):
+    """A ledger account named ``kind:part[:part]``, e.g. ``cash_at_provider:mpesa:KES``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: AccountKind
+    parts: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _valid_parts(self) -> Account:
+        """The parts fit the kind: right count, no separators, supported currencies."""
+        expected = PARTS[self.kind]
+        if len(self.parts) != len(expected):
+            raise ValueError(f"{self.kind} needs parts {expected}, got {self.parts}")
+        for label, part in zip(expected, self.parts, strict=True):
+            if not PART_RE.fullmatch(part):
+                raise ValueError(f"invalid {label} {part!r} in a {self.kind} account")
+            if label == "currency" and part not in CURRENCIES:
+                raise ValueError(f"unsupported currency {part!r}")
+        return self
+
+    @classmethod
+    def of(cls, kind: AccountKind | str, *parts: str) -> Account:
+        """An account from its kind and parts."""
+        return cls(kind=AccountKind(kind), parts=tuple(parts))
+
+    @classmethod
+    def parse(cls, name: str) -> Account:
+        """An account from its ``kind:part[:part]`` name."""
+        kind, *parts = name.split(":")
+        try:
+            return cls.of(kind, *parts)
+        except ValueError as exc:
+            raise LedgerError(f"invalid account name {name!r}: {exc}") from exc
+
+    @property
+    def currency(self) -> str | None:
+        """The currency named in the account, if its kind has one."""
+        labels = PARTS[self.kind]
+        return self.parts[labels.index("currency")] if "currency" in labels else None
+
+    def __str__(self) -> str:
+        return ":".join((self.kind.value, *self.parts))
+
+
+class Line(BaseModel):
+    """One posting: a signed amount on an account (positive debit, negative credit), never zero."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: Account
+    amount: int
+
+    @field_validator("amount")
+    @classmethod
+    def _not_zero(cls, amount: int) -> int:
+        if amount == 0:
+            raise ValueError("a journal line cannot be zero")
+        return amount
+
+    @property
+    def debit(self) -> int:
+        return max(self.amount, 0)
+
+    @property
+    def credit(self) -> int:
+        return max(-self.amount, 0)
+
+
+def debit(account: Account, minor: int) -> Line:
+    """A debit line of ``minor`` units (must be positive)."""
+    if minor <= 0:
+        raise LedgerError("a debit must be positive")
+    return Line(account=account, amount=minor)
+
+
+def credit(account: Account, minor: int) -> Line:
+    """A credit line of ``minor`` units (must be positive)."""
+    if minor <= 0:
+        raise LedgerError("a credit must be positive")
+    return Line(account=account, amount=-minor)
+
+
+class EntryKind(StrEnum):
+    LOAN_DISBURSED = "LOAN_DISBURSED"
+    PAYOUT_SETTLED = "PAYOUT_SETTLED"
+    INSTALLMENT_DUE = "INSTALLMENT_DUE"
+    PENALTY_CHARGED = "PENALTY_CHARGED"
+    REPAYMENT_RECEIVED = "REPAYMENT_RECEIVED"
+    UNIDENTIFIED_COLLECTION = "UNIDENTIFIED_COLLECTION"
+    REVERSAL = "REVERSAL"
+
+
+class JournalEntry(BaseModel):
+    """An immutable, balanced journal entry: two or more non-zero lines in one currency summing to zero."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(min_length=1)
+    occurred_at: datetime
+    currency: Currency
+    description: str
+    kind: EntryKind
+    reference: str = Field(min_length=1)
+    lines: tuple[Line, ...]
+    reverses: str | None = None
+
+    @model_validator(mode="after")
+    def _balanced(self) -> JournalEntry:
+        """Debits equal credits, at least two lines, one currency, a timezone-aware time."""
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware")
+        if len(self.lines) < 2:
+            raise ValueError("a journal entry needs at least two lines")
+        if sum(line.amount for line in self.lines) != 0:
+            raise ValueError(f"debits {self.debits} != credits {self.credits} in entry {self.id}")
+        for line in self.lines:
+            if line.account.currency not in (None, self.currency):
+                raise ValueError(f"{line.account} is not a {self.currency} account")
+        return self
+
+    @property
+    def debits(self) -> int:
+        return sum(line.debit for line in self.lines)
+
+    @property
+    def credits(self) -> int:
+        return sum(line.credit for line in self.lines)
+
+
+def entry_id(kind: EntryKind, reference: str) -> str:
+    """The deterministic id of the entry of ``kind`` for a business reference."""
+    return str(uuid.uuid5(LEDGER_NAMESPACE, f"{kind.value}:{reference}"))
+
+
+def _entry(
+    kind: EntryKind, reference: str, at: datetime, currency: str, description: str, lines: Iterable[Line]
+) -> JournalEntry:
+    """A journal entry with a deterministic id; raises ``LedgerError`` if it does not balance."""
+    try:
+        return JournalEntry(
+            id=entry_id(kind, reference),
+            occurred_at=at,
+            currency=currency,  # type: ignore[arg-type]
+            description=description,
+            kind=kind,
+            reference=reference,
+            lines=tuple(lines),
+        )
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from exc
+
+
+def reverse(entry: JournalEntry, reason: str, at: datetime) -> JournalEntry:
+    """The entry that undoes ``entry``: same accounts, opposite signs, linked by ``reverses``."""
+    lines = tuple(Line(account=line.account, amount=-line.amount) for line in entry.lines)
+    return JournalEntry(
+        id=entry_id(EntryKind.REVERSAL, entry.id),
+        occurred_at=at,
+        currency=entry.currency,
+        description=f"Reversal of {entry.kind.value} {entry.reference}: {reason}",
+        kind=EntryKind.REVERSAL,
+        reference=entry.reference,
+        lines=lines,
+        reverses=entry.id,
+    )
+
+
+def _loan(kind: AccountKind, loan_id: str) -> Account:
+    return Account.of(kind, loan_id)
+
+
+def _lines(*pairs: tuple[Account, int]) -> list[Line]:
+    """Lines from (account, signed amount) pairs, skipping zero amounts."""
+    return [Line(account=account, amount=amount) for account, amount in pairs if amount]
+
+
+def post_loan_disbursed(
+    *, loan_id: str, schedule: RepaymentSchedule, provider: str, reference: str, at: datetime
+) -> JournalEntry:
+    """The loan exists: principal in flight to the borrower, contractual interest and fees receivable."""
+    principal, interest, fees = schedule.principal.minor, schedule.interest.minor, schedule.fees.minor
+    lines = _lines(
+        (_loan(AccountKind.LOANS_RECEIVABLE, loan_id), principal),
+        (Account.of(AccountKind.DISBURSEMENT_CLEARING, provider, schedule.currency), -principal),
+        (_loan(AccountKind.INTEREST_RECEIVABLE, loan_id), interest),
+        (_loan(AccountKind.DEFERRED_INTEREST, loan_id), -interest),
+        (_loan(AccountKind.FEES_RECEIVABLE, loan_id), fees),
+        (_loan(AccountKind.DEFERRED_FEES, loan_id), -fees),
+    )
+    description = f"Loan {loan_id} disbursed via {provider}"
+    return _entry(EntryKind.LOAN_DISBURSED, reference, at, schedule.currency, description, lines)
+
+
+def post_payout_settled(*, provider: str, amount: Money, reference: str, at: datetime) -> JournalEntry:
+    """The provider confirmed the payout: the money left our float at the provider."""
+    lines = (
+        debit(Account.of(AccountKind.DISBURSEMENT_CLEARING, provider, amount.currency), amount.minor),
+        credit(Account.of(AccountKind.CASH_AT_PROVIDER, provider, amount.currency), amount.minor),
+    )
+    description = f"Payout {reference} settled by {provider}"
+    return _entry(EntryKind.PAYOUT_SETTLED, reference, at, amount.currency, description, lines)
+
+
+def post_payout_failed(disbursement: JournalEntry, reason: str, at: datetime) -> JournalEntry:
+    """The payout failed before any money moved: the disbursement is reversed in full."""
+    _expect(disbursement, EntryKind.LOAN_DISBURSED)
+    return reverse(disbursement, f"payout failed: {reason}", at)
+
+
+def post_payout_reversed(
+    disbursement: JournalEntry, settlement: JournalEntry, reason: str, at: datetime
+) -> tuple[JournalEntry, JournalEntry]:
+    """The provider returned a settled payout: the settlement and the disbursement are both reversed."""
+    _expect(disbursement, EntryKind.LOAN_DISBURSED)
+    _expect(settlement, EntryKind.PAYOUT_SETTLED)
+    return (
+        reverse(settlement, f"payout reversed: {reason}", at),
+        reverse(disbursement, f"payout reversed: {reason}", at),
+    )
+
+
+def post_installment_due(
+    *, loan_id: str, installment: Installment, currency: str, at: datetime
+) -> JournalEntry | None:
+    """Interest and fees of an installment are earned on its due date; None if it carries neither."""
+    interest, fees = installment.interest, installment.fees
+    lines = _lines(
+        (_loan(AccountKind.DEFERRED_INTEREST, loan_id), interest),
+        (Account.of(AccountKind.INTEREST_INCOME, currency), -interest),
+        (_loan(AccountKind.DEFERRED_FEES, loan_id), fees),
+        (Account.of(AccountKind.FEE_INCOME, currency), -fees),
+    )
+    if not lines:
+        return None
+    reference = f"{loan_id}:installment:{installment.number}"
+    description = f"Income earned on loan {loan_id} installment {installment.number}"
+    return _entry(EntryKind.INSTALLMENT_DUE, reference, at, currency, description, lines)
+
+
+def post_penalty_charged(
+    *, loan_id: str, installment: int, amount: Money, reference: str, at: datetime
+) -> JournalEntry:
+    """A penalty charged on an installment is receivable and earned at once."""
+    lines = (
+        debit(_loan(AccountKind.PENALTIES_RECEIVABLE, loan_id), amount.minor),
+        credit(Account.of(AccountKind.PENALTY_INCOME, amount.currency), amount.minor),
+    )
+    description = f"Penalty on loan {loan_id} installment {installment}"
+    return _entry(EntryKind.PENALTY_CHARGED, reference, at, amount.currency, description, lines)
+
+
+def post_repayment_received(
+    *,
+    loan_id: str,
+    borrower_id: str,
+    allocation: Allocation,
+    provider: str,
+    reference: str,
+    at: datetime,
+) -> JournalEntry:
+    """Cash in at the provider, credited to receivables as allocated, any overpayment to the borrower."""
+    payment = allocation.payment
+    applied = allocation.by_component()
+    lines = _lines(
+        (Account.of(AccountKind.CASH_AT_PROVIDER, provider, payment.currency), payment.minor),
+        *((_loan(RECEIVABLE_OF[c], loan_id), -applied.of(c)) for c in Component),
+        (Account.of(AccountKind.BORROWER_CREDIT, borrower_id), -allocation.overpayment),
+    )
+    description = f"Repayment {reference} on loan {loan_id} via {provider}"
+    return _entry(EntryKind.REPAYMENT_RECEIVED, reference, at, payment.currency, description, lines)
+
+
+def post_unidentified_collection(
+    *, provider: str, amount: Money, reference: str, at: datetime
+) -> JournalEntry:
+    """Money received that matches no loan: held in suspense until an operator assigns it."""
+    lines = (
+        debit(Account.of(AccountKind.CASH_AT_PROVIDER, provider, amount.currency), amount.minor),
+        credit(Account.of(AccountKind.SUSPENSE, amount.currency), amount.minor),
+    )
+    description = f"Unidentified collection {reference} via {provider}"
+    return _entry(EntryKind.UNIDENTIFIED_COLLECTION, reference, at, amount.currency, description, lines)
+
+
+def _expect(entry: JournalEntry, kind: EntryKind) -> None:
+    if entry.kind is not kind:
+        raise LedgerError(f"expected a {kind.value} entry, got {entry.kind.value} {entry.id}")
+
+
+def balance(entries: Iterable[JournalEntry], account: Account, at: datetime | None = None) -> int:
+    """Debits minus credits on ``account`` over entries that occurred at or before ``at`` (all if None)."""
+    selected = (entry for entry in entries if at is None or entry.occurred_at <= at)
+    return account_balances(selected, keep_zero=True).get(account, 0)
+
+
+def account_balances(entries: Iterable[JournalEntry], *, keep_zero: bool = False) -> dict[Account, int]:
+    """Every account's balance (debits minus credits); an account used in two currencies is an error."""
+    totals: dict[Account, int] = defaultdict(int)
+    currencies: dict[Account, str] = {}
+    for entry in entries:
+        for line in entry.lines:
+            if currencies.setdefault(line.account, entry.currency) != entry.currency:
+                raise LedgerError(
+                    f"{line.account} is used in {currencies[line.account]} and {entry.currency}"
+                )
+            totals[line.account] += line.amount
+    return {account: total for account, total in totals.items() if total or keep_zero}
+
+
+def trial_balance(entries: Iterable[JournalEntry]) -> dict[str, int]:
+    """Debits minus credits per currency over all entries; every value must be zero."""
+    totals: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        totals[entry.currency] += sum(line.amount for line in entry.lines)
+    return dict(totals)
+
+
+def loan_receivable_balance(entries: Iterable[JournalEntry], loan_id: str, at: datetime | None = None) -> int:
+    """What the borrower owes on a loan per the ledger: principal, interest, fees and penalties receivable."""
+    entries = list(entries)
+    return sum(balance(entries, _loan(kind, loan_id), at) for kind in LOAN_RECEIVABLES)
