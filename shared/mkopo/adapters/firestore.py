@@ -99,8 +99,8 @@ class FirestoreStore:
     def transaction(self, fn: Callable[[FirestoreTransaction], T]) -> T:
         @retry(
             retry=retry_if_exception_type(gexc.Aborted),
-            wait=wait_random_exponential(multiplier=0.05, max=1.0),
-            stop=stop_after_attempt(8),
+            wait=wait_random_exponential(multiplier=0.05, max=2.0),
+            stop=stop_after_attempt(10),
             reraise=True,
         )
         def attempt() -> T:
@@ -109,9 +109,14 @@ class FirestoreStore:
                 return fn(FirestoreTransaction(self._db, tx))
 
             try:
-                return run(self._db.transaction(max_attempts=3))
+                return run(self._db.transaction(max_attempts=2))
             except gexc.AlreadyExists as exc:
                 raise Conflict(str(exc)) from exc
+            except ValueError as exc:
+                # The client gives up on contention with a ValueError wrapping Aborted: retry with jitter.
+                if isinstance(exc.__cause__, gexc.Aborted):
+                    raise exc.__cause__ from exc
+                raise
 
         return attempt()
 
