@@ -13,7 +13,15 @@ from mkopo.domain.events import DomainEvent
 from mkopo.domain.money import Money
 from mkopo.domain.offers import Offer
 from mkopo.service.ports import PayoutResult, PayoutStatus, ProviderUnavailable
-from mkopo.service.store import Borrower, Conflict, IdempotencyRecord, Notification, OutboxItem, User
+from mkopo.service.store import (
+    AuditRecord,
+    Borrower,
+    Conflict,
+    IdempotencyRecord,
+    Notification,
+    OutboxItem,
+    User,
+)
 
 T = TypeVar("T")
 
@@ -62,6 +70,9 @@ class FakeTransaction:
         )
         self.writes.append(("outbox", event.event_id, item, False))
 
+    def add_audit(self, record: AuditRecord) -> None:
+        self.writes.append(("audit", record.id, record, True))
+
 
 class InMemoryStore:
     def __init__(self) -> None:
@@ -97,6 +108,14 @@ class InMemoryStore:
     def list_applications(self, borrower_id: str, limit: int) -> list[Application]:
         apps = [a for a in self.col("applications").values() if a.borrower_id == borrower_id]
         return sorted(apps, key=lambda a: a.created_at, reverse=True)[:limit]
+
+    def list_applications_by_status(self, status: str, limit: int) -> list[Application]:
+        apps = [a for a in self.col("applications").values() if a.status == status]
+        return sorted(apps, key=lambda a: a.updated_at)[:limit]
+
+    def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
+        records = [r for r in self.col("audit").values() if r.entity_id == entity_id]
+        return sorted(records, key=lambda r: r.at)[:limit]
 
     def get_user(self, user_id: str) -> User | None:
         return self.col("users").get(user_id)

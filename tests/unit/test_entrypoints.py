@@ -117,7 +117,7 @@ def test_topology_is_consistent() -> None:
 def test_payout_reference_is_a_stable_uuid4() -> None:
     import uuid
 
-    from mkopo.service.pipeline import payout_reference
+    from mkopo.service.disbursements import payout_reference
 
     ref = payout_reference("app-1")
     assert uuid.UUID(ref).version == 4 and ref == payout_reference("app-1") != payout_reference("app-2")

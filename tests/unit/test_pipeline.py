@@ -5,7 +5,7 @@ import pytest
 from mkopo import topology
 from mkopo.domain.applications import Status
 from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, LoanApproved, parse_event
-from mkopo.service import analytics, notifications, pipeline
+from mkopo.service import analytics, decisions, disbursements, notifications, scoring
 from mkopo.service.errors import TransientFailure
 from mkopo.service.ports import PayoutStatus, ProviderUnavailable
 from tests.unit.conftest import World
@@ -23,7 +23,7 @@ def run_to_end(world: World, phone: str, amount: str = "5000") -> str:
     steps: list[tuple[str, Callable[[object], object]]] = [
         (
             topology.CHECKOUT_SUBMITTED,
-            lambda e: pipeline.score_application(
+            lambda e: scoring.score_application(
                 e,
                 store=world.store,
                 publisher=world.publisher,
@@ -34,13 +34,13 @@ def run_to_end(world: World, phone: str, amount: str = "5000") -> str:
         ),
         (
             topology.APPLICATION_SCORED,
-            lambda e: pipeline.decide(
+            lambda e: decisions.decide(
                 e, store=world.store, publisher=world.publisher, policy=world.policy, now=world.now
             ),
         ),
         (
             topology.LOAN_APPROVED,
-            lambda e: pipeline.disburse(
+            lambda e: disbursements.disburse(
                 e,
                 store=world.store,
                 publisher=world.publisher,
@@ -68,7 +68,7 @@ def test_good_applicant_is_disbursed_once_with_one_event_per_step(world: World) 
         Status.DISBURSED,
     ]
     assert app.decision.outcome == Status.APPROVED and app.decision.score is not None
-    assert app.disbursement.reference == pipeline.payout_reference(app.id)
+    assert app.disbursement.reference == disbursements.payout_reference(app.id)
     assert world.publisher.topics() == [
         topology.CHECKOUT_SUBMITTED,
         topology.APPLICATION_SCORED,
@@ -110,7 +110,7 @@ def test_one_active_loan_per_borrower(world: World) -> None:
                 if t == topology.CHECKOUT_SUBMITTED and p["application_id"] == app_id
             )
         )
-        pipeline.score_application(
+        scoring.score_application(
             submitted,
             store=world.store,
             publisher=world.publisher,
@@ -124,7 +124,7 @@ def test_one_active_loan_per_borrower(world: World) -> None:
         if t == topology.APPLICATION_SCORED
     ]
     for event in scored:
-        pipeline.decide(
+        decisions.decide(
             event, store=world.store, publisher=world.publisher, policy=world.policy, now=world.now
         )
     statuses = {world.application(a).status for a in (first, second)}
@@ -160,7 +160,7 @@ def test_pending_payout_is_retried_and_never_paid_twice(world: World) -> None:
     assert isinstance(event, LoanApproved)
     for _ in range(3):
         with pytest.raises(TransientFailure):
-            pipeline.disburse(
+            disbursements.disburse(
                 event,
                 store=world.store,
                 publisher=world.publisher,
@@ -168,7 +168,7 @@ def test_pending_payout_is_retried_and_never_paid_twice(world: World) -> None:
                 now=lambda: world.now,
             )
     world.provider.outcome = None
-    assert pipeline.disburse(
+    assert disbursements.disburse(
         event, store=world.store, publisher=world.publisher, provider=world.provider, now=lambda: world.now
     )
     assert world.provider.calls == 4 and len(world.provider.payouts) == 1

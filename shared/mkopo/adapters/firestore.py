@@ -14,14 +14,22 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ra
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
 from mkopo.domain.offers import Offer
-from mkopo.service.store import Borrower, Conflict, IdempotencyRecord, Notification, OutboxItem, User
+from mkopo.service.store import (
+    AuditRecord,
+    Borrower,
+    Conflict,
+    IdempotencyRecord,
+    Notification,
+    OutboxItem,
+    User,
+)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 APPLICATIONS, OFFERS, USERS, PHONES = "applications", "offers", "users", "phones"
 BORROWERS, IDEMPOTENCY, OUTBOX = "borrowers", "idempotency", "outbox"
-NOTIFICATIONS, EXPORTS = "notifications", "exports"
+NOTIFICATIONS, EXPORTS, AUDIT = "notifications", "exports", "audit"
 
 
 def _app_doc(app: Application) -> dict[str, Any]:
@@ -89,6 +97,10 @@ class FirestoreTransaction:
         }
         self._tx.set(self._db.collection(OUTBOX).document(event.event_id), doc)
 
+    def add_audit(self, record: AuditRecord) -> None:
+        doc = record.model_dump(mode="json") | {"at": record.at}
+        self._tx.create(self._db.collection(AUDIT).document(record.id), doc)
+
 
 class FirestoreStore:
     """The Store port on Firestore (the emulator when FIRESTORE_EMULATOR_HOST is set)."""
@@ -150,6 +162,24 @@ class FirestoreStore:
             .limit(limit)
         )
         return [Application.model_validate(s.to_dict()) for s in query.stream()]
+
+    def list_applications_by_status(self, status: str, limit: int) -> list[Application]:
+        query = (
+            self._db.collection(APPLICATIONS)
+            .where(filter=firestore.FieldFilter("status", "==", status))
+            .order_by("updated_at")
+            .limit(limit)
+        )
+        return [Application.model_validate(s.to_dict()) for s in query.stream()]
+
+    def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
+        query = (
+            self._db.collection(AUDIT)
+            .where(filter=firestore.FieldFilter("entity_id", "==", entity_id))
+            .order_by("at")
+            .limit(limit)
+        )
+        return [AuditRecord.model_validate(s.to_dict()) for s in query.stream()]
 
     def get_user(self, user_id: str) -> User | None:
         doc = self._get(USERS, user_id) if user_id and "/" not in user_id else None

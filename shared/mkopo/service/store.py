@@ -58,6 +58,21 @@ class OutboxItem(BaseModel):
     sent: bool = False
 
 
+class AuditRecord(BaseModel):
+    """One append-only audit entry, written in the same transaction as the change it records."""
+
+    id: str
+    at: datetime
+    actor_id: str
+    actor_role: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    request_id: str | None = None
+
+
 class Conflict(Exception):
     """A document that must be new already exists."""
 
@@ -79,6 +94,10 @@ class Transaction(Protocol):
         """Write the event to the outbox, in this transaction."""
         ...
 
+    def add_audit(self, record: AuditRecord) -> None:
+        """Append an audit record, in this transaction (never updated or deleted)."""
+        ...
+
 
 class Store(Protocol):
     def transaction(self, fn: Callable[[Transaction], T]) -> T:
@@ -89,6 +108,14 @@ class Store(Protocol):
     def save_offers(self, offers: Sequence[Offer]) -> None: ...
     def get_application(self, application_id: str) -> Application | None: ...
     def list_applications(self, borrower_id: str, limit: int) -> list[Application]: ...
+    def list_applications_by_status(self, status: str, limit: int) -> list[Application]:
+        """Applications in one status, oldest update first (a work queue)."""
+        ...
+
+    def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
+        """Audit records of one entity, oldest first."""
+        ...
+
     def get_user(self, user_id: str) -> User | None: ...
     def get_user_by_phone(self, phone: str) -> User | None: ...
     def list_notifications(self, user_id: str, limit: int) -> list[Notification]: ...

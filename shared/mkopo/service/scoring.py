@@ -1,0 +1,46 @@
+"""Scoring: features from the credit-data port through the scorecard, once per application."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mkopo.domain.applications import Application, Status
+from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, DomainEvent
+from mkopo.domain.scorecard import Scorecard
+from mkopo.service.ports import CreditData, EventPublisher
+from mkopo.service.store import Store, Transaction
+from mkopo.service.transitions import advance, load
+
+
+def score_application(
+    event: CheckoutSubmitted,
+    *,
+    store: Store,
+    publisher: EventPublisher,
+    credit_data: CreditData,
+    scorecard: Scorecard,
+    now: datetime,
+) -> bool:
+    app = load(store, event.application_id)
+    if app.status != Status.SUBMITTED:
+        return False
+    features = credit_data.features_for(app.phone)
+    result = scorecard.score(features)
+
+    def change(tx: Transaction, app: Application) -> DomainEvent:
+        app.move_to(Status.SCORED, now)
+        app.decision.score = result.score
+        app.decision.probability_of_default = result.probability_of_default
+        app.decision.reasons = result.reasons
+        app.decision.credit_limit_minor = features.credit_limit_minor
+        return ApplicationScored.new(
+            application_id=app.id,
+            occurred_at=now,
+            borrower_id=app.borrower_id,
+            score=result.score,
+            probability_of_default=result.probability_of_default,
+            reasons=result.reasons,
+            credit_limit_minor=features.credit_limit_minor,
+        )
+
+    return advance(store, publisher, event.application_id, Status.SUBMITTED, change)
