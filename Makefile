@@ -8,6 +8,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/functions:$(CURDIR)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/infra/terraform/terraformrc
 
 include infra/infra.mk
+include analytics/analytics.mk
 
 .PHONY: help install dev down test lint unit integration e2e clean
 
@@ -49,7 +50,7 @@ integration: install
 e2e: install
 	$(PY) -m pytest -q tests/e2e
 
-test: install lint infra-check
+test: install lint infra-check $(ANALYTICS_STAMP)
 	$(PY) -m pytest -q tests --ignore=tests/infra
 
 clean:

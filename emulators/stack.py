@@ -37,6 +37,7 @@ TEST_OFFSET = 10_000
 FIRESTORE_MAIN = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
 EMULATORS = ("pubsub", "firestore", "bigquery")
 SANDBOX = "momo-sandbox"
+MPESA_SANDBOX = "mpesa-sandbox"
 GATEWAY = "gateway"
 log = logging.getLogger("mkopo.stack")
 
@@ -78,6 +79,11 @@ class Ports:
         return 8090 + self.offset
 
     @property
+    def mpesa_sandbox(self) -> int:
+        """The M-Pesa Daraja sandbox."""
+        return 8091 + self.offset
+
+    @property
     def bigquery_rest(self) -> int:
         """The BigQuery emulator's REST API (what the Python client uses)."""
         return 9050 + self.offset
@@ -102,6 +108,7 @@ class Ports:
             "bigquery": self.bigquery_rest,
             "bigquery-grpc": self.bigquery_grpc,
             SANDBOX: self.momo_sandbox,
+            MPESA_SANDBOX: self.mpesa_sandbox,
             GATEWAY: self.gateway,
         }
         return ports | {function_process(fn): self.function(fn.name) for fn in topology.FUNCTIONS}
@@ -169,6 +176,7 @@ def health_probes(ports: Ports, project: str, *, sandbox: bool) -> dict[str, Cal
         probes[function_process(fn)] = functools.partial(tcp_open, ports.function(fn.name))
     if sandbox:
         probes[SANDBOX] = functools.partial(http_ok, f"http://{HOST}:{ports.momo_sandbox}/healthz")
+        probes[MPESA_SANDBOX] = functools.partial(http_ok, f"http://{HOST}:{ports.mpesa_sandbox}/healthz")
     return probes
 
 
@@ -420,6 +428,8 @@ class Stack:
             "MKOPO_PROJECT_ID": self.project,
             "MKOPO_BIGQUERY_ENDPOINT": self.bigquery_url,
             "MKOPO_MOMO_BASE_URL": self.momo_url,
+            "MKOPO_MPESA_BASE_URL": f"http://{HOST}:{self.ports.mpesa_sandbox}",
+            "MKOPO_PUBLIC_BASE_URL": self.gateway_url,
             "MKOPO_ENVIRONMENT": "local",
         }
 
@@ -652,6 +662,9 @@ class Stack:
         cmd = [str(self.venv / "bin" / "python"), "-m", self.sandbox_module]
         cmd += ["--host", HOST, "--port", str(self.ports.momo_sandbox)]
         self._launch(SANDBOX, cmd, self.ports.momo_sandbox, {"PYTHONPATH": self._pythonpath()})
+        mpesa = [str(self.venv / "bin" / "python"), "-m", "emulators.mpesa_sandbox"]
+        mpesa += ["--host", HOST, "--port", str(self.ports.mpesa_sandbox)]
+        self._launch(MPESA_SANDBOX, mpesa, self.ports.mpesa_sandbox, {"PYTHONPATH": self._pythonpath()})
         self.sandbox_started = True
 
     def _launch_gateway(self) -> None:
@@ -724,6 +737,7 @@ class Stack:
     def _wait_sandbox(self) -> None:
         if self.sandbox_started:
             self._wait_tcp(SANDBOX, self.ports.momo_sandbox)
+            self._wait_tcp(MPESA_SANDBOX, self.ports.mpesa_sandbox)
 
     def _wait_tcp(self, name: str, port: int) -> None:
         self._wait(name, functools.partial(tcp_open, port, 0.5))

@@ -13,8 +13,10 @@ from cloudevents.http import CloudEvent
 from flask import Request, Response
 
 from mkopo.entrypoints import auth_api, checkout_api, consumers, jobs, offers_api, status_api
+from mkopo.http import logs
+from mkopo.http.routing import Reply
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+logs.configure(logging.INFO)  # one JSON line per record, in Cloud Logging's format, redacted
 
 
 # --- HTTPS --------------------------------------------------------------------------------------
@@ -38,11 +40,45 @@ def status(request: Request) -> Response:
     return status_api.routes(request)
 
 
+@functions_framework.http
+def loans(request: Request) -> Response:
+    from mkopo.entrypoints import loans_api
+
+    return loans_api.routes(request)
+
+
+@functions_framework.http
+def backoffice(request: Request) -> Response:
+    from mkopo.entrypoints import backoffice_api
+
+    return backoffice_api.routes(request)
+
+
+@functions_framework.http
+def payment_callbacks(request: Request) -> Response:
+    from mkopo.entrypoints import callbacks_api
+
+    return callbacks_api.routes(request)
+
+
 # --- scheduled ----------------------------------------------------------------------------------
+def _job(reply: Reply) -> Response:
+    return Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
+
+
 @functions_framework.http
 def outbox_relay(request: Request) -> Response:
-    reply = jobs.relay_outbox()
-    return Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
+    return _job(jobs.relay_outbox())
+
+
+@functions_framework.http
+def reconciliation(request: Request) -> Response:
+    return _job(jobs.reconcile())
+
+
+@functions_framework.http
+def arrears(request: Request) -> Response:
+    return _job(jobs.arrears())
 
 
 # --- Pub/Sub ------------------------------------------------------------------------------------
@@ -69,3 +105,10 @@ def notify(event: CloudEvent) -> None:
 @functions_framework.cloud_event
 def exporter(event: CloudEvent) -> None:
     consumers.export(event.data)
+
+
+@functions_framework.cloud_event
+def audit_exporter(event: CloudEvent) -> None:
+    from mkopo.entrypoints import audit_exporter as audit_export
+
+    audit_export.export(event.data)

@@ -20,7 +20,13 @@ TF_VARS ?= terraform.tfvars
 PACKAGE_ZIP := $(CURDIR)/dist/mkopo-functions.zip
 export TF_CLI_CONFIG_FILE ?= $(CURDIR)/infra/terraform/terraformrc
 
-.PHONY: infra-install infra-check infra-fmt package plan
+.PHONY: infra-install infra-check infra-fmt infra-gen package plan
+
+# Regenerate what Terraform mirrors from the code (topology, events schema), then format.
+infra-gen: $(HCL2_VENV)/.installed
+	$(INFRA_PYTHON) infra/scripts/gen_topology.py
+	$(INFRA_PYTHON) infra/scripts/gen_schema.py
+	$(HCL2_VENV)/bin/python infra/scripts/terraform.py fmt -recursive infra/terraform
 
 $(CHECKOV_VENV)/.installed: infra/requirements-checkov.txt
 	rm -rf $(CHECKOV_VENV)
@@ -48,6 +54,8 @@ infra-fmt: $(HCL2_VENV)/.installed
 	$(HCL2_VENV)/bin/python infra/scripts/terraform.py fmt -recursive infra/terraform
 
 infra-check: infra-install $(VENV)/.installed
+	@echo "== generated mirrors of topology.py and analytics.py are current"
+	$(INFRA_PYTHON) infra/scripts/gen_topology.py --check
 	@echo "== terraform fmt"
 	$(HCL2_VENV)/bin/python infra/scripts/terraform.py fmt -check -diff -recursive infra/terraform
 	@echo "== checkov"

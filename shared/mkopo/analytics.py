@@ -21,3 +21,21 @@ EVENTS_SCHEMA: Final[tuple[tuple[str, str, str, str], ...]] = (
 )
 PARTITION_FIELD: Final = "occurred_at"
 CLUSTER_FIELDS: Final = ("event_type", "provider")
+
+# The audit table: one row per audit record (who, role, what, entity, before/after, when, request id).
+# Column names event_id / occurred_at keep the exporter's de-duplication and partition pruning.
+AUDIT_TABLE: Final = "audit"
+AUDIT_SCHEMA: Final[tuple[tuple[str, str, str, str], ...]] = (
+    ("event_id", "STRING", "REQUIRED", "Audit record id (de-duplication key)"),
+    ("occurred_at", "TIMESTAMP", "REQUIRED", "When the audited change happened (partitioning column)"),
+    ("actor_id", "STRING", "REQUIRED", "Pseudonymous user id of the actor, or system"),
+    ("actor_role", "STRING", "REQUIRED", "applicant, officer, admin or system"),
+    ("action", "STRING", "REQUIRED", "What happened, e.g. review_decided, user_updated"),
+    ("entity_type", "STRING", "REQUIRED", "application or user"),
+    ("entity_id", "STRING", "REQUIRED", "Id of the changed entity"),
+    ("before", "JSON", "NULLABLE", "State before the change (no personal data)"),
+    ("after", "JSON", "NULLABLE", "State after the change (no personal data)"),
+    ("request_id", "STRING", "NULLABLE", "The API request that caused it"),
+    ("exported_at", "TIMESTAMP", "REQUIRED", "When the exporter wrote the row"),
+)
+AUDIT_CLUSTER_FIELDS: Final = ("entity_type", "action")

@@ -14,8 +14,9 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from mkopo.adapters.bigquery import BigQueryEventSink
     from mkopo.adapters.credit_data import SandboxCreditData
     from mkopo.adapters.firestore import FirestoreStore
+    from mkopo.adapters.firestore_identity import FirestoreIdentityStore
     from mkopo.adapters.lenders.catalogue import CatalogueLender
-    from mkopo.adapters.payments.momo import MomoPayoutProvider
+    from mkopo.adapters.payments.directory import PaymentDirectory
     from mkopo.adapters.pubsub import PubSubPublisher
     from mkopo.adapters.security import Argon2Hasher, JwtTokens
     from mkopo.adapters.sms import RecordingSmsChannel
@@ -60,10 +61,10 @@ class Container:
         return BigQueryEventSink(client, f"{s.project_id}.{s.bigquery_dataset}.{s.bigquery_events_table}")
 
     @cached_property
-    def payout_provider(self) -> MomoPayoutProvider:
-        from mkopo.adapters.payments.momo import MomoPayoutProvider
+    def payments(self) -> PaymentDirectory:
+        from mkopo.adapters.payments.directory import PaymentDirectory
 
-        return MomoPayoutProvider.from_settings(self.settings)
+        return PaymentDirectory(self.settings)
 
     @cached_property
     def credit_data(self) -> SandboxCreditData:
@@ -103,12 +104,27 @@ class Container:
 
     @cached_property
     def policy(self) -> DecisionPolicy:
+        from mkopo.access_settings import get_access_settings
         from mkopo.domain.policy import DecisionPolicy
 
         return DecisionPolicy(
             approve_min_score=self.settings.approve_min_score,
             max_exposure_minor=self.settings.max_exposure_minor,
+            review_min_score=get_access_settings().review_min_score,
         )
+
+    @cached_property
+    def identity(self) -> FirestoreIdentityStore:
+        from mkopo.adapters.firestore_identity import FirestoreIdentityStore
+
+        return FirestoreIdentityStore(self.firestore_client, self.store)
+
+    @cached_property
+    def audit_sink(self) -> BigQueryEventSink:
+        from mkopo.adapters.bigquery_audit import audit_sink
+
+        s = self.settings
+        return audit_sink(s.project_id, s.bigquery_endpoint, s.bigquery_dataset)
 
     @property
     def offer_ttl(self) -> timedelta:

@@ -34,6 +34,25 @@ class Settings(BaseSettings):
     momo_target_environment: str = "sandbox"
     payout_poll_timeout_s: float = 5.0
 
+    # M-Pesa Daraja (Kenya): B2C payouts and STK Push collections
+    mpesa_base_url: str = "http://127.0.0.1:8091"
+    mpesa_consumer_key: str = "mkopo-local"
+    mpesa_consumer_secret: SecretStr = SecretStr("local-sandbox-secret")
+    mpesa_shortcode: str = "600999"
+    mpesa_initiator_name: str = "mkopo-api"
+    mpesa_security_credential: SecretStr = SecretStr("local-sandbox-credential")
+    mpesa_passkey: SecretStr = SecretStr("local-sandbox-passkey")
+
+    # Provider callbacks reach us at public_base_url/v1/callbacks/... with a per-request token.
+    public_base_url: str = "http://127.0.0.1:8000"
+    callback_signing_key: SecretStr = SecretStr("local-callback-signing-key")
+    callback_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    # How many proxies we run in front of the functions (the gateway or load balancer) add X-Forwarded-For.
+    trusted_proxy_hops: int = Field(default=1, ge=0, le=3)
+    # Payouts and collections still pending after this long are asked about by reconciliation.
+    reconcile_after_s: int = Field(default=5, ge=0)
+    repayment_reminder_days: int = Field(default=3, ge=0)
+
     # Analytics
     bigquery_endpoint: str | None = None
     bigquery_dataset: str = "mkopo"

@@ -15,6 +15,12 @@ LOAN_APPROVED = "loan_approved"
 LOAN_REJECTED = "loan_rejected"
 LOAN_DISBURSED = "loan_disbursed"
 DISBURSEMENT_FAILED = "disbursement_failed"
+REPAYMENT_RECEIVED = "repayment_received"
+LOAN_REPAID = "loan_repaid"
+REPAYMENT_DUE = "repayment_due"
+INSTALLMENT_OVERDUE = "installment_overdue"
+REVIEW_REQUESTED = "review_requested"
+AUDIT_RECORDED = "audit_recorded"
 DEAD_LETTER = "dead_letter"
 
 EVENT_TOPICS: tuple[str, ...] = (
@@ -24,8 +30,14 @@ EVENT_TOPICS: tuple[str, ...] = (
     LOAN_REJECTED,
     LOAN_DISBURSED,
     DISBURSEMENT_FAILED,
+    REPAYMENT_RECEIVED,
+    LOAN_REPAID,
+    REPAYMENT_DUE,
+    INSTALLMENT_OVERDUE,
+    REVIEW_REQUESTED,
 )
-TOPICS: tuple[str, ...] = (*EVENT_TOPICS, DEAD_LETTER)
+# Audit records (written with the change they record, relayed from the outbox) go to their own table.
+TOPICS: tuple[str, ...] = (*EVENT_TOPICS, AUDIT_RECORDED, DEAD_LETTER)
 
 # Operators read dead-lettered messages from this pull subscription.
 DEAD_LETTER_INBOX = "dead_letter_inbox"
@@ -58,8 +70,8 @@ class Function:
 
 
 FUNCTIONS: tuple[Function, ...] = (
-    Function("auth", "auth", "http", routes=("/v1/auth",), secrets=("jwt-signing-key",)),
-    Function("offers", "offers", "http", routes=("/v1/offers",)),
+    Function("auth", "auth", "http", routes=("/v1/auth", "/v1/users"), secrets=("jwt-signing-key",)),
+    Function("offers", "offers", "http", routes=("/v1/offers", "/openapi.json", "/docs")),
     Function("checkout", "checkout", "http", routes=("/v1/checkout",), secrets=("jwt-signing-key",)),
     Function(
         "status",
@@ -76,16 +88,54 @@ FUNCTIONS: tuple[Function, ...] = (
         "pubsub",
         topics=(LOAN_APPROVED,),
         retry=RetryPolicy(minimum_backoff_s=2, maximum_backoff_s=120, max_delivery_attempts=10),
-        secrets=("momo-api-key",),
+        secrets=("momo-api-key", "mpesa-consumer-secret"),
     ),
     Function(
         "notify",
         "notify",
         "pubsub",
-        topics=(CHECKOUT_SUBMITTED, LOAN_APPROVED, LOAN_REJECTED, LOAN_DISBURSED, DISBURSEMENT_FAILED),
+        topics=(
+            CHECKOUT_SUBMITTED,
+            LOAN_APPROVED,
+            LOAN_REJECTED,
+            LOAN_DISBURSED,
+            DISBURSEMENT_FAILED,
+            REPAYMENT_RECEIVED,
+            LOAN_REPAID,
+            REPAYMENT_DUE,
+            INSTALLMENT_OVERDUE,
+            REVIEW_REQUESTED,
+        ),
     ),
     Function("exporter", "exporter", "pubsub", topics=EVENT_TOPICS),
     Function("outbox-relay", "outbox_relay", "schedule", schedule="* * * * *"),
+    Function(
+        "loans",
+        "loans",
+        "http",
+        routes=("/v1/loans", "/v1/ledger"),
+        secrets=("jwt-signing-key", "momo-api-key", "mpesa-consumer-secret"),
+    ),
+    Function(
+        "payment-callbacks",
+        "payment_callbacks",
+        "http",
+        routes=("/v1/callbacks",),
+        secrets=("callback-signing-key",),
+    ),
+    Function(
+        "reconciliation",
+        "reconciliation",
+        "schedule",
+        schedule="*/5 * * * *",
+        secrets=("momo-api-key", "mpesa-consumer-secret", "callback-signing-key"),
+    ),
+    Function("arrears", "arrears", "schedule", schedule="0 6 * * *"),
+    # Staff work: the officers' review queue and decisions, the admins' audit trail.
+    Function(
+        "backoffice", "backoffice", "http", routes=("/v1/reviews", "/v1/audit"), secrets=("jwt-signing-key",)
+    ),
+    Function("audit-exporter", "audit_exporter", "pubsub", topics=(AUDIT_RECORDED,)),
 )
 
 

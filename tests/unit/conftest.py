@@ -14,7 +14,15 @@ from mkopo.domain.policy import DecisionPolicy
 from mkopo.domain.scorecard import default_scorecard
 from mkopo.service import checkout, offers
 from mkopo.service.store import User
-from tests.unit.fakes import FakePayoutProvider, FakePublisher, FakeSink, FakeSms, InMemoryStore
+from tests.unit.fakes import (
+    FakeCollections,
+    FakePayments,
+    FakePayoutProvider,
+    FakePublisher,
+    FakeSink,
+    FakeSms,
+    InMemoryStore,
+)
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -24,6 +32,8 @@ class World:
         self.store = InMemoryStore()
         self.publisher = FakePublisher()
         self.provider = FakePayoutProvider()
+        self.collections = FakeCollections()
+        self.payments = FakePayments(self.provider, self.collections)
         self.sms = FakeSms()
         self.sink = FakeSink()
         self.credit = SandboxCreditData()

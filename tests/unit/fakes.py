@@ -5,14 +5,23 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
+from mkopo.domain.ledger import JournalEntry
+from mkopo.domain.loans import Loan, Repayment
 from mkopo.domain.money import Money
 from mkopo.domain.offers import Offer
-from mkopo.service.ports import PayoutResult, PayoutStatus, ProviderUnavailable
+from mkopo.service.ports import (
+    CollectionResult,
+    CollectionStatus,
+    PayoutNotFound,
+    PayoutResult,
+    PayoutStatus,
+    ProviderUnavailable,
+)
 from mkopo.service.store import (
     AuditRecord,
     Borrower,
@@ -70,6 +79,27 @@ class FakeTransaction:
         )
         self.writes.append(("outbox", event.event_id, item, False))
 
+    def get_loan(self, loan_id: str) -> Loan | None:
+        return self._get("loans", loan_id)
+
+    def get_repayment(self, repayment_id: str) -> Repayment | None:
+        return self._get("repayments", repayment_id)
+
+    def create_loan(self, loan: Loan) -> None:
+        self.writes.append(("loans", loan.id, loan, True))
+
+    def save_loan(self, loan: Loan) -> None:
+        self.writes.append(("loans", loan.id, loan, False))
+
+    def create_repayment(self, repayment: Repayment) -> None:
+        self.writes.append(("repayments", repayment.id, repayment, True))
+
+    def save_repayment(self, repayment: Repayment) -> None:
+        self.writes.append(("repayments", repayment.id, repayment, False))
+
+    def add_journal_entry(self, entry: JournalEntry) -> None:
+        self.writes.append(("journal", entry.id, entry, True))
+
     def add_audit(self, record: AuditRecord) -> None:
         self.writes.append(("audit", record.id, record, True))
 
@@ -95,6 +125,23 @@ class InMemoryStore:
             self.col(collection)[key] = copy.deepcopy(value)
         return result
 
+    def write(self, fn: Callable[[FakeTransaction], T]) -> T:
+        """Write-only: a read inside fn is a bug, as it would be with a Firestore batch."""
+        tx = FakeTransaction({})
+        result = fn(tx)
+        if self.before_commit:
+            hook, self.before_commit = self.before_commit, None
+            hook()
+        for collection, key, _, create in tx.writes:
+            if create and key in self.col(collection):
+                raise Conflict(f"{collection}/{key} exists")
+        for collection, key, value, _ in tx.writes:
+            self.col(collection)[key] = copy.deepcopy(value)
+        return result
+
+    def get_idempotency(self, key: str) -> IdempotencyRecord | None:
+        return copy.deepcopy(self.col("idempotency").get(key))
+
     def get_offer(self, offer_id: str) -> Offer | None:
         return self.col("offers").get(offer_id)
 
@@ -116,6 +163,38 @@ class InMemoryStore:
     def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
         records = [r for r in self.col("audit").values() if r.entity_id == entity_id]
         return sorted(records, key=lambda r: r.at)[:limit]
+
+    def get_loan(self, loan_id: str) -> Loan | None:
+        return copy.deepcopy(self.col("loans").get(loan_id))
+
+    def list_loans(self, borrower_id: str, limit: int) -> list[Loan]:
+        loans = [x for x in self.col("loans").values() if x.borrower_id == borrower_id]
+        return sorted(loans, key=lambda x: x.disbursed_at, reverse=True)[:limit]
+
+    def list_loans_by_status(self, status: str, limit: int) -> list[Loan]:
+        return [copy.deepcopy(x) for x in self.col("loans").values() if x.status == status][:limit]
+
+    def get_repayment(self, repayment_id: str) -> Repayment | None:
+        return copy.deepcopy(self.col("repayments").get(repayment_id))
+
+    def list_repayments(self, loan_id: str, limit: int) -> list[Repayment]:
+        reps = [r for r in self.col("repayments").values() if r.loan_id == loan_id]
+        return sorted(reps, key=lambda r: r.requested_at)[:limit]
+
+    def list_repayments_by_status(self, status: str, limit: int) -> list[Repayment]:
+        reps = [r for r in self.col("repayments").values() if r.status == status]
+        return sorted(reps, key=lambda r: r.requested_at)[:limit]
+
+    def journal_entries(
+        self, *, account: str | None = None, until: datetime | None = None, limit: int = 1000
+    ) -> list[JournalEntry]:
+        entries = [
+            e
+            for e in self.col("journal").values()
+            if (account is None or any(str(line.account) == account for line in e.lines))
+            and (until is None or e.occurred_at <= until)
+        ]
+        return sorted(entries, key=lambda e: e.occurred_at)[:limit]
 
     def get_user(self, user_id: str) -> User | None:
         return self.col("users").get(user_id)
@@ -144,7 +223,16 @@ class InMemoryStore:
             self.col("outbox")[event_id] = item.model_copy(update={"sent": True})
 
     def is_exported(self, event_id: str) -> bool:
-        return event_id in self.col("exports")
+        return self.col("exports").get(event_id) is True
+
+    def claim_export(self, event_id: str, now: datetime, lease: timedelta) -> str:
+        state = self.col("exports").get(event_id)
+        if state is True:
+            return "done"
+        if state is not None and state > now - lease:
+            return "busy"
+        self.col("exports")[event_id] = now
+        return "export"
 
     def mark_exported(self, event_id: str) -> None:
         self.col("exports")[event_id] = True
@@ -186,6 +274,8 @@ class FakePayoutProvider:
         return self.payout_status(reference)
 
     def payout_status(self, reference: str) -> PayoutResult:
+        if reference not in self.payouts:
+            raise PayoutNotFound(reference)
         _, msisdn = self.payouts[reference]
         status = self.outcome or (
             PayoutStatus.FAILED if msisdn.startswith("+254722") else PayoutStatus.SUCCESSFUL
@@ -193,6 +283,50 @@ class FakePayoutProvider:
         reason = "PAYEE_NOT_FOUND" if status == PayoutStatus.FAILED else None
         tx_id = f"tx-{reference[:8]}" if status == PayoutStatus.SUCCESSFUL else None
         return PayoutResult(self.name, reference, status, tx_id, reason)
+
+
+@dataclass
+class FakeCollections:
+    """Collects at once unless told to stay pending; reports the amount it was asked for (or ``short``)."""
+
+    name: str = "fake-collect"
+    pending: bool = False
+    short_minor: int = 0
+    requests: dict[str, tuple[Money, str]] = field(default_factory=dict)
+
+    def request_collection(
+        self, *, reference: str, amount: Money, msisdn: str, description: str, callback_url: str | None = None
+    ) -> CollectionResult:
+        self.requests.setdefault(reference, (amount, msisdn))
+        return self.collection_status(reference)
+
+    def collection_status(
+        self, reference: str, *, provider_request_id: str | None = None
+    ) -> CollectionResult:
+        amount, _ = self.requests[reference]
+        if self.pending:
+            return CollectionResult(
+                self.name, reference, CollectionStatus.PENDING, provider_request_id="req-1"
+            )
+        paid = Money(minor=amount.minor - self.short_minor, currency=amount.currency)
+        return CollectionResult(
+            self.name, reference, CollectionStatus.SUCCESSFUL, f"rx-{reference[:6]}", paid
+        )
+
+
+@dataclass
+class FakePayments:
+    payouts: FakePayoutProvider
+    collections: FakeCollections
+
+    def payout_provider(self, currency: str, application_id: str) -> FakePayoutProvider:
+        return self.payouts
+
+    def collection_provider(self, currency: str, repayment_id: str) -> FakeCollections:
+        return self.collections
+
+    def collection_callback_url(self, currency: str, repayment_id: str) -> str | None:
+        return None
 
 
 @dataclass

@@ -105,7 +105,7 @@ def test_every_topology_entry_point_exists_in_main_with_the_right_decorator() ->
 def test_topology_is_consistent() -> None:
     names = [s.name for s in topology.subscriptions()]
     assert len(names) == len(set(names))
-    assert {s.topic for s in topology.subscriptions()} <= set(topology.EVENT_TOPICS)
+    assert {s.topic for s in topology.subscriptions()} <= set(topology.TOPICS) - {topology.DEAD_LETTER}
     for topic in topology.EVENT_TOPICS:
         assert any(s.topic == topic for s in topology.subscriptions() if s.function.name == "exporter")
     assert topology.route_for("/v1/applications/abc").name == "status"  # type: ignore[union-attr]

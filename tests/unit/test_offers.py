@@ -30,10 +30,17 @@ def test_offers_fit_the_request_and_are_sorted_by_apr(world: World) -> None:
 
 
 def test_disclosed_total_is_principal_plus_interest_plus_fees(world: World) -> None:
-    world.offer("12345.67")
+    world.offer("12347")
     for o in world.store.col("offers").values():
         assert o.total_repayable.minor == o.principal.minor + o.interest.minor + o.total_fees.minor
         assert o.total_cost.minor == o.interest.minor + o.total_fees.minor
+        assert o.total_repayable.is_payable()  # M-Pesa moves whole shillings only
+
+
+def test_kenyan_amounts_with_cents_are_refused_but_ghana_cedis_may_have_pesewas(world: World) -> None:
+    with pytest.raises(Unprocessable, match="whole units"):
+        world.offer("12345.67")
+    assert world.offer("150.50", currency="GHS").principal.minor == 15_050
 
 
 def test_minimum_origination_fee_applies_to_small_loans() -> None:
@@ -71,7 +78,7 @@ def test_no_offer_outside_every_catalogue(world: World) -> None:
     )
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "1.001", "ten"])
+@pytest.mark.parametrize("amount", ["0", "-5", "1.001", "ten", "100.50"])
 def test_bad_amounts_are_unprocessable(amount: str) -> None:
     with pytest.raises(Unprocessable):
         OfferQuery(amount=amount, currency="KES", term_days=30).to_request()

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -6,7 +7,6 @@ from mkopo import topology
 from mkopo.domain.applications import Status
 from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, LoanApproved, parse_event
 from mkopo.service import analytics, decisions, disbursements, notifications, scoring
-from mkopo.service.errors import TransientFailure
 from mkopo.service.ports import PayoutStatus, ProviderUnavailable
 from tests.unit.conftest import World
 
@@ -44,7 +44,7 @@ def run_to_end(world: World, phone: str, amount: str = "5000") -> str:
                 e,
                 store=world.store,
                 publisher=world.publisher,
-                provider=world.provider,
+                payments=world.payments,
                 now=lambda: world.now,
             ),
         ),
@@ -140,7 +140,7 @@ def approved(world: World) -> LoanApproved:
     return event
 
 
-def test_pending_payout_is_retried_and_never_paid_twice(world: World) -> None:
+def test_pending_payout_is_reconciled_and_never_paid_twice(world: World) -> None:
     world.provider.outcome = PayoutStatus.PENDING
     user = world.user("+254700000011")
     app_id = world.submit(user, world.offer(), key="p").body["application_id"]
@@ -158,21 +158,31 @@ def test_pending_payout_is_retried_and_never_paid_twice(world: World) -> None:
         score=700,
     )
     assert isinstance(event, LoanApproved)
-    for _ in range(3):
-        with pytest.raises(TransientFailure):
-            disbursements.disburse(
-                event,
-                store=world.store,
-                publisher=world.publisher,
-                provider=world.provider,
-                now=lambda: world.now,
-            )
+    for _ in range(2):  # redelivered: the same payout is asked about, not paid again
+        assert not disbursements.disburse(
+            event,
+            store=world.store,
+            publisher=world.publisher,
+            payments=world.payments,
+            now=lambda: world.now,
+        )
+    pending = world.application(app_id)
+    assert pending.status == Status.APPROVED and pending.disbursement.status == "PENDING"
+    reconcile = {
+        "store": world.store,
+        "publisher": world.publisher,
+        "payments": world.payments,
+        "older_than": timedelta(seconds=5),
+    }
+    assert disbursements.reconcile_payouts(**reconcile, now=world.now)["checked"] == 0  # too recent
+    later = world.now + timedelta(seconds=6)
+    assert disbursements.reconcile_payouts(**reconcile, now=later)["settled"] == 0  # still pending
     world.provider.outcome = None
-    assert disbursements.disburse(
-        event, store=world.store, publisher=world.publisher, provider=world.provider, now=lambda: world.now
-    )
-    assert world.provider.calls == 4 and len(world.provider.payouts) == 1
+    assert disbursements.reconcile_payouts(**reconcile, now=later)["settled"] == 1
+    assert len(world.provider.payouts) == 1
     assert world.application(app_id).status == Status.DISBURSED
+    loan = world.store.get_loan(app_id)
+    assert loan is not None and loan.outstanding == app.offer.total_repayable
 
 
 def test_provider_outage_propagates_for_a_retry(world: World) -> None:
@@ -203,3 +213,35 @@ def test_every_event_exports_once_without_personal_data(world: World) -> None:
     ids = [r["event_id"] for r in world.sink.rows]
     assert len(ids) == len(set(ids)) == 4
     assert not any("+2547" in str(row) or "Amina" in str(row) for row in world.sink.rows)
+
+
+def test_an_approval_whose_event_was_lost_is_paid_by_reconciliation(world: World) -> None:
+    user = world.user("+254700000031")
+    app_id = world.submit(user, world.offer(), key="lost").body["application_id"]
+    app = world.application(app_id)
+    app.move_to(Status.SCORED, world.now)
+    app.move_to(Status.APPROVED, world.now)
+    world.store.col("applications")[app_id] = app  # loan_approved never reached disbursement
+    args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
+    soon = disbursements.reconcile_payouts(
+        **args, now=world.now + timedelta(seconds=30), older_than=timedelta(0)
+    )
+    assert soon["requested"] == 0  # probably still queued in Pub/Sub
+    later = disbursements.reconcile_payouts(
+        **args, now=world.now + timedelta(minutes=3), older_than=timedelta(0)
+    )
+    assert later["requested"] == 1 and world.application(app_id).status == Status.DISBURSED
+
+
+def test_two_deliveries_of_one_event_at_once_export_one_row(world: World) -> None:
+    from mkopo.service.errors import TransientFailure
+
+    run_to_end(world, "+254700000032")
+    event = parse_event(world.publisher.published[0][1])
+    assert world.store.claim_export(event.event_id, world.now, analytics.EXPORT_LEASE) == "export"
+    with pytest.raises(TransientFailure):  # the other delivery is mid-export: retry later
+        analytics.export_event(event, store=world.store, sink=world.sink, now=world.now)
+    later = world.now + analytics.EXPORT_LEASE + timedelta(seconds=1)
+    assert analytics.export_event(event, store=world.store, sink=world.sink, now=later)  # lease expired
+    assert not analytics.export_event(event, store=world.store, sink=world.sink, now=later)
+    assert len(world.sink.rows) == 1

@@ -3,6 +3,7 @@
 - +254700000001 … +254700000099: strong mobile-money history, limit KES 50,000: approved within it.
 - +254711000001 … +254711000099: poor history (defaults, late repayments): rejected.
 - +254722000001 … +254722000099: strong history (approved), but the wallet payout fails at the provider.
+- +256770000001 … +256770000099 (Uganda): strong history, limit UGX 1,400,000: approved within it.
 - any other number: a thin-file profile derived deterministically from the number.
 Inflow amounts are KES-equivalent minor units; the credit limit is in the borrower's own currency.
 """
@@ -57,6 +58,8 @@ class SandboxCreditData:
     def features_for(self, phone: str) -> Features:
         if _in_range(phone, "+2547000000") or _in_range(phone, "+2547220000"):
             return STRONG
+        if _in_range(phone, "+2567700000"):
+            return STRONG.model_copy(update={"credit_limit_minor": 1_400_000})
         if _in_range(phone, "+2547110000"):
             return POOR
         return self._thin_file(phone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as gexc
@@ -13,6 +13,8 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ra
 
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
+from mkopo.domain.ledger import JournalEntry
+from mkopo.domain.loans import Loan, Repayment
 from mkopo.domain.offers import Offer
 from mkopo.service.store import (
     AuditRecord,
@@ -30,12 +32,34 @@ log = logging.getLogger(__name__)
 APPLICATIONS, OFFERS, USERS, PHONES = "applications", "offers", "users", "phones"
 BORROWERS, IDEMPOTENCY, OUTBOX = "borrowers", "idempotency", "outbox"
 NOTIFICATIONS, EXPORTS, AUDIT = "notifications", "exports", "audit"
+LOANS, REPAYMENTS, JOURNAL = "loans", "repayments", "journal"
 
 
 def _app_doc(app: Application) -> dict[str, Any]:
     doc = app.model_dump(mode="json")
     doc["created_at"], doc["updated_at"] = app.created_at, app.updated_at
     return doc
+
+
+def _loan_doc(loan: Loan) -> dict[str, Any]:
+    doc = loan.model_dump(mode="json")
+    doc["disbursed_at"], doc["updated_at"] = loan.disbursed_at, loan.updated_at
+    return doc
+
+
+def _repayment_doc(repayment: Repayment) -> dict[str, Any]:
+    return repayment.model_dump(mode="json") | {"requested_at": repayment.requested_at}
+
+
+def _journal_doc(entry: JournalEntry) -> dict[str, Any]:
+    doc = entry.model_dump(mode="json") | {"occurred_at": entry.occurred_at}
+    doc["accounts"] = sorted({str(line.account) for line in entry.lines})  # for array-contains queries
+    return doc
+
+
+def _journal_entry(doc: dict[str, Any]) -> JournalEntry:
+    doc.pop("accounts", None)
+    return JournalEntry.model_validate(doc)
 
 
 def _offer_doc(offer: Offer) -> dict[str, Any]:
@@ -97,9 +121,36 @@ class FirestoreTransaction:
         }
         self._tx.set(self._db.collection(OUTBOX).document(event.event_id), doc)
 
+    def get_loan(self, loan_id: str) -> Loan | None:
+        doc = self._get(LOANS, loan_id)
+        return Loan.model_validate(doc) if doc else None
+
+    def get_repayment(self, repayment_id: str) -> Repayment | None:
+        doc = self._get(REPAYMENTS, repayment_id)
+        return Repayment.model_validate(doc) if doc else None
+
+    def create_loan(self, loan: Loan) -> None:
+        self._tx.create(self._db.collection(LOANS).document(loan.id), _loan_doc(loan))
+
+    def save_loan(self, loan: Loan) -> None:
+        self._tx.set(self._db.collection(LOANS).document(loan.id), _loan_doc(loan))
+
+    def create_repayment(self, repayment: Repayment) -> None:
+        self._tx.create(self._db.collection(REPAYMENTS).document(repayment.id), _repayment_doc(repayment))
+
+    def save_repayment(self, repayment: Repayment) -> None:
+        self._tx.set(self._db.collection(REPAYMENTS).document(repayment.id), _repayment_doc(repayment))
+
+    def add_journal_entry(self, entry: JournalEntry) -> None:
+        self._tx.create(self._db.collection(JOURNAL).document(entry.id), _journal_doc(entry))
+
     def add_audit(self, record: AuditRecord) -> None:
         doc = record.model_dump(mode="json") | {"at": record.at}
         self._tx.create(self._db.collection(AUDIT).document(record.id), doc)
+        # To BigQuery through the outbox: the relay publishes it to audit_recorded (→ audit-exporter).
+        outbox = {"topic": "audit_recorded", "payload": record.model_dump(mode="json"), "sent": False}
+        ref = self._db.collection(OUTBOX).document(f"audit-{record.id}")
+        self._tx.set(ref, outbox | {"created_at": record.at})
 
 
 class FirestoreStore:
@@ -131,6 +182,20 @@ class FirestoreStore:
                 raise
 
         return attempt()
+
+    def write(self, fn: Callable[[FirestoreTransaction], T]) -> T:
+        """Run a write-only fn as one atomic batch: a single commit round trip, no reads allowed."""
+        batch = self._db.batch()
+        result = fn(FirestoreTransaction(self._db, batch))  # type: ignore[arg-type]
+        try:
+            batch.commit()
+        except gexc.AlreadyExists as exc:
+            raise Conflict(str(exc)) from exc
+        return result
+
+    def get_idempotency(self, key: str) -> IdempotencyRecord | None:
+        doc = self._get(IDEMPOTENCY, key)
+        return IdempotencyRecord.model_validate(doc) if doc else None
 
     def _get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
         snap = self._db.collection(collection).document(doc_id).get()
@@ -181,6 +246,60 @@ class FirestoreStore:
         )
         return [AuditRecord.model_validate(s.to_dict()) for s in query.stream()]
 
+    def get_loan(self, loan_id: str) -> Loan | None:
+        doc = self._get(LOANS, loan_id) if loan_id and "/" not in loan_id else None
+        return Loan.model_validate(doc) if doc else None
+
+    def list_loans(self, borrower_id: str, limit: int) -> list[Loan]:
+        query = (
+            self._db.collection(LOANS)
+            .where(filter=firestore.FieldFilter("borrower_id", "==", borrower_id))
+            .order_by("disbursed_at", direction=firestore.Query.DESCENDING)
+            .limit(limit)
+        )
+        return [Loan.model_validate(s.to_dict()) for s in query.stream()]
+
+    def list_loans_by_status(self, status: str, limit: int) -> list[Loan]:
+        query = (
+            self._db.collection(LOANS)
+            .where(filter=firestore.FieldFilter("status", "==", status))
+            .limit(limit)
+        )
+        return [Loan.model_validate(s.to_dict()) for s in query.stream()]
+
+    def get_repayment(self, repayment_id: str) -> Repayment | None:
+        doc = self._get(REPAYMENTS, repayment_id) if repayment_id and "/" not in repayment_id else None
+        return Repayment.model_validate(doc) if doc else None
+
+    def list_repayments(self, loan_id: str, limit: int) -> list[Repayment]:
+        query = (
+            self._db.collection(REPAYMENTS)
+            .where(filter=firestore.FieldFilter("loan_id", "==", loan_id))
+            .order_by("requested_at")
+            .limit(limit)
+        )
+        return [Repayment.model_validate(s.to_dict()) for s in query.stream()]
+
+    def list_repayments_by_status(self, status: str, limit: int) -> list[Repayment]:
+        query = (
+            self._db.collection(REPAYMENTS)
+            .where(filter=firestore.FieldFilter("status", "==", status))
+            .order_by("requested_at")
+            .limit(limit)
+        )
+        return [Repayment.model_validate(s.to_dict()) for s in query.stream()]
+
+    def journal_entries(
+        self, *, account: str | None = None, until: datetime | None = None, limit: int = 1000
+    ) -> list[JournalEntry]:
+        query: Any = self._db.collection(JOURNAL)
+        if account is not None:
+            query = query.where(filter=firestore.FieldFilter("accounts", "array_contains", account))
+        if until is not None:
+            query = query.where(filter=firestore.FieldFilter("occurred_at", "<=", until))
+        query = query.order_by("occurred_at").limit(limit)
+        return [_journal_entry(s.to_dict() or {}) for s in query.stream()]
+
     def get_user(self, user_id: str) -> User | None:
         doc = self._get(USERS, user_id) if user_id and "/" not in user_id else None
         return User.model_validate(doc) if doc else None
@@ -223,6 +342,23 @@ class FirestoreStore:
 
     def is_exported(self, event_id: str) -> bool:
         return self._db.collection(EXPORTS).document(event_id).get().exists
+
+    def claim_export(self, event_id: str, now: datetime, lease: timedelta) -> str:
+        ref = self._db.collection(EXPORTS).document(event_id)
+        try:
+            ref.create({"exported": False, "claimed_at": now})
+            return "export"
+        except gexc.AlreadyExists:
+            pass
+        doc = ref.get().to_dict() or {}
+        if doc.get("exported", True):
+            return "done"
+        claimed_at = doc.get("claimed_at")
+        if claimed_at is not None and claimed_at > now - lease:
+            return "busy"
+        # The exporter that claimed it died: take over (the sink re-checks what reached BigQuery).
+        ref.set({"exported": False, "claimed_at": now})
+        return "export"
 
     def mark_exported(self, event_id: str) -> None:
         self._db.collection(EXPORTS).document(event_id).set({"exported": True})

@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and signed access tokens (JWT)."""
+"""Password hashing (argon2id), signed access tokens (JWT, HS256 pinned, ``kid`` rotation), opaque secrets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import argon2
 import jwt
 
+from mkopo.access_settings import AccessSettings, signing_keys
 from mkopo.config import Settings
 
 
@@ -39,18 +40,40 @@ class Claims:
 
 
 class JwtTokens:
-    """HS256 access tokens with issuer, audience, expiry and a unique id; the algorithm is pinned."""
+    """Short-lived HS256 access tokens with iss, aud, sub, iat, nbf, exp, jti, role and a ``kid`` header.
+
+    The algorithm is pinned (``alg: none`` and every other algorithm are refused), the ``kid`` must name a
+    configured key (several are accepted during a rotation; new tokens use the active one).
+    """
 
     ALGORITHM = "HS256"
     LEEWAY_S = 30
 
-    def __init__(self, *, secret: str, issuer: str, audience: str, ttl_s: int) -> None:
-        self._secret, self._issuer, self._audience, self._ttl = secret, issuer, audience, ttl_s
+    def __init__(
+        self,
+        *,
+        secret: str | None = None,
+        issuer: str,
+        audience: str,
+        ttl_s: int,
+        keys: dict[str, str] | None = None,
+        active_kid: str | None = None,
+    ) -> None:
+        if keys is None:
+            if secret is None:
+                raise ValueError("give a secret or a keyset")
+            keys, active_kid = {"k1": secret}, "k1"
+        if not active_kid or active_kid not in keys:
+            raise ValueError("the active kid must be one of the keys")
+        self._keys, self._active = dict(keys), active_kid
+        self._issuer, self._audience, self._ttl = issuer, audience, ttl_s
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> JwtTokens:
+    def from_settings(cls, settings: Settings, access: AccessSettings | None = None) -> JwtTokens:
+        active, keys = signing_keys(settings, access or AccessSettings())
         return cls(
-            secret=settings.signing_secret(),
+            keys=keys,
+            active_kid=active,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_s=settings.access_token_ttl_s,
@@ -68,21 +91,28 @@ class JwtTokens:
             "jti": str(uuid.uuid4()),
             "role": role,
         }
-        return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM), self._ttl
+        token = jwt.encode(
+            claims, self._keys[self._active], algorithm=self.ALGORITHM, headers={"kid": self._active}
+        )
+        return token, self._ttl
 
     def verify(self, token: str) -> Claims:
         try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != self.ALGORITHM:
+                raise InvalidToken("algorithm not allowed")
+            key = self._keys.get(str(header.get("kid", "")))
+            if key is None:
+                raise InvalidToken("unknown key id")
             claims = jwt.decode(
                 token,
-                self._secret,
+                key,
                 algorithms=[self.ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self.LEEWAY_S,
-                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]},
+                options={"require": ["exp", "iat", "nbf", "sub", "jti", "aud", "iss", "role"]},
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
-        return Claims(
-            subject=str(claims["sub"]), role=str(claims.get("role", "applicant")), token_id=str(claims["jti"])
-        )
+        return Claims(subject=str(claims["sub"]), role=str(claims["role"]), token_id=str(claims["jti"]))

@@ -13,6 +13,7 @@ from mkopo.domain.offers import Offer
 class Status(StrEnum):
     SUBMITTED = "SUBMITTED"
     SCORED = "SCORED"
+    MANUAL_REVIEW = "MANUAL_REVIEW"
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
     DISBURSED = "DISBURSED"
@@ -22,7 +23,8 @@ class Status(StrEnum):
 # The only legal moves; everything else is refused.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SUBMITTED: frozenset({Status.SCORED}),
-    Status.SCORED: frozenset({Status.APPROVED, Status.REJECTED}),
+    Status.SCORED: frozenset({Status.APPROVED, Status.REJECTED, Status.MANUAL_REVIEW}),
+    Status.MANUAL_REVIEW: frozenset({Status.APPROVED, Status.REJECTED}),
     Status.APPROVED: frozenset({Status.DISBURSED, Status.DISBURSEMENT_FAILED}),
     Status.REJECTED: frozenset(),
     Status.DISBURSED: frozenset(),
@@ -56,6 +58,16 @@ class Disbursement(BaseModel):
     status: str | None = None
     provider_transaction_id: str | None = None
     reason: str | None = None
+    requested_at: datetime | None = None
+
+
+class Review(BaseModel):
+    """A credit officer's decision on an application the policy referred to them."""
+
+    officer_id: str
+    outcome: Status
+    comment: str
+    decided_at: datetime
 
 
 class Application(BaseModel):
@@ -66,6 +78,7 @@ class Application(BaseModel):
     status: Status = Status.SUBMITTED
     decision: Decision = Field(default_factory=Decision)
     disbursement: Disbursement = Field(default_factory=Disbursement)
+    review: Review | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime

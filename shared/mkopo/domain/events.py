@@ -13,9 +13,13 @@ from mkopo import topology
 EVENT_NAMESPACE = uuid.UUID("5b0f2f5e-6d1c-4b8e-9a51-6b6f6b6f706f")
 
 
-def event_id_for(application_id: str, event_type: str) -> str:
-    """The same happening always gets the same id, so a republished event is recognisably the same."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"{application_id}/{event_type}"))
+def event_id_for(application_id: str, event_type: str, occurrence: str = "") -> str:
+    """The same happening always gets the same id, so a republished event is recognisably the same.
+
+    ``occurrence`` tells apart events of one type that happen more than once (e.g. each repayment).
+    """
+    suffix = f"/{occurrence}" if occurrence else ""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{application_id}/{event_type}{suffix}"))
 
 
 class DomainEvent(BaseModel):
@@ -29,9 +33,11 @@ class DomainEvent(BaseModel):
     borrower_id: str
 
     @classmethod
-    def new(cls, *, application_id: str, occurred_at: datetime, **fields: Any) -> DomainEvent:
+    def new(
+        cls, *, application_id: str, occurred_at: datetime, occurrence: str = "", **fields: Any
+    ) -> DomainEvent:
         return cls(
-            event_id=event_id_for(application_id, cls.topic),
+            event_id=event_id_for(application_id, cls.topic, occurrence),
             event_type=cls.topic,
             occurred_at=occurred_at,
             application_id=application_id,
@@ -66,6 +72,17 @@ class ApplicationScored(DomainEvent):
     credit_limit_minor: int
 
 
+class ReviewRequested(DomainEvent):
+    """The policy referred a borderline application to a credit officer (status MANUAL_REVIEW)."""
+
+    topic: ClassVar[str] = topology.REVIEW_REQUESTED
+    lender: str
+    amount_minor: int
+    currency: str
+    score: int
+    reasons: list[str] = Field(default_factory=list)
+
+
 class LoanApproved(DomainEvent):
     topic: ClassVar[str] = topology.LOAN_APPROVED
     lender: str
@@ -88,6 +105,7 @@ class LoanDisbursed(DomainEvent):
     payout_provider: str
     reference: str
     provider_transaction_id: str | None
+    total_repayable_minor: int | None = None
 
 
 class DisbursementFailed(DomainEvent):
@@ -99,6 +117,45 @@ class DisbursementFailed(DomainEvent):
     reason: str
 
 
+class RepaymentReceived(DomainEvent):
+    """Money from the borrower was posted to the loan (application_id is the loan id)."""
+
+    topic: ClassVar[str] = topology.REPAYMENT_RECEIVED
+    repayment_id: str
+    amount_minor: int
+    currency: str
+    provider: str
+    allocated_minor: int
+    overpayment_minor: int
+    outstanding_minor: int
+
+
+class LoanRepaid(DomainEvent):
+    topic: ClassVar[str] = topology.LOAN_REPAID
+    amount_minor: int
+    currency: str
+    credit_balance_minor: int
+
+
+class RepaymentDue(DomainEvent):
+    """A reminder: an installment falls due soon."""
+
+    topic: ClassVar[str] = topology.REPAYMENT_DUE
+    installment: int
+    due_date: str
+    outstanding_minor: int
+    currency: str
+
+
+class InstallmentOverdue(DomainEvent):
+    topic: ClassVar[str] = topology.INSTALLMENT_OVERDUE
+    installment: int
+    days_past_due: int
+    bucket: str
+    outstanding_minor: int
+    currency: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.topic: cls
     for cls in (
@@ -108,6 +165,10 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         LoanRejected,
         LoanDisbursed,
         DisbursementFailed,
+        RepaymentReceived,
+        LoanRepaid,
+        InstallmentOverdue,
+        ReviewRequested,
     )
 }
 

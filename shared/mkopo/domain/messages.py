@@ -7,16 +7,23 @@ from mkopo.domain.events import (
     CheckoutSubmitted,
     DisbursementFailed,
     DomainEvent,
+    InstallmentOverdue,
     LoanApproved,
     LoanDisbursed,
     LoanRejected,
+    LoanRepaid,
+    RepaymentDue,
+    RepaymentReceived,
+    ReviewRequested,
 )
+from mkopo.domain.money import Money
 
 REASON_TEXT: dict[str, str] = {
     "SCORE_BELOW_CUTOFF": "your mobile-money history does not yet support this loan",
     "AMOUNT_ABOVE_LIMIT": "the amount is above your current limit",
     "MAX_EXPOSURE_EXCEEDED": "the amount is above our maximum loan size",
     "ACTIVE_LOAN_EXISTS": "you already have an active loan",
+    "REVIEW_DECLINED": "a credit officer reviewed your application and could not approve it now",
 }
 
 
@@ -29,6 +36,11 @@ def sms_for(event: DomainEvent, app: Application) -> str | None:
         return (
             f"mkopo: we received your application {ref} for {cur} {offer.principal} from {offer.provider}. "
             "We will tell you the decision shortly."
+        )
+    if isinstance(event, ReviewRequested):
+        return (
+            f"mkopo: your application {ref} for {cur} {offer.principal} is under review by a credit officer. "
+            "We will tell you the decision by SMS, usually within one working day."
         )
     if isinstance(event, LoanApproved):
         return (
@@ -45,9 +57,37 @@ def sms_for(event: DomainEvent, app: Application) -> str | None:
             f"mkopo: {cur} {offer.principal} has been sent to your wallet for loan {ref}. "
             f"Repay {cur} {offer.total_repayable} by {due}."
         )
+    money_text = _money_sms(event, ref)
+    if money_text is not None:
+        return money_text
     if isinstance(event, DisbursementFailed):
         return (
             f"mkopo: we could not send loan {ref} to your wallet. You owe nothing for it. "
             "Check that your mobile-money account is active, then apply again."
+        )
+    return None
+
+
+def _money_sms(event: DomainEvent, ref: str) -> str | None:
+    """Repayment-side messages: receipts, reminders and overdue notices (firm, never shaming)."""
+    if isinstance(event, RepaymentReceived):
+        paid = Money(minor=event.amount_minor, currency=event.currency)  # type: ignore[arg-type]
+        left = Money(minor=event.outstanding_minor, currency=event.currency)  # type: ignore[arg-type]
+        extra = ""
+        if event.overpayment_minor:
+            over = Money(minor=event.overpayment_minor, currency=event.currency)  # type: ignore[arg-type]
+            extra = f" {event.currency} {over} more than you owed is kept as credit for you."
+        cur = event.currency
+        return f"mkopo: we received {cur} {paid} for loan {ref}. Still to pay: {cur} {left}.{extra}"
+    if isinstance(event, LoanRepaid):
+        return f"mkopo: loan {ref} is fully repaid. Thank you! You can apply for a new loan any time."
+    if isinstance(event, RepaymentDue):
+        due = Money(minor=event.outstanding_minor, currency=event.currency)  # type: ignore[arg-type]
+        return f"mkopo: reminder: {event.currency} {due} for loan {ref} is due on {event.due_date}."
+    if isinstance(event, InstallmentOverdue):
+        due = Money(minor=event.outstanding_minor, currency=event.currency)  # type: ignore[arg-type]
+        return (
+            f"mkopo: {event.currency} {due} for loan {ref} is {event.days_past_due} days overdue. "
+            "Please pay when you can, or reply HELP to agree a plan with us."
         )
     return None

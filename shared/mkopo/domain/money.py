@@ -14,6 +14,11 @@ CURRENCIES: tuple[str, ...] = get_args(Currency)
 EXPONENT: dict[str, int] = {"KES": 2, "UGX": 0, "TZS": 2, "RWF": 0, "NGN": 2, "GHS": 2}
 
 
+# The smallest amount mobile money moves in each market, in minor units: M-Pesa pays and collects
+# whole shillings, so Kenyan loans are priced in whole shillings.
+PAYABLE_UNIT: dict[str, int] = {"KES": 100, "UGX": 1, "TZS": 100, "RWF": 1, "NGN": 1, "GHS": 1}
+
+
 class MoneyError(ValueError):
     """An amount that cannot be represented exactly in its currency."""
 
@@ -67,10 +72,19 @@ class Money(BaseModel):
         self._same(other)
         return self.minor <= other.minor
 
-    def times(self, rate: Decimal) -> Money:
-        """Multiply by a rate, rounding half-up to the currency's minor unit."""
-        exact = Decimal(self.minor) * rate
-        return Money(minor=int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)), currency=self.currency)
+    def times(self, rate: Decimal, unit: int = 1) -> Money:
+        """Multiply by a rate, rounding half-up to ``unit`` minor units (1: the currency's minor unit)."""
+        exact = Decimal(self.minor) * rate / unit
+        units = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return Money(minor=units * unit, currency=self.currency)
+
+    @property
+    def payable_unit(self) -> int:
+        return PAYABLE_UNIT[self.currency]
+
+    def is_payable(self) -> bool:
+        """Whether mobile money can move exactly this amount."""
+        return self.minor % self.payable_unit == 0
 
     def _same(self, other: Money) -> None:
         if self.currency != other.currency:

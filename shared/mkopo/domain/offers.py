@@ -112,10 +112,11 @@ def price(
     interest_rate = (product.monthly_interest_rate * Decimal(request.term_days) / Decimal(30)).quantize(
         Decimal("0.000001"), rounding=ROUND_HALF_UP
     )
-    interest = principal.times(interest_rate)
+    unit = principal.payable_unit
+    interest = principal.times(interest_rate, unit)
     fees: list[Fee] = []
     if product.origination_fee_rate or product.min_origination_fee_minor:
-        origination = principal.times(product.origination_fee_rate)
+        origination = principal.times(product.origination_fee_rate, unit)
         if origination.minor < product.min_origination_fee_minor:
             origination = Money(minor=product.min_origination_fee_minor, currency=principal.currency)
         fees.append(Fee(name="origination", amount=origination))

@@ -1,4 +1,4 @@
-"""Credit policy: turns a score and the borrower's position into APPROVED or REJECTED with reasons."""
+"""Credit policy: a score and the borrower's position → APPROVED, MANUAL_REVIEW or REJECTED, with reasons."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ class DecisionPolicy(BaseModel):
 
     approve_min_score: int = 600
     max_exposure_minor: int = 10_000_000
+    # Scores in [review_min_score, approve_min_score) are referred to a credit officer when nothing else
+    # fails; None (or a value >= approve_min_score) turns manual review off.
+    review_min_score: int | None = None
+
+    def in_review_band(self, score: int) -> bool:
+        return self.review_min_score is not None and self.review_min_score <= score < self.approve_min_score
 
     def decide(
         self,
@@ -22,7 +28,7 @@ class DecisionPolicy(BaseModel):
         active_application_id: str | None,
         application_id: str,
     ) -> tuple[Status, list[str]]:
-        """Every failed rule adds a reason; any reason rejects."""
+        """Every failed rule adds a reason; any reason rejects, except a borderline score alone (review)."""
         reasons: list[str] = []
         if score < self.approve_min_score:
             reasons.append("SCORE_BELOW_CUTOFF")
@@ -32,4 +38,6 @@ class DecisionPolicy(BaseModel):
             reasons.append("MAX_EXPOSURE_EXCEEDED")
         if active_application_id not in (None, application_id):
             reasons.append("ACTIVE_LOAN_EXISTS")
+        if reasons == ["SCORE_BELOW_CUTOFF"] and self.in_review_band(score):
+            return Status.MANUAL_REVIEW, ["SCORE_IN_REVIEW_BAND"]
         return (Status.REJECTED, reasons) if reasons else (Status.APPROVED, [])

@@ -1,17 +1,41 @@
-"""HTTPS function `auth`: registration and login."""
+"""HTTPS function `auth`: registration, login, token refresh and logout; users (self-service and admin)."""
 
 from __future__ import annotations
 
 from flask import Request
 
 from mkopo.bootstrap import container, utcnow
-from mkopo.http.routing import Reply, Router, json_body
+from mkopo.entrypoints.identity import ADMIN, ANYONE, client_ip, current_user
+from mkopo.http import schemas
+from mkopo.http.routing import Reply, Router, json_body, query_params
 from mkopo.service import accounts
+from mkopo.service.store import User
 
-routes = Router()
+routes = Router(authenticate=current_user)
+TAGS = ("auth",)
 
 
-@routes.route("POST", "/v1/auth/register")
+def _limits() -> accounts.Limits:
+    from mkopo.access_settings import get_access_settings
+
+    s = get_access_settings()
+    return accounts.Limits(
+        max_failures=s.login_max_failures,
+        lockout_s=s.login_lockout_s,
+        ip_max_failures=s.login_ip_max_failures,
+        ip_window_s=s.login_ip_window_s,
+        refresh_ttl_s=s.refresh_token_ttl_s,
+    )
+
+
+@routes.route(
+    "POST",
+    "/v1/auth/register",
+    summary="Create a borrower account",
+    body=accounts.RegisterUser,
+    responses={201: schemas.UserCreated},
+    tags=TAGS,
+)
 def register(request: Request) -> Reply:
     c = container()
     cmd = json_body(request, accounts.RegisterUser)
@@ -19,10 +43,153 @@ def register(request: Request) -> Reply:
     return Reply(201, {"user_id": user_id}, {"Location": "/v1/users/me"})
 
 
-@routes.route("POST", "/v1/auth/login")
+@routes.route(
+    "POST",
+    "/v1/auth/login",
+    summary="Exchange phone and password for an access token and a refresh token",
+    body=accounts.Login,
+    responses={200: schemas.TokenPair},
+    tags=TAGS,
+)
 def login(request: Request) -> Reply:
     c = container()
     token = accounts.login(
-        json_body(request, accounts.Login), store=c.store, hasher=c.hasher, tokens=c.tokens
+        json_body(request, accounts.Login),
+        store=c.store,
+        hasher=c.hasher,
+        tokens=c.tokens,
+        identity=c.identity,
+        now=utcnow(),
+        client_ip=client_ip(request),
+        limits=_limits(),
     )
     return Reply(200, token.model_dump())
+
+
+@routes.route(
+    "POST",
+    "/v1/auth/refresh",
+    summary="Rotate a refresh token: a new access token and a new refresh token (each works once)",
+    body=accounts.RefreshRequest,
+    responses={200: schemas.TokenPair},
+    tags=TAGS,
+)
+def refresh(request: Request) -> Reply:
+    c = container()
+    cmd = json_body(request, accounts.RefreshRequest)
+    pair = accounts.refresh(cmd, identity=c.identity, tokens=c.tokens, now=utcnow(), limits=_limits())
+    return Reply(200, pair.model_dump())
+
+
+@routes.route(
+    "POST",
+    "/v1/auth/logout",
+    summary="Revoke a refresh token and every token rotated from the same login",
+    body=accounts.RefreshRequest,
+    responses={204: None},
+    tags=TAGS,
+)
+def logout(request: Request) -> Reply:
+    cmd = json_body(request, accounts.RefreshRequest)
+    accounts.logout(cmd, identity=container().identity, now=utcnow())
+    return Reply(204, None)
+
+
+@routes.route(
+    "GET",
+    "/v1/users/me",
+    summary="Your account",
+    roles=ANYONE,
+    responses={200: schemas.UserOut},
+    tags=("users",),
+)
+def me(request: Request, user: User) -> Reply:
+    return Reply(200, accounts.user_view(user))
+
+
+@routes.route(
+    "PATCH",
+    "/v1/users/me",
+    summary="Change your name or password",
+    roles=ANYONE,
+    body=accounts.UpdateMe,
+    responses={200: schemas.UserOut},
+    tags=("users",),
+)
+def update_me(request: Request, user: User) -> Reply:
+    c = container()
+    cmd = json_body(request, accounts.UpdateMe)
+    return Reply(200, accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=utcnow()))
+
+
+@routes.route(
+    "GET",
+    "/v1/users",
+    summary="List users (admins), paginated by cursor",
+    roles=ADMIN,
+    query=schemas.UserListQuery,
+    responses={200: schemas.UserPage},
+    tags=("users",),
+)
+def list_users(request: Request, user: User) -> Reply:
+    q = query_params(request, schemas.UserListQuery)
+    role = accounts.Role(q.role) if q.role else None
+    return Reply(200, accounts.list_users(container().identity, limit=q.limit, cursor=q.cursor, role=role))
+
+
+@routes.route(
+    "POST",
+    "/v1/users",
+    summary="Create an account with a role, e.g. a credit officer (admins)",
+    roles=ADMIN,
+    body=accounts.CreateUser,
+    responses={201: schemas.UserCreated},
+    tags=("users",),
+)
+def create_user(request: Request, user: User) -> Reply:
+    c = container()
+    cmd = json_body(request, accounts.CreateUser)
+    plain = accounts.RegisterUser(phone=cmd.phone, password=cmd.password, full_name=cmd.full_name)
+    user_id = accounts.register(
+        plain, store=c.store, hasher=c.hasher, now=utcnow(), role=cmd.role, actor=user
+    )
+    return Reply(201, {"user_id": user_id}, {"Location": f"/v1/users/{user_id}"})
+
+
+@routes.route(
+    "GET",
+    "/v1/users/{user_id}",
+    summary="One user (admins)",
+    roles=ADMIN,
+    responses={200: schemas.UserOut},
+    tags=("users",),
+)
+def get_user(request: Request, user: User, user_id: str) -> Reply:
+    return Reply(200, accounts.get_user(container().store, user_id))
+
+
+@routes.route(
+    "PATCH",
+    "/v1/users/{user_id}",
+    summary="Change a user's role or status (admins)",
+    roles=ADMIN,
+    body=accounts.AdminUpdate,
+    responses={200: schemas.UserOut},
+    tags=("users",),
+)
+def update_user(request: Request, user: User, user_id: str) -> Reply:
+    cmd = json_body(request, accounts.AdminUpdate)
+    return Reply(200, accounts.admin_update(user, user_id, cmd, identity=container().identity, now=utcnow()))
+
+
+@routes.route(
+    "DELETE",
+    "/v1/users/{user_id}",
+    summary="Delete a user: personal data anonymised, loans and ledger kept (admins)",
+    roles=ADMIN,
+    responses={204: None},
+    tags=("users",),
+)
+def delete_user(request: Request, user: User, user_id: str) -> Reply:
+    accounts.delete_user(user, user_id, identity=container().identity, now=utcnow())
+    return Reply(204, None)

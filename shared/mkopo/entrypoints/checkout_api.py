@@ -5,17 +5,27 @@ from __future__ import annotations
 from flask import Request
 
 from mkopo.bootstrap import container, utcnow
-from mkopo.entrypoints.identity import current_user
+from mkopo.entrypoints.identity import ANYONE, current_user
+from mkopo.http import schemas
 from mkopo.http.routing import HttpError, Reply, Router, json_body
 from mkopo.service import checkout
+from mkopo.service.store import User
 
-routes = Router()
+routes = Router(authenticate=current_user)
 
 
-@routes.route("POST", "/v1/checkout")
-def submit(request: Request) -> Reply:
+@routes.route(
+    "POST",
+    "/v1/checkout",
+    summary="Apply for an offer; the decision follows asynchronously (poll status_url)",
+    roles=ANYONE,
+    body=checkout.Checkout,
+    headers={"Idempotency-Key": "A unique key per checkout (1-128 characters); a repeat replays the answer"},
+    responses={202: schemas.CheckoutAccepted},
+    tags=("applications",),
+)
+def submit(request: Request, user: User) -> Reply:
     c = container()
-    user = current_user(request)
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 128:
         raise HttpError(400, "Idempotency-Key required", "send a unique Idempotency-Key header (1-128 chars)")

@@ -45,7 +45,7 @@ def disburse(data: Any) -> None:
 
     def run(e: ev.LoanApproved) -> object:
         return disbursements.disburse(
-            e, store=c.store, publisher=c.publisher, provider=c.payout_provider, now=utcnow
+            e, store=c.store, publisher=c.publisher, payments=c.payments, now=utcnow
         )
 
     handle("disbursement", data, run, _publisher, ev.LoanApproved)

@@ -1,4 +1,4 @@
-"""Who is calling: the bearer token verified, and the user it names."""
+"""Who is calling: the bearer token verified, and the (current, active) user it names."""
 
 from __future__ import annotations
 
@@ -8,22 +8,41 @@ from mkopo.bootstrap import container
 from mkopo.http.routing import HttpError, bearer_token
 from mkopo.service.store import User
 
+STAFF = frozenset({"officer", "admin"})
+ADMIN = frozenset({"admin"})
+ANYONE = frozenset({"applicant", "officer", "admin"})
+
+
+def _unauthorized() -> HttpError:
+    return HttpError(
+        401,
+        "Unauthorized",
+        "the access token is invalid or expired",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
 
 def current_user(request: Request) -> User:
-    """The authenticated caller, or 401."""
+    """The authenticated caller, or 401. The role comes from the stored user, not the token, so a role
+    change or a disabled account takes effect at once."""
     from mkopo.adapters.security import InvalidToken
 
     c = container()
     try:
         claims = c.tokens.verify(bearer_token(request))
     except InvalidToken as exc:
-        raise HttpError(
-            401,
-            "Unauthorized",
-            "the access token is invalid or expired",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from exc
+        raise _unauthorized() from exc
     user = c.store.get_user(claims.subject)
-    if user is None:
-        raise HttpError(401, "Unauthorized", "the access token is invalid or expired")
+    if user is None or user.status != "active":
+        raise _unauthorized()
     return user
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as our proxy saw it. The Google load balancer appends ``<client>, <lb>`` to
+    any X-Forwarded-For the client sent (so the second-to-last hop is the real one); the local gateway
+    replaces the header with the client address."""
+    hops = [h.strip() for h in (request.headers.get("X-Forwarded-For") or "").split(",") if h.strip()]
+    if len(hops) >= 2:
+        return hops[-2]
+    return hops[0] if hops else (request.remote_addr or "unknown")

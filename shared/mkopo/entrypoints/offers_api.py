@@ -1,19 +1,50 @@
-"""HTTPS function `offers`: compare offers from every lender."""
+"""HTTPS function `offers`: compare offers from every lender; the API's OpenAPI document and docs page."""
 
 from __future__ import annotations
 
-from flask import Request
+import json
+
+from flask import Request, Response
 
 from mkopo.bootstrap import container, utcnow
-from mkopo.http.routing import Reply, Router
+from mkopo.http import schemas
+from mkopo.http.routing import Reply, Router, query_params
 from mkopo.service import offers, queries
 
 routes = Router()
 
 
-@routes.route("GET", "/v1/offers")
+@routes.route(
+    "GET",
+    "/v1/offers",
+    summary="Offers from every lender that fit the request, cheapest APR first, every cost disclosed",
+    query=offers.OfferQuery,
+    responses={200: schemas.OfferList},
+    tags=("offers",),
+)
 def list_offers(request: Request) -> Reply:
     c = container()
-    query = offers.OfferQuery.model_validate(request.args.to_dict())
+    query = query_params(request, offers.OfferQuery)
     found = offers.compare_offers(query, lenders=c.lenders, store=c.store, now=utcnow(), ttl=c.offer_ttl)
     return Reply(200, {"offers": [queries.offer_view(o) for o in found]})
+
+
+@routes.route("GET", "/openapi.json", summary="This API's OpenAPI 3.1 document", raw=True)
+def openapi(request: Request) -> Response:
+    from mkopo.http.openapi import document
+
+    response = Response(json.dumps(document()), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@routes.route("GET", "/docs", summary="Human-readable API documentation", raw=True)
+def docs(request: Request) -> Response:
+    from mkopo.http.openapi import docs_html, style_hash
+
+    response = Response(docs_html(), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src '{style_hash()}'; frame-ancestors 'none'"
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -19,6 +19,7 @@ def problem(
     *,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": TYPE_BASE + title.lower().replace(" ", "-"),
@@ -28,6 +29,8 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if extra:
+        body |= extra
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON, headers=headers)
 
 

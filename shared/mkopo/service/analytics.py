@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mkopo.domain.events import DomainEvent
+from mkopo.service.errors import TransientFailure
 from mkopo.service.ports import EventSink
 from mkopo.service.store import Store
 
@@ -16,7 +17,7 @@ _COLUMNS = {"event_id", "event_type", "occurred_at", "application_id", "borrower
 def event_row(event: DomainEvent, exported_at: datetime) -> dict[str, Any]:
     """One row of the events table (schema in mkopo.analytics)."""
     data = event.payload()
-    provider = data.get("payout_provider") or data.get("lender")
+    provider = data.get("payout_provider") or data.get("provider") or data.get("lender")
     outcome = {
         "loan_approved": "APPROVED",
         "loan_rejected": "REJECTED",
@@ -40,10 +41,21 @@ def event_row(event: DomainEvent, exported_at: datetime) -> dict[str, Any]:
     }
 
 
+EXPORT_LEASE = timedelta(seconds=60)
+
+
 def export_event(event: DomainEvent, *, store: Store, sink: EventSink, now: datetime) -> bool:
-    """Write the event once; a redelivered event already exported is skipped."""
-    if store.is_exported(event.event_id):
+    """Write the event once, even when two deliveries of it arrive at the same moment.
+
+    The first delivery claims the event (a create, so only one can); a concurrent one is told to retry
+    later, and by then the event is marked exported. A claim whose exporter died expires after a lease,
+    and the sink itself skips rows already in the table.
+    """
+    claim = store.claim_export(event.event_id, now, EXPORT_LEASE)
+    if claim == "done":
         return False
+    if claim == "busy":
+        raise TransientFailure(f"event {event.event_id} is being exported by another delivery")
     sink.export([event_row(event, now)])
     store.mark_exported(event.event_id)
     return True

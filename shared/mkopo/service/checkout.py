@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mkopo.domain import phone as phones
 from mkopo.domain.applications import Application, Status, TimelineEntry
 from mkopo.domain.events import CheckoutSubmitted, DomainEvent
+from mkopo.service import audit
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import EventPublisher
@@ -56,19 +57,27 @@ def submit(
     offer = store.get_offer(cmd.offer_id)
     application_id = str(uuid.uuid4())
 
-    def create(tx: Transaction) -> tuple[CheckoutResult, list[DomainEvent]]:
-        previous = tx.get_idempotency(record_key)
-        if previous is not None:
-            return _replay(previous, fingerprint), []
-        if offer is None:
-            raise NotFound(f"offer {cmd.offer_id} does not exist")
-        if offer.is_expired(now):
-            raise Unprocessable("this offer has expired; ask for new offers")
-        if offer.principal.currency != phones.currency_of(user.phone):
-            raise Unprocessable(
+    def replay_or(error: Exception) -> CheckoutResult:
+        previous = store.get_idempotency(record_key)
+        if previous is None:
+            raise error
+        return _replay(previous, fingerprint)
+
+    if offer is None:
+        return replay_or(NotFound(f"offer {cmd.offer_id} does not exist"))
+    if offer.is_expired(now):
+        return replay_or(Unprocessable("this offer has expired; ask for new offers"))
+    if offer.principal.currency != phones.currency_of(user.phone):
+        return replay_or(
+            Unprocessable(
                 f"loans to {phones.market_of(user.phone)} numbers are paid in "
                 f"{phones.currency_of(user.phone)}, not {offer.principal.currency}"
             )
+        )
+
+    def create(tx: Transaction) -> tuple[CheckoutResult, list[DomainEvent]]:
+        """Write-only, so it commits as one batch: the idempotency record's create guards it."""
+        assert offer is not None
         app = Application(
             id=application_id,
             borrower_id=user.id,
@@ -96,6 +105,21 @@ def submit(
         }
         tx.create_application(app)
         tx.add_event(event)
+        tx.add_audit(
+            audit.record(
+                actor_id=user.id,
+                actor_role=user.role,
+                action="checkout_submitted",
+                entity_type="application",
+                entity_id=app.id,
+                at=now,
+                after={
+                    "status": app.status.value,
+                    "offer_id": offer.id,
+                    "amount_minor": offer.principal.minor,
+                },
+            )
+        )
         tx.create_idempotency(
             IdempotencyRecord(
                 key=record_key, request_hash=fingerprint, status_code=202, body=body, created_at=now
@@ -104,10 +128,10 @@ def submit(
         return CheckoutResult(status_code=202, body=body), [event]
 
     try:
-        result, events = store.transaction(create)
+        result, events = store.write(create)
     except Conflict:
-        # A concurrent request with the same key won the race: replay its answer.
-        result, events = store.transaction(create)
+        # This key was used before (or a concurrent request with it just won): replay its answer.
+        return replay_or(Unprocessable("this Idempotency-Key is being used by a request still running"))
     dispatch(events, store=store, publisher=publisher)
     return result
 

@@ -1,20 +1,27 @@
-"""Paying the loan out to the borrower's wallet, exactly once."""
+"""Paying the loan out to the borrower's wallet, exactly once, and booking it when it settles."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from mkopo.domain import ledger
 from mkopo.domain.applications import Application, Status
 from mkopo.domain.events import DisbursementFailed, DomainEvent, LoanApproved, LoanDisbursed
-from mkopo.service.errors import TransientFailure
-from mkopo.service.ports import EventPublisher, PayoutProvider, PayoutStatus
+from mkopo.domain.loans import Loan
+from mkopo.domain.money import Money
+from mkopo.domain.schedule import schedule_for_offer
+from mkopo.faults import checkpoint
+from mkopo.service.ports import EventPublisher, Payments, PayoutNotFound, PayoutResult, PayoutStatus
 from mkopo.service.store import Borrower, Store, Transaction
 from mkopo.service.transitions import advance, load
 
+log = logging.getLogger(__name__)
 PAYOUT_NAMESPACE = uuid.UUID("9d3c1a52-3f7e-4c61-8f0b-2b1c6d6f6b70")
+NEVER_REQUESTED_AFTER = timedelta(minutes=2)
 
 
 def payout_reference(application_id: str) -> str:
@@ -30,27 +37,82 @@ def disburse(
     *,
     store: Store,
     publisher: EventPublisher,
-    provider: PayoutProvider,
+    payments: Payments,
     now: Callable[[], datetime],
 ) -> bool:
-    """Pay out once. Provider faults and pending payouts are retried; the reference makes that safe."""
+    """Ask the provider to pay; settle now if it answers at once, else record the payout as pending.
+
+    A pending payout is finished by the provider's callback or by reconciliation, never by paying again:
+    the reference is derived from the application, so a repeated request is the same payout.
+    """
     app = load(store, event.application_id)
     if app.status != Status.APPROVED:
         return False
+    return _request(store, publisher, payments, app, now)
+
+
+def _request(
+    store: Store, publisher: EventPublisher, payments: Payments, app: Application, now: Callable[[], datetime]
+) -> bool:
     reference = payout_reference(app.id)
+    provider = payments.payout_provider(app.offer.principal.currency, app.id)
     result = provider.request_payout(
         reference=reference,
         amount=app.offer.principal,
         msisdn=app.phone,
         note=f"mkopo loan {app.id[:8].upper()}",
     )
+    checkpoint("disbursement.after_provider")
     if result.status == PayoutStatus.PENDING:
-        raise TransientFailure(f"payout {reference} is still pending at {provider.name}")
-    at = now()
+        mark_pending(store, app.id, result, now())
+        return False
+    return settle_payout(store, publisher, app.id, result, now())
+
+
+def mark_pending(store: Store, application_id: str, result: PayoutResult, at: datetime) -> None:
+    """Remember that a payout is in flight, so reconciliation can ask about it later."""
+
+    def run(tx: Transaction) -> None:
+        app = tx.get_application(application_id)
+        if app is None or app.status != Status.APPROVED or app.disbursement.status == "PENDING":
+            return
+        app.disbursement.provider = result.provider
+        app.disbursement.reference = result.reference
+        app.disbursement.status = PayoutStatus.PENDING.value
+        app.disbursement.requested_at = at
+        app.updated_at = at
+        tx.save_application(app)
+
+    store.transaction(run)
+
+
+def settle_payout(
+    store: Store,
+    publisher: EventPublisher,
+    application_id: str,
+    result: PayoutResult,
+    at: datetime,
+    *,
+    reported_amount: Money | None = None,
+) -> bool:
+    """A final payout outcome: DISBURSED with the loan and its journal entries, or DISBURSEMENT_FAILED.
+
+    ``reported_amount`` is what a callback says was paid; it must equal the principal we asked for.
+    """
+    if result.status == PayoutStatus.PENDING:
+        return False
+    if result.reference != payout_reference(application_id):
+        log.error("payout result %s does not belong to application %s", result.reference, application_id)
+        return False
 
     def change(tx: Transaction, app: Application) -> DomainEvent:
-        app.disbursement.provider = provider.name
-        app.disbursement.reference = reference
+        principal = app.offer.principal
+        if result.status == PayoutStatus.SUCCESSFUL and reported_amount not in (None, principal):
+            raise PayoutAmountMismatch(
+                f"{result.provider} reports {reported_amount} paid, we asked {principal}"
+            )
+        app.disbursement.provider = result.provider
+        app.disbursement.reference = result.reference
         app.disbursement.status = result.status.value
         app.disbursement.provider_transaction_id = result.provider_transaction_id
         app.disbursement.reason = result.reason
@@ -58,17 +120,89 @@ def disburse(
             "application_id": app.id,
             "occurred_at": at,
             "borrower_id": app.borrower_id,
-            "amount_minor": app.offer.principal.minor,
-            "currency": app.offer.principal.currency,
-            "payout_provider": provider.name,
-            "reference": reference,
+            "amount_minor": principal.minor,
+            "currency": principal.currency,
+            "payout_provider": result.provider,
+            "reference": result.reference,
         }
         if result.status == PayoutStatus.SUCCESSFUL:
             app.move_to(Status.DISBURSED, at)
-            return LoanDisbursed.new(**common, provider_transaction_id=result.provider_transaction_id)
+            _open_loan(tx, app, result, at)
+            return LoanDisbursed.new(
+                **common,
+                provider_transaction_id=result.provider_transaction_id,
+                total_repayable_minor=app.offer.total_repayable.minor,
+            )
         app.move_to(Status.DISBURSEMENT_FAILED, at)
-        borrower = Borrower(id=app.borrower_id, active_application_id=None)
-        tx.save_borrower(borrower)
+        tx.save_borrower(Borrower(id=app.borrower_id, active_application_id=None))
         return DisbursementFailed.new(**common, reason=result.reason or "UNKNOWN")
 
-    return advance(store, publisher, app.id, Status.APPROVED, change)
+    return advance(store, publisher, application_id, Status.APPROVED, change)
+
+
+class PayoutAmountMismatch(Exception):
+    """A provider reports a payout of another amount than we asked: left pending for an operator."""
+
+
+def _open_loan(tx: Transaction, app: Application, result: PayoutResult, at: datetime) -> None:
+    """The loan, its repayment schedule and its two journal entries, in the DISBURSED transaction."""
+    principal = app.offer.principal
+    schedule = schedule_for_offer(app.offer, at, unit=principal.payable_unit)
+    loan = Loan.open(
+        loan_id=app.id,
+        borrower_id=app.borrower_id,
+        phone=app.phone,
+        lender=app.offer.provider,
+        payout_provider=result.provider,
+        schedule=schedule,
+        at=at,
+    )
+    tx.create_loan(loan)
+    tx.add_journal_entry(
+        ledger.post_loan_disbursed(
+            loan_id=loan.id, schedule=schedule, provider=result.provider, reference=result.reference, at=at
+        )
+    )
+    tx.add_journal_entry(
+        ledger.post_payout_settled(
+            provider=result.provider, amount=principal, reference=result.reference, at=at
+        )
+    )
+
+
+def reconcile_payouts(
+    *,
+    store: Store,
+    publisher: EventPublisher,
+    payments: Payments,
+    now: datetime,
+    older_than: timedelta,
+    limit: int = 200,
+) -> dict[str, int]:
+    """Ask the provider about every payout still pending after ``older_than``; retry lost requests."""
+    counts = {"checked": 0, "settled": 0, "requested": 0, "unavailable": 0}
+    for app in store.list_applications_by_status(Status.APPROVED.value, limit):
+        pending = app.disbursement.status == PayoutStatus.PENDING.value
+        waiting_since = app.disbursement.requested_at or app.updated_at
+        # An approval whose payout was never requested is normally just queued: give Pub/Sub time first.
+        if waiting_since > now - (older_than if pending else max(older_than, NEVER_REQUESTED_AFTER)):
+            continue
+        counts["checked"] += 1
+        try:
+            if not pending:
+                # Approved but never requested (its event was lost or kept failing): request it now.
+                counts["requested"] += 1
+                _request(store, publisher, payments, app, lambda: now)
+                continue
+            provider = payments.payout_provider(app.offer.principal.currency, app.id)
+            try:
+                result = provider.payout_status(payout_reference(app.id))
+            except PayoutNotFound:
+                counts["requested"] += 1
+                _request(store, publisher, payments, app, lambda: now)
+                continue
+            counts["settled"] += settle_payout(store, publisher, app.id, result, now)
+        except Exception:
+            counts["unavailable"] += 1
+            log.warning("payout of %s could not be reconciled now", app.id, exc_info=True)
+    return counts

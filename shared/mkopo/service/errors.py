@@ -33,3 +33,15 @@ class Unauthorized(ServiceError):
 
 class TransientFailure(Exception):
     """Worth retrying later (provider down, payout still pending): the message is redelivered."""
+
+
+class Forbidden(ServiceError):
+    status, title = 403, "Forbidden"
+
+
+class TooManyRequests(ServiceError):
+    status, title = 429, "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, locked_until: str | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s, self.locked_until = max(1, retry_after_s), locked_until

@@ -49,6 +49,9 @@ class OfferQuery(BaseModel):
             raise Unprocessable(
                 "amount must be positive", errors=[{"field": "amount", "message": "must be > 0"}]
             )
+        if not money.is_payable():
+            message = f"{money.currency} loans are paid out in whole units: no cents"
+            raise Unprocessable(message, errors=[{"field": "amount", "message": message}])
         return LoanRequest(amount=money, term_days=self.term_days)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mkopo.domain.events import DomainEvent
+from mkopo.faults import checkpoint
 from mkopo.service.ports import EventPublisher
 from mkopo.service.store import Store
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 def dispatch(events: Sequence[DomainEvent], *, store: Store, publisher: EventPublisher) -> None:
     """Publish committed events, then mark them sent; a crash in between leaves them to the relay."""
     for event in events:
+        checkpoint("outbox.before_publish")
         publisher.publish(event.topic, event.payload(), event.attributes())
     if events:
         store.mark_sent([e.event_id for e in events])

@@ -28,6 +28,10 @@ class PayoutResult:
     reason: str | None = None
 
 
+class PayoutNotFound(Exception):
+    """The provider has no payout under this reference: it never accepted the request, nothing was paid."""
+
+
 class ProviderUnavailable(Exception):
     """A transient provider fault (timeout, 5xx): the caller should retry later."""
 
@@ -47,6 +51,14 @@ class PayoutProvider(Protocol):
     def payout_status(self, reference: str) -> PayoutResult:
         """The current status of the payout with this reference."""
         ...
+
+
+class Payments(Protocol):
+    """Which provider pays out and collects in each currency, and where its callbacks reach us."""
+
+    def payout_provider(self, currency: str, application_id: str) -> PayoutProvider: ...
+    def collection_provider(self, currency: str, repayment_id: str) -> CollectionProvider: ...
+    def collection_callback_url(self, currency: str, repayment_id: str) -> str | None: ...
 
 
 class EventPublisher(Protocol):
@@ -85,3 +97,58 @@ class CreditData(Protocol):
     """Where a borrower's mobile-money and airtime features come from."""
 
     def features_for(self, phone: str) -> Features: ...
+
+
+class CollectionStatus(StrEnum):
+    PENDING = "PENDING"
+    SUCCESSFUL = "SUCCESSFUL"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class CollectionResult:
+    """What a provider says about one collection identified by our reference.
+
+    ``amount`` is what the provider reports as collected (None when it does not say): callers must match it
+    against what they asked for before crediting a loan. ``provider_request_id`` is the provider's handle
+    for the request (M-Pesa CheckoutRequestID, MoMo X-Reference-Id); store it to query the status later.
+    ``provider_transaction_id`` is the receipt of the money movement (M-Pesa receipt, MoMo
+    financialTransactionId), known once SUCCESSFUL.
+    """
+
+    provider: str
+    reference: str
+    status: CollectionStatus
+    provider_transaction_id: str | None = None
+    amount: Money | None = None
+    reason: str | None = None
+    provider_request_id: str | None = None
+
+    def amount_matches(self, expected: Money) -> bool:
+        """True only if the provider reported exactly ``expected`` (same currency and minor units)."""
+        return self.amount is not None and self.amount == expected
+
+
+class CollectionNotFound(Exception):
+    """The provider has no collection under this reference: its request never got accepted."""
+
+
+class CollectionProvider(Protocol):
+    """Collects money from a borrower's wallet; the outcome comes later (callback or status query)."""
+
+    name: str
+
+    def request_collection(
+        self, *, reference: str, amount: Money, msisdn: str, description: str, callback_url: str | None = None
+    ) -> CollectionResult:
+        """Ask the borrower to pay ``amount``; normally PENDING until they approve on their phone.
+
+        ``msisdn`` is E.164 with a leading '+'; the adapter formats it as its provider expects.
+        """
+        ...
+
+    def collection_status(
+        self, reference: str, *, provider_request_id: str | None = None
+    ) -> CollectionResult:
+        """The collection's current status; some providers need the ``provider_request_id`` to look it up."""
+        ...

@@ -28,6 +28,11 @@ def application_view(app: Application) -> dict[str, Any]:
             "reference": app.disbursement.reference,
             "status": app.disbursement.status,
         },
+        "review": (
+            {"outcome": app.review.outcome.value, "decided_at": app.review.decided_at.isoformat()}
+            if app.review
+            else None
+        ),
         "timeline": [{"status": t.status.value, "at": t.at.isoformat()} for t in app.timeline],
         "created_at": app.created_at.isoformat(),
         "updated_at": app.updated_at.isoformat(),

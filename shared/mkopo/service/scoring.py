@@ -7,6 +7,7 @@ from datetime import datetime
 from mkopo.domain.applications import Application, Status
 from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, DomainEvent
 from mkopo.domain.scorecard import Scorecard
+from mkopo.faults import checkpoint
 from mkopo.service.ports import CreditData, EventPublisher
 from mkopo.service.store import Store, Transaction
 from mkopo.service.transitions import advance, load
@@ -43,4 +44,5 @@ def score_application(
             credit_limit_minor=features.credit_limit_minor,
         )
 
+    checkpoint("scoring.before_write")
     return advance(store, publisher, event.application_id, Status.SUBMITTED, change)

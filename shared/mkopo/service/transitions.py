@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from mkopo.domain.applications import Application, Status
 from mkopo.domain.events import DomainEvent, MalformedEvent
+from mkopo.service.audit import status_change
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import EventPublisher
 from mkopo.service.store import Store, Transaction
@@ -37,9 +38,11 @@ def advance(
             raise MalformedEvent(f"application {application_id} does not exist")
         if app.status != expected:
             return []
+        before = app.status
         event = change(tx, app)
         tx.save_application(app)
         tx.add_event(event)
+        tx.add_audit(status_change(app, before, action=event.event_type, at=app.updated_at))
         return [event]
 
     events = store.transaction(run)

@@ -26,6 +26,7 @@ import httpx
 
 from mkopo.config import Settings
 from mkopo.domain.money import Money
+from mkopo.service import ports
 from mkopo.service.ports import PayoutResult, PayoutStatus, ProviderUnavailable
 
 TRANSFER_PATH = "/disbursement/v1_0/transfer"
@@ -39,7 +40,7 @@ STATUSES = {status.value: status for status in PayoutStatus}
 __all__ = ["MomoAuthenticationError", "MomoPayoutProvider", "PayoutNotFound"]
 
 
-class PayoutNotFound(Exception):
+class PayoutNotFound(ports.PayoutNotFound):
     """MoMo has no transfer with this reference: its POST never got a 202, so nothing was paid."""
 
 

@@ -1,0 +1,71 @@
+"""The numbers of the lender report, read from the saved views (no plotting here: tests import this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from google.cloud import bigquery
+
+FUNNEL_STEPS = ("submitted", "scored", "approved", "disbursed", "repaid")
+
+QUERIES = {
+    "funnel": """
+        SELECT lender, SUM(submitted) AS submitted, SUM(scored) AS scored, SUM(approved) AS approved,
+               SUM(rejected) AS rejected, SUM(disbursed) AS disbursed,
+               SUM(disbursement_failed) AS disbursement_failed, SUM(repaid) AS repaid
+        FROM `{ds}.funnel_daily` GROUP BY lender ORDER BY lender""",
+    "approval": """
+        SELECT day, SUM(decided) AS decided, SUM(approved) AS approved,
+               SAFE_DIVIDE(SUM(approved), SUM(decided)) AS approval_rate
+        FROM `{ds}.approval_daily` GROUP BY day ORDER BY day""",
+    "scores": """
+        SELECT band_start, band, SUM(scored) AS scored, SUM(approved) AS approved, SUM(rejected) AS rejected
+        FROM `{ds}.score_bands` GROUP BY band_start, band ORDER BY band_start""",
+    "times": "SELECT * FROM `{ds}.decision_times` ORDER BY metric, lender",
+    "par": "SELECT * FROM `{ds}.portfolio_at_risk` ORDER BY currency",
+    "cohorts": "SELECT * FROM `{ds}.cohort_repayment` ORDER BY cohort_month, currency",
+}
+
+
+@dataclass
+class ReportData:
+    """Rows of each report query, as plain dicts."""
+
+    funnel: list[dict[str, Any]] = field(default_factory=list)
+    approval: list[dict[str, Any]] = field(default_factory=list)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    times: list[dict[str, Any]] = field(default_factory=list)
+    par: list[dict[str, Any]] = field(default_factory=list)
+    cohorts: list[dict[str, Any]] = field(default_factory=list)
+
+    def funnel_total(self) -> dict[str, int]:
+        """Each step summed over lenders."""
+        keys = (*FUNNEL_STEPS, "rejected", "disbursement_failed")
+        return {k: int(sum(row[k] for row in self.funnel)) for k in keys}
+
+    def approval_rate(self) -> float | None:
+        decided = sum(r["decided"] for r in self.approval)
+        return sum(r["approved"] for r in self.approval) / decided if decided else None
+
+    def time(self, metric: str, lender: str = "ALL") -> dict[str, Any] | None:
+        return next((r for r in self.times if r["metric"] == metric and r["lender"] == lender), None)
+
+    def par30(self) -> dict[str, float | None]:
+        return {r["currency"]: r["par30"] for r in self.par}
+
+    def cohort(self, month: date, currency: str) -> dict[str, Any] | None:
+        return next(
+            (r for r in self.cohorts if r["cohort_month"] == month and r["currency"] == currency), None
+        )
+
+
+def collect(client: bigquery.Client, *, project: str, dataset: str) -> ReportData:
+    """Run every report query against the views in ``project.dataset``."""
+    data = ReportData()
+    for name, sql in QUERIES.items():
+        rows = [dict(row) for row in client.query(sql.format(ds=f"{project}.{dataset}")).result()]
+        setattr(data, name, rows)
+    return data

@@ -1,0 +1,73 @@
+"""The printed benchmark table: every figure with its floor, ratio and target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.stats import ratio
+
+
+def _row(cells: list[object]) -> str:
+    widths = (34, 14, 14, 9, 18)
+    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False))
+
+
+def table(r: dict[str, Any]) -> str:
+    lines = [_row(["figure", "mkopo", "floor", "ratio", "target"]), "-" * 95]
+    lat = r.get("checkout_latency_ms", {})
+    for conc, ck in lat.get("checkout", {}).items():
+        fl = lat["floor"][conc]
+        for p in ("p50", "p95", "p99"):
+            target = "<= 1.3x" if p == "p50" else ""
+            lines.append(
+                _row([f"checkout {p} @{conc} clients (ms)", ck[p], fl[p], ratio(ck[p], fl[p]), target])
+            )
+    floor_push = r.get("push_floor", {}).get("per_s", 0.0)
+    for step in r.get("paced", []):
+        tag = f"@{step['rate']}/s"
+        lines.append(
+            _row(
+                [
+                    f"decision p50/p95 {tag} (ms)",
+                    f"{step['decision_ms']['p50']}/{step['decision_ms']['p95']}",
+                    "",
+                    "",
+                    "p95 < 1000",
+                ]
+            )
+        )
+        lines.append(
+            _row(
+                [
+                    f"cash p50/p95 {tag} (ms)",
+                    f"{step['cash_ms']['p50']}/{step['cash_ms']['p95']}",
+                    "",
+                    "",
+                    "p95 < 2000",
+                ]
+            )
+        )
+        ok = "yes" if step.get("sustainable") else "no"
+        lines.append(
+            _row(
+                [
+                    f"throughput {tag} (apps/s, sust. {ok})",
+                    step["throughput"],
+                    floor_push,
+                    ratio(step["throughput"] or 0, floor_push),
+                    ">= 50/s",
+                ]
+            )
+        )
+    cold = r.get("cold_start", {})
+    hello = cold.get("hello", {}).get("ms", 0)
+    after = r.get("rss_after_load_mb", {})
+    for name, c in cold.items():
+        if name == "hello" or "ms" not in c:
+            continue
+        lines.append(_row([f"cold start {name} (ms)", c["ms"], hello, c["ratio"], "<= 1.5x"]))
+        rss = after.get(name, {}).get("worker_mb", c["rss"]["worker_mb"])
+        lines.append(
+            _row([f"RSS {name} (MB, after load)", rss, cold["hello"]["rss"]["worker_mb"], "", "< 120"])
+        )
+    return "\n".join(lines)

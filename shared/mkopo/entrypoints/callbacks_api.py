@@ -1,0 +1,113 @@
+"""HTTPS function `payment-callbacks`: where M-Pesa confirms payouts and repayments.
+
+A callback is believed only if its URL carries the token we signed for that object (constant-time
+compare) and it comes from an allowed network. Duplicates are harmless: settling is idempotent.
+Daraja expects 200 {"ResultCode": 0}; anything we cannot use is still acknowledged and logged,
+since the provider would only resend the same body, and reconciliation asks the provider directly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+
+from flask import Request
+
+from mkopo.adapters.payments import mpesa
+from mkopo.adapters.payments.directory import verify_callback_token
+from mkopo.bootstrap import container, utcnow
+from mkopo.http.routing import HttpError, Reply, Router
+from mkopo.service import disbursements, repayments
+from mkopo.service.ports import PayoutStatus
+
+log = logging.getLogger(__name__)
+routes = Router()
+ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
+
+
+def _client_address(request: Request) -> str:
+    hops = container().settings.trusted_proxy_hops
+    route = list(request.access_route) if hops else []
+    if hops and len(route) >= hops and request.headers.get("X-Forwarded-For"):
+        return route[-hops]
+    return request.remote_addr or ""
+
+
+def _authenticate(request: Request, kind: str, object_id: str, token: str) -> dict[str, object]:
+    settings = container().settings
+    address = _client_address(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    allowed = [ipaddress.ip_network(n) for n in settings.callback_allowed_networks]
+    key = settings.callback_signing_key.get_secret_value()
+    if (
+        ip is None
+        or not any(ip in net for net in allowed)
+        or not verify_callback_token(key, kind, object_id, token)
+    ):
+        log.warning("refused a %s callback for %s from %s", kind, object_id, address)
+        raise HttpError(404, "Not found", "no such callback")
+    try:
+        body = json.loads(request.get_data(cache=False)[:65536] or b"null")
+    except ValueError as exc:
+        raise HttpError(400, "Malformed JSON", "the callback body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise HttpError(400, "Malformed JSON", "the callback body must be a JSON object")
+    return body
+
+
+@routes.route("POST", "/v1/callbacks/mpesa/b2c/{application_id}/{token}")
+def b2c_result(request: Request, application_id: str, token: str) -> Reply:
+    return _payout_result(request, "b2c", application_id, token)
+
+
+@routes.route("POST", "/v1/callbacks/mpesa/status/{application_id}/{token}")
+def status_result(request: Request, application_id: str, token: str) -> Reply:
+    return _payout_result(request, "status", application_id, token)
+
+
+@routes.route("POST", "/v1/callbacks/mpesa/timeout/{application_id}/{token}")
+def b2c_timeout(request: Request, application_id: str, token: str) -> Reply:
+    _authenticate(request, "timeout", application_id, token)
+    log.warning("M-Pesa queue timeout for %s: reconciliation will ask for its status", application_id)
+    return Reply(200, ACCEPTED)
+
+
+def _payout_result(request: Request, kind: str, application_id: str, token: str) -> Reply:
+    body = _authenticate(request, kind, application_id, token)
+    try:
+        outcome = mpesa.parse_payout_callback(body, kind="status" if kind == "status" else "b2c")
+    except mpesa.MpesaCallbackError as exc:
+        log.error("unusable M-Pesa %s result for %s: %s", kind, application_id, exc)
+        return Reply(200, ACCEPTED)
+    if outcome.result.status == PayoutStatus.PENDING:
+        return Reply(200, ACCEPTED)
+    c = container()
+    try:
+        disbursements.settle_payout(
+            c.store, c.publisher, application_id, outcome.result, utcnow(), reported_amount=outcome.amount
+        )
+    except disbursements.PayoutAmountMismatch as exc:
+        log.error("payout for %s left pending for an operator: %s", application_id, exc)
+    return Reply(200, ACCEPTED)
+
+
+@routes.route("POST", "/v1/callbacks/mpesa/stk/{repayment_id}/{token}")
+def stk_result(request: Request, repayment_id: str, token: str) -> Reply:
+    body = _authenticate(request, "stk", repayment_id, token)
+    try:
+        callback = mpesa.parse_stk_callback(body)
+    except mpesa.MpesaCallbackError as exc:
+        log.error("unusable STK callback for %s: %s", repayment_id, exc)
+        return Reply(200, ACCEPTED)
+    c = container()
+    repayment = c.store.get_repayment(repayment_id)
+    if repayment is None or repayment.provider_request_id not in (None, callback.checkout_request_id):
+        log.error("STK callback %s does not match repayment %s", callback.checkout_request_id, repayment_id)
+        return Reply(200, ACCEPTED)
+    result = callback.to_collection_result(repayment.reference)
+    repayments.settle_repayment(c.store, c.publisher, repayment_id, result, utcnow(), authenticated=False)
+    return Reply(200, ACCEPTED)

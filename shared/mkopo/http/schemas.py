@@ -1,0 +1,188 @@
+"""Response and query models of the public API: what the OpenAPI document promises."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldError(_Out):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+    locked_until: str | None = Field(default=None, description="When a locked account unlocks (429)")
+
+
+class UserCreated(_Out):
+    user_id: str
+
+
+class TokenPair(_Out):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class UserOut(_Out):
+    id: str
+    phone: str
+    full_name: str
+    role: Literal["applicant", "officer", "admin"]
+    status: Literal["active", "disabled", "deleted"]
+    created_at: str
+
+
+class UserPage(_Out):
+    users: list[UserOut]
+    next_cursor: str | None
+
+
+class Fee(_Out):
+    name: str
+    amount: str
+
+
+class OfferOut(_Out):
+    id: str
+    provider: str
+    product: str
+    amount: str
+    currency: str
+    term_days: int
+    interest_rate: str
+    interest: str
+    fees: list[Fee]
+    total_fees: str
+    total_cost: str
+    apr: str
+    total_repayable: str
+    expires_at: str
+
+
+class OfferList(_Out):
+    offers: list[OfferOut]
+
+
+class CheckoutAccepted(_Out):
+    application_id: str
+    status: str
+    status_url: str
+
+
+class DecisionOut(_Out):
+    outcome: str | None
+    score: int | None
+    reasons: list[str]
+
+
+class DisbursementOut(_Out):
+    provider: str | None
+    reference: str | None
+    status: str | None
+
+
+class ReviewOut(_Out):
+    outcome: str
+    decided_at: str
+    officer_id: str | None = None
+    comment: str | None = None
+
+
+class TimelineOut(_Out):
+    status: str
+    at: str
+
+
+class ApplicationOut(_Out):
+    id: str
+    status: str
+    offer: OfferOut
+    amount: str
+    currency: str
+    decision: DecisionOut
+    disbursement: DisbursementOut
+    review: ReviewOut | None
+    timeline: list[TimelineOut]
+    created_at: str
+    updated_at: str
+
+
+class ApplicationList(_Out):
+    applications: list[ApplicationOut]
+
+
+class NotificationOut(_Out):
+    id: str
+    channel: str
+    text: str
+    event_type: str
+    created_at: str
+
+
+class NotificationList(_Out):
+    notifications: list[NotificationOut]
+
+
+class ReviewItem(ApplicationOut):
+    borrower_id: str
+    waiting_since: str
+
+
+class ReviewQueue(_Out):
+    reviews: list[ReviewItem]
+
+
+class AuditOut(_Out):
+    id: str
+    at: str
+    actor_id: str
+    actor_role: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+    request_id: str | None
+
+
+class AuditList(_Out):
+    records: list[AuditOut]
+
+
+# ------------------------------------------------------------------------------------ query strings
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PageQuery(_Query):
+    limit: int = Field(default=50, ge=1, le=100)
+
+
+class UserListQuery(PageQuery):
+    cursor: str | None = Field(default=None, max_length=64, description="next_cursor of the previous page")
+    role: Literal["applicant", "officer", "admin"] | None = None
+
+
+class ReviewQuery(PageQuery):
+    status: Literal["pending"] = "pending"
+
+
+class AuditQuery(PageQuery):
+    entity_id: str = Field(min_length=1, max_length=128, description="An application or user id")
+    limit: int = Field(default=100, ge=1, le=500)

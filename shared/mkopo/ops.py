@@ -1,0 +1,90 @@
+"""Operator commands for money in flight.
+
+    python -m mkopo.ops unresolved [--older-than-s 300]   payouts and collections with no final outcome,
+                                                          amount mismatches, and what sits in suspense
+
+It reads the same Firestore as the functions (FIRESTORE_EMULATOR_HOST locally) and exits 1 when
+anything needs a person, so it can run as a check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mkopo.domain import ledger
+from mkopo.domain.applications import Status
+from mkopo.domain.loans import RepaymentStatus
+from mkopo.service.store import Store
+
+
+def unresolved(store: Store, *, now: datetime, older_than: timedelta) -> list[dict[str, Any]]:
+    """Everything whose money outcome is unknown or needs a decision."""
+    rows: list[dict[str, Any]] = []
+    for app in store.list_applications_by_status(Status.APPROVED.value, 1000):
+        since = app.disbursement.requested_at or app.updated_at
+        if since <= now - older_than:
+            rows.append(
+                {
+                    "kind": "payout",
+                    "id": app.id,
+                    "provider": app.disbursement.provider,
+                    "status": app.disbursement.status or "NOT_REQUESTED",
+                    "since": since.isoformat(),
+                    "amount": f"{app.offer.principal.currency} {app.offer.principal}",
+                }
+            )
+    for status in (RepaymentStatus.PENDING, RepaymentStatus.AMOUNT_MISMATCH):
+        for rep in store.list_repayments_by_status(status.value, 1000):
+            if status is RepaymentStatus.AMOUNT_MISMATCH or rep.requested_at <= now - older_than:
+                rows.append(
+                    {
+                        "kind": "repayment",
+                        "id": rep.id,
+                        "provider": rep.provider,
+                        "status": rep.status.value,
+                        "since": rep.requested_at.isoformat(),
+                        "amount": f"{rep.amount.currency} {rep.amount}",
+                        "reason": rep.reason,
+                    }
+                )
+    suspense = [
+        e for e in store.journal_entries(limit=100_000) if e.kind == ledger.EntryKind.UNIDENTIFIED_COLLECTION
+    ]
+    for entry in suspense:
+        rows.append(
+            {
+                "kind": "suspense",
+                "id": entry.id,
+                "provider": None,
+                "status": "UNASSIGNED",
+                "since": entry.occurred_at.isoformat(),
+                "amount": f"{entry.currency} {entry.debits}",
+                "reason": entry.description,
+            }
+        )
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mkopo.ops", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("unresolved", help="money whose outcome is unknown or needs a decision")
+    cmd.add_argument("--older-than-s", type=int, default=300)
+    args = parser.parse_args(argv)
+    from mkopo.bootstrap import container
+
+    rows = unresolved(
+        container().store, now=datetime.now(UTC), older_than=timedelta(seconds=args.older_than_s)
+    )
+    for row in rows:
+        print("  ".join(f"{k}={v}" for k, v in row.items() if v is not None))
+    print(f"{len(rows)} unresolved")
+    return 1 if rows else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

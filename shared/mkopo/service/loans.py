@@ -1,0 +1,196 @@
+"""What a borrower and an admin may read about loans and the ledger, and the daily arrears run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from mkopo.domain import ledger
+from mkopo.domain.allocation import InstallmentState, LoanStatus, arrears_bucket
+from mkopo.domain.events import DomainEvent, InstallmentOverdue, RepaymentDue
+from mkopo.domain.loans import Loan
+from mkopo.domain.money import Money
+from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.outbox import dispatch
+from mkopo.service.ports import EventPublisher
+from mkopo.service.repayments import repayment_view
+from mkopo.service.store import Store, Transaction
+
+
+def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
+    """The borrower's view: what was lent, what it costs, what is paid and what is still owed."""
+    today = now.date()
+    money = lambda minor: str(Money(minor=minor, currency=loan.currency))  # noqa: E731
+    outstanding = loan.position.outstanding
+    return {
+        "id": loan.id,
+        "status": loan.status.value,
+        "currency": loan.currency,
+        "lender": loan.lender,
+        "principal": str(loan.schedule.principal),
+        "interest": str(loan.schedule.interest),
+        "fees": str(loan.schedule.fees),
+        "total_repayable": str(loan.schedule.total_repayable),
+        "paid": money(loan.paid_minor),
+        "outstanding": money(outstanding.total),
+        "outstanding_by_component": {
+            "penalties": money(outstanding.penalties),
+            "fees": money(outstanding.fees),
+            "interest": money(outstanding.interest),
+            "principal": money(outstanding.principal),
+        },
+        "credit_balance": money(loan.credit_balance_minor),
+        "next_due": loan.next_due(today),
+        "days_past_due": loan.position.days_past_due(today),
+        "arrears_bucket": loan.position.arrears_bucket(today).value,
+        "schedule": [
+            {
+                "number": i.number,
+                "due_date": i.due_date.isoformat(),
+                "amount": money(i.due.total),
+                "paid": money(i.paid.total),
+                "state": i.state(today).value,
+            }
+            for i in loan.position.installments
+        ],
+        "repayments": [repayment_view(r) for r in store.list_repayments(loan.id, 100)],
+        "disbursed_at": loan.disbursed_at.isoformat(),
+        "repaid_at": loan.repaid_at.isoformat() if loan.repaid_at else None,
+    }
+
+
+def get_loan(store: Store, *, user_id: str, loan_id: str, now: datetime) -> dict[str, Any]:
+    loan = store.get_loan(loan_id)
+    if loan is None or loan.borrower_id != user_id:
+        raise NotFound(f"loan {loan_id} not found")
+    return loan_view(loan, store, now)
+
+
+def list_loans(store: Store, *, user_id: str, now: datetime, limit: int = 50) -> list[dict[str, Any]]:
+    return [loan_view(loan, store, now) for loan in store.list_loans(user_id, limit)]
+
+
+def _account(name: str) -> ledger.Account:
+    try:
+        return ledger.Account.parse(name)
+    except (ValueError, ledger.LedgerError) as exc:
+        raise Unprocessable(f"{name!r} is not a ledger account: {exc}") from exc
+
+
+def account_balance(store: Store, *, account: str, at: datetime | None) -> dict[str, Any]:
+    """Balance (debits minus credits, minor units) of one account at a moment (default: now)."""
+    acc = _account(account)
+    entries = store.journal_entries(account=str(acc), until=at, limit=10_000)
+    return {
+        "account": str(acc),
+        "currency": acc.currency or (entries[0].currency if entries else None),
+        "balance_minor": ledger.balance(entries, acc, at),
+        "at": at.isoformat() if at else None,
+        "entries": len(entries),
+    }
+
+
+def account_entries(store: Store, *, account: str, limit: int) -> list[dict[str, Any]]:
+    acc = _account(account)
+    return [e.model_dump(mode="json") for e in store.journal_entries(account=str(acc), limit=limit)]
+
+
+def trial_balance(store: Store) -> dict[str, Any]:
+    """Every entry balances, so the whole journal sums to zero per currency."""
+    entries = store.journal_entries(limit=100_000)
+    return {"entries": len(entries), "totals_minor": ledger.trial_balance(entries)}
+
+
+def run_arrears(
+    *, store: Store, publisher: EventPublisher, now: datetime, reminder_days: int, limit: int = 1000
+) -> dict[str, int]:
+    """Daily: earn income on due installments, warn before due dates, flag overdue ones by arrears bucket."""
+    counts = {"loans": 0, "income_entries": 0, "reminders": 0, "overdue": 0}
+    for loan in store.list_loans_by_status(LoanStatus.ACTIVE.value, limit):
+        counts["loans"] += 1
+        if not _has_arrears_work(loan, now, reminder_days):
+            continue  # most loans on most days: no transaction at all
+        run = partial(_arrears_for, loan_id=loan.id, now=now, reminder_days=reminder_days, counts=counts)
+        events = store.transaction(run)
+        dispatch(events, store=store, publisher=publisher)
+    return counts
+
+
+def _has_arrears_work(loan: Loan, now: datetime, reminder_days: int) -> bool:
+    today = now.date()
+    for inst in loan.position.installments:
+        if inst.due_date <= today and inst.number not in loan.income_recognised:
+            return True
+        state = inst.state(today)
+        soon = today <= inst.due_date <= today + timedelta(days=reminder_days)
+        if soon and state != InstallmentState.PAID and f"{inst.number}" not in loan.reminders_sent:
+            return True
+        if state == InstallmentState.OVERDUE:
+            key = f"{inst.number}:{arrears_bucket(inst.days_past_due(today)).value}"
+            if key not in loan.overdue_flags:
+                return True
+    return False
+
+
+def _arrears_for(
+    tx: Transaction, loan_id: str, now: datetime, reminder_days: int, counts: dict[str, int]
+) -> list[DomainEvent]:
+    loan = tx.get_loan(loan_id)
+    if loan is None or loan.status != LoanStatus.ACTIVE:
+        return []
+    today, events = now.date(), []
+    for inst, scheduled in zip(loan.position.installments, loan.schedule.installments, strict=True):
+        if inst.due_date <= today and inst.number not in loan.income_recognised:
+            entry = ledger.post_installment_due(
+                loan_id=loan.id, installment=scheduled, currency=loan.currency, at=now
+            )
+            if entry is not None:
+                tx.add_journal_entry(entry)
+                counts["income_entries"] += 1
+            loan.income_recognised.append(inst.number)
+        state = inst.state(today)
+        outstanding = inst.outstanding.total
+        due_soon = today <= inst.due_date <= today + timedelta(days=reminder_days)
+        if state in (InstallmentState.PENDING, InstallmentState.PARTIALLY_PAID) and due_soon:
+            key = f"{inst.number}"
+            if key not in loan.reminders_sent:
+                loan.reminders_sent.append(key)
+                counts["reminders"] += 1
+                events.append(
+                    RepaymentDue.new(
+                        application_id=loan.id,
+                        occurred_at=now,
+                        occurrence=key,
+                        borrower_id=loan.borrower_id,
+                        installment=inst.number,
+                        due_date=inst.due_date.isoformat(),
+                        outstanding_minor=outstanding,
+                        currency=loan.currency,
+                    )
+                )
+        if state == InstallmentState.OVERDUE:
+            days = inst.days_past_due(today)
+            bucket = arrears_bucket(days).value
+            key = f"{inst.number}:{bucket}"
+            if key not in loan.overdue_flags:
+                loan.overdue_flags.append(key)
+                counts["overdue"] += 1
+                events.append(
+                    InstallmentOverdue.new(
+                        application_id=loan.id,
+                        occurred_at=now,
+                        occurrence=key,
+                        borrower_id=loan.borrower_id,
+                        installment=inst.number,
+                        days_past_due=days,
+                        bucket=bucket,
+                        outstanding_minor=outstanding,
+                        currency=loan.currency,
+                    )
+                )
+    loan.updated_at = now
+    tx.save_loan(loan)
+    for event in events:
+        tx.add_event(event)
+    return events

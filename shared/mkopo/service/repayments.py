@@ -1,0 +1,268 @@
+"""Repayments: collecting from the borrower's wallet, and posting what arrives to the loan and ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mkopo.domain import ledger
+from mkopo.domain.allocation import LoanStatus
+from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
+from mkopo.domain.loans import Repayment, RepaymentStatus
+from mkopo.domain.money import Money, MoneyError
+from mkopo.service.checkout import CheckoutResult
+from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.outbox import dispatch
+from mkopo.service.ports import (
+    CollectionNotFound,
+    CollectionResult,
+    CollectionStatus,
+    EventPublisher,
+    Payments,
+)
+from mkopo.service.store import Borrower, Conflict, IdempotencyRecord, Store, Transaction, User
+
+log = logging.getLogger(__name__)
+
+
+class RequestRepayment(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    amount: str = Field(max_length=20, description="Amount in major units, e.g. 2000")
+
+
+def repayment_view(rep: Repayment) -> dict[str, Any]:
+    return {
+        "id": rep.id,
+        "loan_id": rep.loan_id,
+        "amount": str(rep.amount),
+        "currency": rep.amount.currency,
+        "provider": rep.provider,
+        "status": rep.status.value,
+        "reason": rep.reason,
+        "requested_at": rep.requested_at.isoformat(),
+        "settled_at": rep.settled_at.isoformat() if rep.settled_at else None,
+    }
+
+
+def request_repayment(
+    cmd: RequestRepayment,
+    *,
+    user: User,
+    loan_id: str,
+    key: str,
+    store: Store,
+    payments: Payments,
+    publisher: EventPublisher,
+    now: datetime,
+) -> CheckoutResult:
+    """Start a collection from the borrower's wallet; a repeated Idempotency-Key replays the first answer."""
+    loan = store.get_loan(loan_id)
+    if loan is None or loan.borrower_id != user.id:
+        raise NotFound(f"loan {loan_id} not found")
+    try:
+        amount = Money.parse(cmd.amount, loan.currency)
+    except MoneyError as exc:
+        raise Unprocessable(str(exc), errors=[{"field": "amount", "message": str(exc)}]) from exc
+    if amount.minor <= 0 or not amount.is_payable():
+        message = "amount must be positive, in whole units the provider can collect"
+        raise Unprocessable(message, errors=[{"field": "amount", "message": message}])
+    record_key = hashlib.sha256(f"repayment:{user.id}:{loan_id}:{key}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{loan_id}:{amount.minor}:{amount.currency}".encode()).hexdigest()
+    repayment = Repayment(
+        id=str(uuid.uuid4()),
+        loan_id=loan.id,
+        borrower_id=user.id,
+        amount=amount,
+        provider="mpesa" if loan.currency == "KES" else "mtn-momo",
+        reference=str(uuid.uuid4()),
+        requested_at=now,
+    )
+
+    def create(tx: Transaction) -> CheckoutResult:
+        previous = tx.get_idempotency(record_key)
+        if previous is not None:
+            if previous.request_hash != fingerprint:
+                raise Unprocessable("this Idempotency-Key was already used with a different request body")
+            return CheckoutResult(status_code=previous.status_code, body=previous.body, replayed=True)
+        current = tx.get_loan(loan_id)
+        if current is None or current.status == LoanStatus.REPAID:
+            raise Unprocessable("this loan is repaid; nothing is outstanding")
+        body = repayment_view(repayment) | {"status_url": f"/v1/loans/{loan_id}"}
+        tx.create_repayment(repayment)
+        tx.create_idempotency(
+            IdempotencyRecord(
+                key=record_key, request_hash=fingerprint, status_code=202, body=body, created_at=now
+            )
+        )
+        return CheckoutResult(status_code=202, body=body)
+
+    try:
+        result = store.transaction(create)
+    except Conflict:
+        result = store.transaction(create)
+    if not result.replayed:
+        _ask_provider(store, publisher, payments, repayment, now)
+    return result
+
+
+def _ask_provider(
+    store: Store, publisher: EventPublisher, payments: Payments, repayment: Repayment, now: datetime
+) -> None:
+    """Send the collection request; its outcome arrives by callback or is found by reconciliation."""
+    loan = store.get_loan(repayment.loan_id)
+    assert loan is not None
+    provider = payments.collection_provider(repayment.amount.currency, repayment.id)
+    result = provider.request_collection(
+        reference=repayment.reference,
+        amount=repayment.amount,
+        msisdn=loan.phone,
+        description=f"mkopo {loan.id[:8].upper()}",
+        callback_url=payments.collection_callback_url(repayment.amount.currency, repayment.id),
+    )
+    if result.provider_request_id and result.status == CollectionStatus.PENDING:
+
+        def remember(tx: Transaction) -> None:
+            current = tx.get_repayment(repayment.id)
+            if current is not None and current.status == RepaymentStatus.PENDING:
+                current.provider_request_id = result.provider_request_id
+                tx.save_repayment(current)
+
+        store.transaction(remember)
+    settle_repayment(store, publisher, repayment.id, result, now, authenticated=True)
+
+
+def settle_repayment(
+    store: Store,
+    publisher: EventPublisher,
+    repayment_id: str,
+    result: CollectionResult,
+    at: datetime,
+    *,
+    authenticated: bool,
+) -> RepaymentStatus | None:
+    """Post a final collection result once: to the loan and ledger if the amount is the one we asked.
+
+    ``authenticated`` says the result comes from our own query to the provider (which may omit the amount);
+    a callback must report the amount, and an amount other than the one asked goes to suspense.
+    """
+    if result.status == CollectionStatus.PENDING:
+        return None
+
+    def run(tx: Transaction) -> tuple[RepaymentStatus | None, list[DomainEvent]]:
+        rep = tx.get_repayment(repayment_id)
+        if rep is None or rep.status != RepaymentStatus.PENDING:
+            return None, []
+        loan = tx.get_loan(rep.loan_id)
+        if loan is None:
+            raise NotFound(f"loan {rep.loan_id} not found")
+        borrower = tx.get_borrower(loan.borrower_id) if result.status == CollectionStatus.SUCCESSFUL else None
+        rep.settled_at = at
+        rep.provider_transaction_id = result.provider_transaction_id
+        if result.status == CollectionStatus.FAILED:
+            rep.status, rep.reason = RepaymentStatus.FAILED, result.reason
+            tx.save_repayment(rep)
+            return rep.status, []
+        received = result.amount if result.amount is not None else (rep.amount if authenticated else None)
+        rep.received_minor = received.minor if received else None
+        if received != rep.amount:
+            rep.status, rep.reason = (
+                RepaymentStatus.AMOUNT_MISMATCH,
+                f"asked {rep.amount}, reported {received}",
+            )
+            tx.save_repayment(rep)
+            if received is not None and received.minor > 0 and received.currency == rep.amount.currency:
+                tx.add_journal_entry(
+                    ledger.post_unidentified_collection(
+                        provider=rep.provider, amount=received, reference=rep.reference, at=at
+                    )
+                )
+            log.error("repayment %s amount mismatch: %s", rep.id, rep.reason)
+            return rep.status, []
+        allocation = loan.apply_payment(rep.amount, at)
+        rep.status = RepaymentStatus.SUCCESSFUL
+        tx.save_repayment(rep)
+        tx.save_loan(loan)
+        tx.add_journal_entry(
+            ledger.post_repayment_received(
+                loan_id=loan.id,
+                borrower_id=loan.borrower_id,
+                allocation=allocation,
+                provider=rep.provider,
+                reference=rep.reference,
+                at=at,
+            )
+        )
+        events: list[DomainEvent] = [
+            RepaymentReceived.new(
+                application_id=loan.id,
+                occurred_at=at,
+                occurrence=rep.id,
+                borrower_id=loan.borrower_id,
+                repayment_id=rep.id,
+                amount_minor=rep.amount.minor,
+                currency=rep.amount.currency,
+                provider=rep.provider,
+                allocated_minor=allocation.allocated,
+                overpayment_minor=allocation.overpayment,
+                outstanding_minor=loan.outstanding.minor,
+            )
+        ]
+        if loan.status == LoanStatus.REPAID and loan.repaid_at == at:
+            if borrower is not None and borrower.active_application_id == loan.id:
+                tx.save_borrower(Borrower(id=loan.borrower_id, active_application_id=None))
+            events.append(
+                LoanRepaid.new(
+                    application_id=loan.id,
+                    occurred_at=at,
+                    borrower_id=loan.borrower_id,
+                    amount_minor=loan.paid_minor,
+                    currency=loan.currency,
+                    credit_balance_minor=loan.credit_balance_minor,
+                )
+            )
+        for event in events:
+            tx.add_event(event)
+        return rep.status, events
+
+    status, events = store.transaction(run)
+    dispatch(events, store=store, publisher=publisher)
+    return status
+
+
+def reconcile_repayments(
+    *,
+    store: Store,
+    publisher: EventPublisher,
+    payments: Payments,
+    now: datetime,
+    older_than: timedelta,
+    limit: int = 200,
+) -> dict[str, int]:
+    """Ask the provider about every collection still pending after ``older_than`` (lost callbacks)."""
+    counts = {"checked": 0, "settled": 0, "resent": 0, "unavailable": 0}
+    for rep in store.list_repayments_by_status(RepaymentStatus.PENDING.value, limit):
+        if rep.requested_at > now - older_than:
+            continue
+        counts["checked"] += 1
+        provider = payments.collection_provider(rep.amount.currency, rep.id)
+        try:
+            try:
+                result = provider.collection_status(
+                    rep.reference, provider_request_id=rep.provider_request_id
+                )
+            except CollectionNotFound:
+                counts["resent"] += 1
+                _ask_provider(store, publisher, payments, rep, now)
+                continue
+            settled = settle_repayment(store, publisher, rep.id, result, now, authenticated=True)
+            counts["settled"] += settled is not None
+        except Exception:
+            counts["unavailable"] += 1
+            log.warning("repayment %s could not be reconciled now", rep.id, exc_info=True)
+    return counts

@@ -1,0 +1,358 @@
+"""The saved analytics views on the BigQuery emulator: hand-computed numbers for a small known set of events
+(with duplicated event ids), and the report against a small seeded simulation."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from analytics import views
+from analytics.report import compare_with_seed
+from analytics.report_data import collect
+from analytics.seed import generate, insert, summary
+from analytics.simulate import SeedConfig
+from emulators.stack import Stack, events_table
+from google.cloud import bigquery
+
+D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
+APPS = {  # application id -> (lender, currency, amount, term_days)
+    "A": ("L1", "KES", 10_000, 30),
+    "B": ("L1", "KES", 20_000, 30),
+    "C": ("L1", "KES", 30_000, 7),
+    "H": ("L1", "KES", 40_000, 30),
+    "G": ("L1", "KES", 5_000, 30),
+    "D": ("L2", "UGX", 50_000, 14),
+    "E": ("L2", "UGX", 40_000, 14),
+    "F": ("L2", "UGX", 60_000, 30),
+}
+
+
+def at(day: date, clock: str) -> datetime:
+    return datetime.combine(day, datetime.strptime(clock, "%H:%M:%S").time(), UTC)
+
+
+def ev(event_type: str, app: str, when: datetime, n: int = 0, **cols: Any) -> dict[str, Any]:
+    """One events-table row; ``n`` tells apart events of one type on one application."""
+    lender, currency, amount, term = APPS[app]
+    attributes = cols.pop("attributes", {})
+    row: dict[str, Any] = {
+        "event_id": f"{app}/{event_type}/{n}",
+        "event_type": event_type,
+        "occurred_at": when.isoformat(),
+        "application_id": app,
+        "borrower_id": f"b-{app}",
+        "provider": None,
+        "amount_minor": None,
+        "currency": currency,
+        "outcome": None,
+        "score": None,
+        "exported_at": (when + timedelta(seconds=1)).isoformat(),
+    }
+    if event_type == "checkout_submitted":
+        row |= {"provider": lender, "amount_minor": amount}
+        attributes = {"term_days": term, "product": f"{lender}-{term}"} | attributes
+    row |= cols
+    row["attributes"] = json.dumps(attributes)
+    return row
+
+
+def lifecycle(
+    app: str, day: date, submitted: str, score: int | None, decided_after: int, **more: Any
+) -> list:
+    """Checkout, score 2 s later, the decision ``decided_after`` s after checkout."""
+    lender, _, amount, _ = APPS[app]
+    start = at(day, submitted)
+    rows = [ev("checkout_submitted", app, start)]
+    if score is None:
+        return rows
+    rows.append(ev("application_scored", app, start + timedelta(seconds=2), score=score))
+    decision = "loan_approved" if more.get("approved", True) else "loan_rejected"
+    rows.append(
+        ev(
+            decision,
+            app,
+            start + timedelta(seconds=decided_after),
+            provider=lender,
+            score=score,
+            amount_minor=amount if decision == "loan_approved" else None,
+        )
+    )
+    if "cash_after" in more:
+        rows.append(
+            ev(
+                "loan_disbursed",
+                app,
+                start + timedelta(seconds=more["cash_after"]),
+                provider="mpesa",
+                amount_minor=amount,
+                outcome="SUCCESSFUL",
+            )
+        )
+    return rows
+
+
+def known_events() -> list[dict[str, Any]]:
+    rows = [
+        *lifecycle("A", D1, "10:00:00", 650, 12, cash_after=70),
+        *lifecycle("B", D1, "11:00:00", 560, 6, approved=False),
+        *lifecycle("C", D1, "12:00:00", 610, 23, cash_after=60),
+        *lifecycle("H", D1, "13:00:00", 720, 4, cash_after=34),
+        *lifecycle("G", D2, "11:00:00", None, 0),
+        *lifecycle("D", D2, "09:00:00", 700, 5),
+        *lifecycle("E", D2, "09:30:00", 690, 7, cash_after=100),
+        *lifecycle("F", D2, "10:00:00", 640, 9, cash_after=40),
+        ev("disbursement_failed", "D", at(D2, "09:01:00"), provider="mtn-momo", amount_minor=50_000),
+        # A: repaid in full, on time (due 2026-04-01).
+        ev(
+            "repayment_received",
+            "A",
+            at(date(2026, 3, 20), "08:00:00"),
+            1,
+            amount_minor=11_000,
+            attributes={"allocated_minor": 11_000, "overpayment_minor": 0, "outstanding_minor": 0},
+        ),
+        ev("loan_repaid", "A", at(date(2026, 3, 20), "08:00:01"), amount_minor=11_000),
+        # C: part paid, then 1 and 31 days past due (due 2026-03-09).
+        ev(
+            "repayment_received",
+            "C",
+            at(date(2026, 3, 5), "08:00:00"),
+            1,
+            amount_minor=10_000,
+            attributes={"allocated_minor": 10_000, "overpayment_minor": 0, "outstanding_minor": 23_000},
+        ),
+        ev(
+            "installment_overdue",
+            "C",
+            at(date(2026, 3, 10), "06:00:00"),
+            1,
+            attributes={"days_past_due": 1, "bucket": "1-30", "outstanding_minor": 23_000},
+        ),
+        ev(
+            "installment_overdue",
+            "C",
+            at(date(2026, 4, 9), "06:00:00"),
+            31,
+            attributes={"days_past_due": 31, "bucket": "31-60", "outstanding_minor": 23_000},
+        ),
+        # H: part paid, 2,000 of 7,000 an overpayment (not collected on the loan).
+        ev(
+            "repayment_received",
+            "H",
+            at(date(2026, 3, 10), "08:00:00"),
+            1,
+            amount_minor=7_000,
+            attributes={"allocated_minor": 5_000, "overpayment_minor": 2_000, "outstanding_minor": 39_000},
+        ),
+        # E: 1 day past due; F: nothing since the payout (outstanding = principal).
+        ev(
+            "installment_overdue",
+            "E",
+            at(date(2026, 3, 18), "06:00:00"),
+            1,
+            attributes={"days_past_due": 1, "bucket": "1-30", "outstanding_minor": 44_000},
+        ),
+    ]
+    by_id = {r["event_id"]: r for r in rows}
+    duplicated = [
+        "A/checkout_submitted/0",
+        "A/loan_disbursed/0",
+        "C/repayment_received/1",
+        "C/installment_overdue/31",
+        "H/repayment_received/1",
+    ]
+    again = [
+        by_id[i]
+        | {
+            "exported_at": (
+                datetime.fromisoformat(by_id[i]["exported_at"]) + timedelta(minutes=5)
+            ).isoformat()
+        }
+        for i in duplicated
+    ]
+    return rows + again
+
+
+@pytest.fixture
+def new_dataset(emulators: dict[str, str], local_stack: Stack) -> Iterator[Callable[[], tuple[Any, str]]]:
+    """Make datasets of their own (events table + views); deleted afterwards."""
+    client = local_stack.bigquery_client()
+    made: list[str] = []
+
+    def make() -> tuple[Any, str]:
+        dataset = f"analytics_{uuid.uuid4().hex[:10]}"
+        client.create_dataset(f"{local_stack.project}.{dataset}")
+        made.append(dataset)
+        client.create_table(events_table(f"{local_stack.project}.{dataset}.events"))
+        views.create_views(client, project=local_stack.project, dataset=dataset)
+        return client, dataset
+
+    yield make
+    for dataset in made:
+        client.delete_dataset(f"{local_stack.project}.{dataset}", delete_contents=True, not_found_ok=True)
+    client.close()
+
+
+@pytest.fixture
+def known(
+    new_dataset: Callable[[], tuple[bigquery.Client, str]], local_stack: Stack
+) -> Callable[[str], list]:
+    client, dataset = new_dataset()
+    assert client.insert_rows_json(f"{local_stack.project}.{dataset}.events", known_events()) == []
+
+    def query(sql: str) -> list[dict[str, Any]]:
+        sql = sql.replace("{ds}", f"`{local_stack.project}.{dataset}`")
+        return [dict(r) for r in client.query(sql).result()]
+
+    return query
+
+
+def test_events_dedup_keeps_one_row_per_event_id(known: Callable[[str], list]) -> None:
+    assert len(known_events()) == 40
+    rows = known("SELECT event_id, exported_at FROM {ds}.events_dedup")
+    assert len(rows) == 35
+    first = next(r for r in rows if r["event_id"] == "A/checkout_submitted/0")
+    assert first["exported_at"] == at(D1, "10:00:01")
+
+
+def test_funnel_by_day_and_lender(known: Callable[[str], list]) -> None:
+    rows = known("SELECT * FROM {ds}.funnel_daily ORDER BY day, lender")
+    keys = (
+        "applications",
+        "submitted",
+        "scored",
+        "approved",
+        "rejected",
+        "disbursed",
+        "disbursement_failed",
+        "repaid",
+    )
+    got = [(r["day"], r["lender"], *(r[k] for k in keys)) for r in rows]
+    assert got == [
+        (D1, "L1", 4, 4, 4, 3, 1, 3, 0, 1),
+        (D2, "L1", 1, 1, 0, 0, 0, 0, 0, 0),
+        (D2, "L2", 3, 3, 3, 3, 0, 2, 1, 0),
+    ]
+
+
+def test_approval_rate_by_day(known: Callable[[str], list]) -> None:
+    rows = known("SELECT * FROM {ds}.approval_daily ORDER BY day, lender")
+    got = [(r["day"], r["lender"], r["decided"], r["approved"], r["rejected"]) for r in rows]
+    assert got == [(D1, "L1", 4, 3, 1), (D2, "L2", 3, 3, 0)]
+    assert rows[0]["approval_rate"] == pytest.approx(0.75)
+    assert rows[0]["avg_score_approved"] == pytest.approx(660)
+    assert rows[0]["avg_score_rejected"] == pytest.approx(560)
+    assert rows[1]["approval_rate"] == pytest.approx(1.0)
+
+
+def test_score_bands(known: Callable[[str], list]) -> None:
+    rows = known("SELECT * FROM {ds}.score_bands ORDER BY lender, band_start")
+    got = [
+        (r["lender"], r["band"], r["scored"], r["approved"], r["rejected"], r["approval_rate"]) for r in rows
+    ]
+    assert got == [
+        ("L1", "550-599", 1, 0, 1, 0.0),
+        ("L1", "600-649", 1, 1, 0, 1.0),
+        ("L1", "650-699", 1, 1, 0, 1.0),
+        ("L1", "700-749", 1, 1, 0, 1.0),
+        ("L2", "600-649", 1, 1, 0, 1.0),
+        ("L2", "650-699", 1, 1, 0, 1.0),
+        ("L2", "700-749", 1, 1, 0, 1.0),
+    ]
+
+
+def test_time_to_decision_and_cash_percentiles(known: Callable[[str], list]) -> None:
+    rows = {(r["metric"], r["lender"]): r for r in known("SELECT * FROM {ds}.decision_times")}
+    # decision seconds: L1 [4, 6, 12, 23], L2 [5, 7, 9]; cash: L1 [34, 60, 70], L2 [40, 100]
+    expected = {
+        ("decision", "ALL"): (7, 7.0, 16.4, 23),
+        ("decision", "L1"): (4, 9.0, 19.7, 23),
+        ("decision", "L2"): (3, 7.0, 8.6, 9),
+        ("cash", "ALL"): (5, 60.0, 88.0, 100),
+        ("cash", "L2"): (2, 70.0, 94.0, 100),
+        ("payout", "ALL"): (5, 37.0, 79.0, 93),  # approved -> cash: [30, 31, 37, 58, 93]
+    }
+    for key, (n, p50, p90, high) in expected.items():
+        row = rows[key]
+        assert (row["n"], row["max_seconds"]) == (n, high), key
+        assert row["p50_seconds"] == pytest.approx(p50), key
+        assert row["p90_seconds"] == pytest.approx(p90), key
+
+
+def test_portfolio_at_risk_by_currency(known: Callable[[str], list]) -> None:
+    rows = {r["currency"]: r for r in known("SELECT * FROM {ds}.portfolio_at_risk")}
+    kes, ugx = rows["KES"], rows["UGX"]
+    assert (kes["loans_outstanding"], kes["outstanding_minor"], kes["at_risk_30_minor"]) == (
+        2,
+        62_000,
+        23_000,
+    )
+    assert kes["par30"] == pytest.approx(23_000 / 62_000)
+    assert kes["par1"] == pytest.approx(23_000 / 62_000)
+    assert (ugx["loans_outstanding"], ugx["outstanding_minor"], ugx["past_due_minor"]) == (2, 104_000, 44_000)
+    assert ugx["par1"] == pytest.approx(44_000 / 104_000)
+    assert ugx["par30"] == 0
+    assert set(rows) == {"KES", "UGX"}
+
+
+def test_cohort_repayment(known: Callable[[str], list]) -> None:
+    rows = known("SELECT * FROM {ds}.cohort_repayment ORDER BY currency")
+    march = date(2026, 3, 1)
+    keys = (
+        "loans_disbursed",
+        "disbursed_minor",
+        "collected_minor",
+        "loans_repaid",
+        "loans_repaid_on_time",
+        "loans_ever_30_dpd",
+        "outstanding_minor",
+    )
+    got = [(r["cohort_month"], r["currency"], *(r[k] for k in keys)) for r in rows]
+    assert got == [
+        (march, "KES", 3, 80_000, 26_000, 1, 1, 1, 62_000),
+        (march, "UGX", 2, 100_000, 0, 0, 0, 0, 104_000),
+    ]
+    assert rows[0]["repayment_rate"] == pytest.approx(1 / 3)
+    assert rows[0]["collected_per_disbursed"] == pytest.approx(26_000 / 80_000)
+
+
+def test_report_numbers_match_what_was_seeded(
+    new_dataset: Callable[[], tuple[bigquery.Client, str]], local_stack: Stack
+) -> None:
+    config = SeedConfig(seed=11, applications=300, days=30)
+    rows, truth = generate(config)
+    client, dataset = new_dataset()
+    insert(client, f"{local_stack.project}.{dataset}.events", rows, progress=False)
+    data = collect(client, project=local_stack.project, dataset=dataset)
+
+    assert compare_with_seed(data, summary(truth, config)) == []
+    assert data.funnel_total() == {k: truth.totals()[k] for k in data.funnel_total()}
+    for (month, currency), counts in truth.cohorts.items():
+        cohort = data.cohort(month, currency)
+        assert cohort is not None
+        assert cohort["loans_disbursed"] == counts["loans_disbursed"]
+        assert cohort["loans_repaid"] == counts["loans_repaid"]
+        assert cohort["loans_repaid_on_time"] == counts["loans_repaid_on_time"]
+        assert cohort["collected_minor"] == counts["collected_minor"]
+    cash = data.time("cash")
+    assert cash is not None
+    assert cash["p90_seconds"] == pytest.approx(truth.cash_percentile(0.9))
+
+
+def test_terraform_creates_every_view_from_its_sql_file() -> None:
+    """bigquery.tf renders the same files; the SQL uses no template syntax besides ${project}/${dataset}."""
+    tf = (views.SQL_DIR.parents[1] / "infra/terraform/modules/platform/bigquery.tf").read_text()
+    single = re.findall(r'templatefile\("\$\{local\.analytics_sql\}/(\w+)\.sql"', tf)
+    report = re.search(r"analytics_report_views = toset\(\[(.*?)\]\)", tf, re.DOTALL)
+    assert report is not None
+    assert single == list(views.MODEL_VIEWS)
+    assert re.findall(r'"(\w+)"', report.group(1)) == list(views.REPORT_VIEWS)
+    for name in views.VIEWS:
+        text = views.sql_path(name).read_text()
+        assert set(re.findall(r"\$\{(\w*)\}", text)) <= {"project", "dataset"}, name
+        assert "%{" not in text and "$${" not in text, name

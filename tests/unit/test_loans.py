@@ -1,0 +1,200 @@
+from datetime import timedelta
+
+import pytest
+
+from mkopo import topology
+from mkopo.domain import ledger
+from mkopo.domain.allocation import LoanStatus
+from mkopo.domain.loans import Loan, RepaymentStatus
+from mkopo.domain.money import Money
+from mkopo.service import loans, repayments
+from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.ports import CollectionResult, CollectionStatus
+from mkopo.service.store import User
+from tests.unit.conftest import World
+from tests.unit.test_pipeline import run_to_end
+
+
+def disbursed(world: World, phone: str = "+254700000021") -> tuple[User, Loan]:
+    app_id = run_to_end(world, phone)
+    loan = world.store.get_loan(app_id)
+    assert loan is not None
+    user = world.store.get_user(loan.borrower_id)
+    assert user is not None
+    return user, loan
+
+
+def repay(world: World, user: User, loan: Loan, amount: str, key: str) -> dict:
+    return repayments.request_repayment(
+        repayments.RequestRepayment(amount=amount),
+        user=user,
+        loan_id=loan.id,
+        key=key,
+        store=world.store,
+        payments=world.payments,
+        publisher=world.publisher,
+        now=world.now,
+    ).body
+
+
+def journal(world: World) -> list[ledger.JournalEntry]:
+    return world.store.journal_entries()
+
+
+def test_disbursement_opens_the_loan_and_books_it(world: World) -> None:
+    _, loan = disbursed(world)
+    app = world.application(loan.id)
+    assert loan.outstanding == app.offer.total_repayable and loan.status == LoanStatus.ACTIVE
+    entries = journal(world)
+    assert {e.kind for e in entries} == {ledger.EntryKind.LOAN_DISBURSED, ledger.EntryKind.PAYOUT_SETTLED}
+    assert ledger.trial_balance(entries) == {"KES": 0}
+    assert ledger.loan_receivable_balance(entries, loan.id) == app.offer.total_repayable.minor
+
+
+def test_two_part_repayment_ends_repaid_with_zero_balance(world: World) -> None:
+    user, loan = disbursed(world)
+    total = loan.outstanding.minor
+    first = repay(world, user, loan, "2000", "r1")
+    assert first["status"] == "PENDING"
+    mid = world.store.get_loan(loan.id)
+    assert mid is not None and mid.outstanding.minor == total - 200_000
+    rest = str(Money(minor=total - 200_000, currency="KES"))
+    repay(world, user, loan, rest, "r2")
+    done = world.store.get_loan(loan.id)
+    assert done is not None and done.status == LoanStatus.REPAID and done.outstanding.minor == 0
+    entries = journal(world)
+    assert ledger.trial_balance(entries) == {"KES": 0}
+    assert ledger.loan_receivable_balance(entries, loan.id) == 0
+    topics = world.publisher.topics()
+    assert topics.count(topology.REPAYMENT_RECEIVED) == 2 and topics.count(topology.LOAN_REPAID) == 1
+    assert world.store.col("borrowers")[user.id].active_application_id is None
+    with pytest.raises(Unprocessable, match="repaid"):
+        repay(world, user, loan, "100", "r3")
+
+
+def test_same_key_replays_and_never_collects_twice(world: World) -> None:
+    user, loan = disbursed(world)
+    a = repay(world, user, loan, "1000", "same")
+    b = repay(world, user, loan, "1000", "same")
+    assert a == b and len(world.collections.requests) == 1
+    with pytest.raises(Unprocessable):
+        repay(world, user, loan, "1500", "same")
+
+
+def test_overpayment_is_held_as_credit_not_lost(world: World) -> None:
+    user, loan = disbursed(world)
+    over = str(Money(minor=loan.outstanding.minor + 50_000, currency="KES"))
+    repay(world, user, loan, over, "big")
+    done = world.store.get_loan(loan.id)
+    assert done is not None and done.status == LoanStatus.REPAID and done.credit_balance_minor == 50_000
+    entries = journal(world)
+    credit = ledger.Account.of(ledger.AccountKind.BORROWER_CREDIT, user.id)
+    assert ledger.balance(entries, credit) == -50_000 and ledger.trial_balance(entries) == {"KES": 0}
+
+
+def test_a_short_amount_goes_to_suspense_and_leaves_the_loan_alone(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.short_minor = 100
+    body = repay(world, user, loan, "1000", "short")
+    rep = world.store.get_repayment(body["id"])
+    assert rep is not None and rep.status == RepaymentStatus.AMOUNT_MISMATCH
+    unchanged = world.store.get_loan(loan.id)
+    assert unchanged is not None and unchanged.outstanding == loan.outstanding
+    suspense = ledger.Account.of(ledger.AccountKind.SUSPENSE, "KES")
+    assert ledger.balance(journal(world), suspense) == -99_900
+
+
+def test_a_repeated_callback_settles_once(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.pending = True
+    body = repay(world, user, loan, "1000", "cb")
+    rep = world.store.get_repayment(body["id"])
+    assert rep is not None and rep.status == RepaymentStatus.PENDING
+    result = CollectionResult("mpesa", rep.reference, CollectionStatus.SUCCESSFUL, "RX1", rep.amount)
+    statuses = [
+        repayments.settle_repayment(
+            world.store, world.publisher, rep.id, result, world.now, authenticated=False
+        )
+        for _ in range(3)
+    ]
+    assert statuses == [RepaymentStatus.SUCCESSFUL, None, None]
+    assert world.publisher.topics().count(topology.REPAYMENT_RECEIVED) == 1
+
+
+def test_a_callback_without_an_amount_is_not_believed(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.pending = True
+    rep_id = repay(world, user, loan, "1000", "noamt")["id"]
+    rep = world.store.get_repayment(rep_id)
+    assert rep is not None
+    result = CollectionResult("mpesa", rep.reference, CollectionStatus.SUCCESSFUL, "RX1", None)
+    status = repayments.settle_repayment(
+        world.store, world.publisher, rep_id, result, world.now, authenticated=False
+    )
+    assert status == RepaymentStatus.AMOUNT_MISMATCH
+
+
+def test_lost_callback_is_found_by_reconciliation(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.pending = True
+    rep_id = repay(world, user, loan, "1000", "lost")["id"]
+    world.collections.pending = False
+    counts = repayments.reconcile_repayments(
+        store=world.store,
+        publisher=world.publisher,
+        payments=world.payments,
+        now=world.now + timedelta(minutes=1),
+        older_than=timedelta(seconds=30),
+    )
+    assert counts["settled"] == 1
+    rep = world.store.get_repayment(rep_id)
+    assert rep is not None and rep.status == RepaymentStatus.SUCCESSFUL
+
+
+def test_nobody_else_can_see_or_repay_a_loan(world: World) -> None:
+    _, loan = disbursed(world)
+    stranger = world.user("+254700000077")
+    with pytest.raises(NotFound):
+        loans.get_loan(world.store, user_id=stranger.id, loan_id=loan.id, now=world.now)
+    with pytest.raises(NotFound):
+        repay(world, stranger, loan, "100", "x")
+
+
+def test_arrears_run_earns_income_reminds_and_flags_overdue_once(world: World) -> None:
+    _, loan = disbursed(world)
+    due = loan.schedule.installments[0].due_date
+    run = {"store": world.store, "publisher": world.publisher, "reminder_days": 3}
+    before = world.now.replace(year=due.year, month=due.month, day=due.day) - timedelta(days=2)
+    assert loans.run_arrears(**run, now=before)["reminders"] == 1
+    assert loans.run_arrears(**run, now=before)["reminders"] == 0
+    late = before + timedelta(days=40)
+    counts = loans.run_arrears(**run, now=late)
+    assert counts["income_entries"] == 1 and counts["overdue"] == 1
+    assert loans.run_arrears(**run, now=late) == {
+        "loans": 1,
+        "income_entries": 0,
+        "reminders": 0,
+        "overdue": 0,
+    }
+    view = loans.get_loan(world.store, user_id=loan.borrower_id, loan_id=loan.id, now=late)
+    assert view["arrears_bucket"] == "31-60" and view["days_past_due"] == 38
+    assert ledger.trial_balance(journal(world)) == {"KES": 0}
+    topics = world.publisher.topics()
+    assert topics.count(topology.REPAYMENT_DUE) == 1 and topics.count(topology.INSTALLMENT_OVERDUE) == 1
+
+
+def test_ops_lists_money_in_flight_and_mismatches(world: World) -> None:
+    from mkopo.ops import unresolved
+
+    user, loan = disbursed(world)
+    assert unresolved(world.store, now=world.now, older_than=timedelta(0)) == []
+    world.collections.short_minor = 100
+    repay(world, user, loan, "1000", "short")
+    world.collections.short_minor, world.collections.pending = 0, True
+    repay(world, user, loan, "1000", "slow")
+    rows = unresolved(world.store, now=world.now + timedelta(minutes=10), older_than=timedelta(minutes=5))
+    assert sorted((r["kind"], r["status"]) for r in rows) == [
+        ("repayment", "AMOUNT_MISMATCH"),
+        ("repayment", "PENDING"),
+        ("suspense", "UNASSIGNED"),
+    ]
