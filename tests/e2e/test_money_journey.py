@@ -107,4 +107,4 @@ def test_repayment_input_is_checked(api: httpx.Client) -> None:
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     r = borrower.api.post("/v1/loans/nope/repayments", json={"amount": "10"}, headers=borrower.headers)
     assert r.status_code == 400
-    assert borrower.api.get("/v1/ledger/trial-balance", headers=borrower.headers).status_code == 404
+    assert borrower.api.get("/v1/ledger/trial-balance", headers=borrower.headers).status_code == 403

@@ -7,37 +7,52 @@ from datetime import datetime
 from flask import Request
 
 from mkopo.bootstrap import container, utcnow
-from mkopo.entrypoints.identity import current_user
-from mkopo.http.routing import HttpError, Reply, Router, json_body
+from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
+from mkopo.http import schemas
+from mkopo.http.routing import HttpError, Reply, Router, json_body, query_params
 from mkopo.service import loans, repayments
 from mkopo.service.store import User
 
-routes = Router()
+routes = Router(authenticate=current_user)
+IDEMPOTENCY = {"Idempotency-Key": "Unique per repayment attempt (1-128 chars); a repeat replays the answer"}
 
 
-def _admin(request: Request) -> User:
-    user = current_user(request)
-    if user.role != "admin":
-        raise HttpError(404, "Not found", f"no resource at {request.path}")
-    return user
-
-
-@routes.route("GET", "/v1/loans")
-def list_loans(request: Request) -> Reply:
-    user = current_user(request)
+@routes.route(
+    "GET",
+    "/v1/loans",
+    summary="The caller's loans, newest first",
+    roles=ANYONE,
+    responses={200: schemas.LoanList},
+    tags=("loans",),
+)
+def list_loans(request: Request, user: User) -> Reply:
     return Reply(200, {"loans": loans.list_loans(container().store, user_id=user.id, now=utcnow())})
 
 
-@routes.route("GET", "/v1/loans/{loan_id}")
-def get_loan(request: Request, loan_id: str) -> Reply:
-    user = current_user(request)
+@routes.route(
+    "GET",
+    "/v1/loans/{loan_id}",
+    summary="One loan: principal, cost, paid, outstanding, next due, schedule and repayments (owner)",
+    roles=ANYONE,
+    responses={200: schemas.LoanOut},
+    tags=("loans",),
+)
+def get_loan(request: Request, user: User, loan_id: str) -> Reply:
     return Reply(200, loans.get_loan(container().store, user_id=user.id, loan_id=loan_id, now=utcnow()))
 
 
-@routes.route("POST", "/v1/loans/{loan_id}/repayments")
-def repay(request: Request, loan_id: str) -> Reply:
+@routes.route(
+    "POST",
+    "/v1/loans/{loan_id}/repayments",
+    summary="Repay from the borrower's wallet: M-Pesa STK Push in Kenya, MTN MoMo elsewhere (owner)",
+    roles=ANYONE,
+    body=repayments.RequestRepayment,
+    headers=IDEMPOTENCY,
+    responses={202: schemas.RepaymentAccepted},
+    tags=("loans",),
+)
+def repay(request: Request, user: User, loan_id: str) -> Reply:
     c = container()
-    user = current_user(request)
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 128:
         raise HttpError(400, "Idempotency-Key required", "send a unique Idempotency-Key header (1-128 chars)")
@@ -56,26 +71,45 @@ def repay(request: Request, loan_id: str) -> Reply:
     return Reply(result.status_code, result.body, headers)
 
 
-@routes.route("GET", "/v1/ledger/accounts/{account}/balance")
-def balance(request: Request, account: str) -> Reply:
-    _admin(request)
-    raw = request.args.get("at")
+@routes.route(
+    "GET",
+    "/v1/ledger/accounts/{account}/balance",
+    summary="Balance of a ledger account, now or at any past time (admins)",
+    roles=ADMIN,
+    query=schemas.BalanceQuery,
+    responses={200: schemas.LedgerBalance},
+    tags=("ledger",),
+)
+def balance(request: Request, user: User, account: str) -> Reply:
+    q = query_params(request, schemas.BalanceQuery)
     try:
-        at = datetime.fromisoformat(raw) if raw else None
+        at = datetime.fromisoformat(q.at) if q.at else None
     except ValueError as exc:
         raise HttpError(422, "Validation failed", "at must be an ISO 8601 timestamp") from exc
     if at is not None and at.tzinfo is None:
-        raise HttpError(422, "Validation failed", "at must carry a timezone, e.g. 2026-11-29T12:00:00Z")
+        raise HttpError(422, "Validation failed", "at must carry a timezone, e.g. 2026-11-29T12:00:00+00:00")
     return Reply(200, loans.account_balance(container().store, account=account, at=at))
 
 
-@routes.route("GET", "/v1/ledger/accounts/{account}/entries")
-def entries(request: Request, account: str) -> Reply:
-    _admin(request)
+@routes.route(
+    "GET",
+    "/v1/ledger/accounts/{account}/entries",
+    summary="Journal entries touching an account (admins)",
+    roles=ADMIN,
+    responses={200: schemas.LedgerEntries},
+    tags=("ledger",),
+)
+def entries(request: Request, user: User, account: str) -> Reply:
     return Reply(200, {"entries": loans.account_entries(container().store, account=account, limit=500)})
 
 
-@routes.route("GET", "/v1/ledger/trial-balance")
-def trial(request: Request) -> Reply:
-    _admin(request)
+@routes.route(
+    "GET",
+    "/v1/ledger/trial-balance",
+    summary="Every journal line summed per currency: zero (admins)",
+    roles=ADMIN,
+    responses={200: schemas.TrialBalance},
+    tags=("ledger",),
+)
+def trial(request: Request, user: User) -> Reply:
     return Reply(200, loans.trial_balance(container().store))

@@ -186,3 +186,105 @@ class ReviewQuery(PageQuery):
 class AuditQuery(PageQuery):
     entity_id: str = Field(min_length=1, max_length=128, description="An application or user id")
     limit: int = Field(default=100, ge=1, le=500)
+
+
+# --- loans, repayments and the ledger -----------------------------------------------------------
+class RepaymentOut(_Out):
+    id: str
+    loan_id: str
+    amount: str
+    currency: str
+    provider: str
+    status: Literal["PENDING", "SUCCESSFUL", "FAILED", "AMOUNT_MISMATCH"]
+    reason: str | None
+    requested_at: str
+    settled_at: str | None
+
+
+class RepaymentAccepted(RepaymentOut):
+    status_url: str
+
+
+class NextDue(_Out):
+    number: int
+    due_date: str
+    amount: str
+    days_past_due: int
+
+
+class InstallmentOut(_Out):
+    number: int
+    due_date: str
+    amount: str
+    paid: str
+    state: Literal["PENDING", "PARTIALLY_PAID", "PAID", "OVERDUE"]
+
+
+class OutstandingOut(_Out):
+    penalties: str
+    fees: str
+    interest: str
+    principal: str
+
+
+class LoanOut(_Out):
+    id: str
+    status: Literal["ACTIVE", "REPAID"]
+    currency: str
+    lender: str
+    principal: str
+    interest: str
+    fees: str
+    total_repayable: str
+    paid: str
+    outstanding: str
+    outstanding_by_component: OutstandingOut
+    credit_balance: str
+    next_due: NextDue | None
+    days_past_due: int
+    arrears_bucket: str
+    schedule: list[InstallmentOut]
+    repayments: list[RepaymentOut]
+    disbursed_at: str
+    repaid_at: str | None
+
+
+class LoanList(_Out):
+    loans: list[LoanOut]
+
+
+class LedgerBalance(_Out):
+    account: str
+    currency: str | None
+    balance_minor: int = Field(description="Debits minus credits, in minor units")
+    at: str | None
+    entries: int
+
+
+class LedgerLine(BaseModel):
+    account: str
+    amount: int
+
+
+class LedgerEntry(BaseModel):
+    id: str
+    occurred_at: str
+    currency: str
+    description: str
+    kind: str
+    reference: str
+    lines: list[LedgerLine]
+    reverses: str | None = None
+
+
+class LedgerEntries(_Out):
+    entries: list[LedgerEntry]
+
+
+class TrialBalance(_Out):
+    entries: int
+    totals_minor: dict[str, int] = Field(description="Sum of every journal line per currency: always 0")
+
+
+class BalanceQuery(_Query):
+    at: str | None = Field(default=None, max_length=40, description="ISO 8601 time with a timezone")

@@ -93,7 +93,14 @@ def account_balance(store: Store, *, account: str, at: datetime | None) -> dict[
 
 def account_entries(store: Store, *, account: str, limit: int) -> list[dict[str, Any]]:
     acc = _account(account)
-    return [e.model_dump(mode="json") for e in store.journal_entries(account=str(acc), limit=limit)]
+    return [entry_view(e) for e in store.journal_entries(account=str(acc), limit=limit)]
+
+
+def entry_view(entry: ledger.JournalEntry) -> dict[str, Any]:
+    """A journal entry with account names as strings (``loans_receivable:<loan id>``)."""
+    doc = entry.model_dump(mode="json")
+    doc["lines"] = [{"account": str(line.account), "amount": line.amount} for line in entry.lines]
+    return doc
 
 
 def trial_balance(store: Store) -> dict[str, Any]:
