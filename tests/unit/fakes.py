@@ -217,7 +217,7 @@ class InMemoryStore:
         items = [i for i in self.col("outbox").values() if not i.sent and i.created_at < created_before]
         return items[:limit]
 
-    def mark_sent(self, event_ids: Sequence[str]) -> None:
+    def mark_sent(self, event_ids: Sequence[str], *, wait: bool = True) -> None:
         for event_id in event_ids:
             item = self.col("outbox")[event_id]
             self.col("outbox")[event_id] = item.model_copy(update={"sent": True})

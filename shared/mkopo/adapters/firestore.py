@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as gexc
@@ -66,6 +68,19 @@ def _offer_doc(offer: Offer) -> dict[str, Any]:
     doc = offer.model_dump(mode="json")
     doc["expires_at"] = offer.expires_at  # a Firestore timestamp, for the TTL policy
     return doc
+
+
+@lru_cache(maxsize=1)
+def _background() -> ThreadPoolExecutor:
+    """One small pool per process for writes the caller need not wait for."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="firestore-bg")
+
+
+def _commit_quietly(batch: Any) -> None:
+    try:
+        batch.commit()
+    except Exception:  # the outbox relay will republish what was not marked
+        log.warning("background outbox update failed", exc_info=True)
 
 
 class FirestoreTransaction:
@@ -334,11 +349,14 @@ class FirestoreStore:
         )
         return [OutboxItem(event_id=s.id, **(s.to_dict() or {})) for s in query.stream()]
 
-    def mark_sent(self, event_ids: Sequence[str]) -> None:
+    def mark_sent(self, event_ids: Sequence[str], *, wait: bool = True) -> None:
         batch = self._db.batch()
         for event_id in event_ids:
             batch.update(self._db.collection(OUTBOX).document(event_id), {"sent": True})
-        batch.commit()
+        if wait:
+            batch.commit()
+        else:
+            _background().submit(_commit_quietly, batch)
 
     def is_exported(self, event_id: str) -> bool:
         return self._db.collection(EXPORTS).document(event_id).get().exists

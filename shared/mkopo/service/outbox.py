@@ -20,7 +20,8 @@ def dispatch(events: Sequence[DomainEvent], *, store: Store, publisher: EventPub
         checkpoint("outbox.before_publish")
         publisher.publish(event.topic, event.payload(), event.attributes())
     if events:
-        store.mark_sent([e.event_id for e in events])
+        # Published is what matters; the mark only spares the relay a harmless republish.
+        store.mark_sent([e.event_id for e in events], wait=False)
 
 
 def relay(
