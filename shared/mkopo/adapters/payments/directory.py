@@ -11,8 +11,8 @@ import hashlib
 import hmac
 from functools import cached_property
 
-from mkopo.adapters.payments.momo import MomoPayoutProvider
-from mkopo.adapters.payments.momo_collection import MomoCollectionProvider, MomoSession
+from mkopo.adapters.payments.momo import MomoPayoutProvider, MomoSession
+from mkopo.adapters.payments.momo_collection import MomoCollectionProvider
 from mkopo.adapters.payments.mpesa import DarajaSession, MpesaPayoutProvider, MpesaStkCollectionProvider
 from mkopo.config import Settings
 from mkopo.service.ports import CollectionProvider, PayoutProvider

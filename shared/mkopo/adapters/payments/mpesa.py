@@ -40,6 +40,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from mkopo.adapters.payments.http_session import (
+    DEFAULT_TIMEOUT,
+    ApiErrors,
+    SessionProvider,
+    TokenSession,
+    json_object,
+)
 from mkopo.adapters.payments.ports_collection import CollectionNotFound, CollectionResult, CollectionStatus
 from mkopo.domain.money import Money, MoneyError
 from mkopo.service.ports import PayoutResult, PayoutStatus, ProviderUnavailable
@@ -69,8 +76,7 @@ MSISDN_RE = re.compile(r"254[17][0-9]{8}")
 REFERENCE_RE = re.compile(r"[A-Za-z0-9-]{1,64}")
 INVALID_TOKEN_CODE = "404.001.03"  # noqa: S105 - a Daraja error code, not a secret
 STILL_PROCESSING_CODE = "500.001.1001"
-TOKEN_REFRESH_MARGIN_S = 60.0
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+ERRORS = ApiErrors("M-Pesa", "errorCode")
 COMPLETED = "completed"
 FAILED_STATUSES = {"failed", "declined", "cancelled", "canceled", "expired", "reversed"}
 
@@ -83,8 +89,14 @@ class MpesaCallbackError(ValueError):
     """A callback body that does not have the shape Daraja publishes: log it and keep it for an operator."""
 
 
-class DarajaSession:
+class DarajaSession(TokenSession):
     """A lazily created HTTP client plus a cached OAuth token for one Daraja app."""
+
+    errors = ERRORS
+    auth_error = MpesaAuthenticationError
+    auth_label = "Daraja"
+    credentials = "consumer key/secret"
+    credentials_statuses = frozenset({400, 401, 403})
 
     def __init__(
         self,
@@ -97,83 +109,32 @@ class DarajaSession:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        super().__init__(base_url=base_url, timeout=timeout, client=client, transport=transport, clock=clock)
         self._consumer_key = consumer_key
         self._consumer_secret = consumer_secret
-        self._timeout = timeout
-        self._client = client
-        self._owns_client = client is None
-        self._transport = transport
-        self._clock = clock
-        self._lock = threading.RLock()
-        self._token: str | None = None
-        self._token_expires_at = 0.0
 
     def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         """An authorised JSON POST; an invalid-token answer refreshes the token once and retries."""
-        response = self._request(path, body, self._token_value())
-        if not _token_rejected(response):
-            return response
-        response = self._request(path, body, self._token_value(force=True))
-        if _token_rejected(response):
-            raise MpesaAuthenticationError(f"Daraja refused a fresh access token: {_error_code(response)}")
-        return response
+        return self.send("POST", path, json=body)
 
-    def close(self) -> None:
-        """Close the HTTP client if this session created it."""
-        with self._lock:
-            if self._client is not None and self._owns_client:
-                self._client.close()
-                self._client = None
+    def _token_rejected(self, response: httpx.Response) -> bool:
+        """Whether Daraja refused our bearer token (401, or its 404.001.03 'Invalid Access Token')."""
+        return response.status_code == 401 or ERRORS.code(response) == INVALID_TOKEN_CODE
 
-    def _request(self, path: str, body: dict[str, Any], token: str) -> httpx.Response:
-        """One POST with the bearer token; transport faults become ``ProviderUnavailable``."""
-        try:
-            return self._http().post(path, json=body, headers={"Authorization": f"Bearer {token}"})
-        except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"M-Pesa POST {path} failed: {exc!r}") from exc
-
-    def _token_value(self, *, force: bool = False) -> str:
-        """A cached access token, fetched when missing, near expiry or ``force``d."""
-        with self._lock:
-            if force or self._token is None or self._clock() >= self._token_expires_at:
-                self._token, self._token_expires_at = self._fetch_token()
-            return self._token
-
-    def _fetch_token(self) -> tuple[str, float]:
+    def _request_token(self, http: httpx.Client) -> httpx.Response:
         """``GET /oauth/v1/generate?grant_type=client_credentials`` with Basic auth."""
-        try:
-            response = self._http().get(
-                TOKEN_PATH,
-                params={"grant_type": "client_credentials"},
-                auth=(self._consumer_key, self._consumer_secret),
-            )
-        except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"M-Pesa token request failed: {exc!r}") from exc
-        if response.status_code in (400, 401, 403):
-            raise MpesaAuthenticationError(
-                f"Daraja rejected our consumer key/secret: HTTP {response.status_code}"
-            )
-        if response.status_code != 200:
-            raise _unavailable(response)
-        body = _json_object(response)
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise ProviderUnavailable("M-Pesa token response has no access_token")
-        expires_in = _float(body.get("expires_in"), 0.0)
-        return token, self._clock() + max(expires_in - TOKEN_REFRESH_MARGIN_S, expires_in / 2)
+        return http.get(
+            TOKEN_PATH,
+            params={"grant_type": "client_credentials"},
+            auth=(self._consumer_key, self._consumer_secret),
+        )
 
-    def _http(self) -> httpx.Client:
-        """The cached HTTP client, created on first use."""
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(
-                    base_url=self._base_url, timeout=self._timeout, transport=self._transport
-                )
-            return self._client
+    def _expires_in(self, body: dict[str, Any]) -> float:
+        """Daraja sends expires_in as a numeric string ("3599"); anything else counts as 0."""
+        return _float(body.get("expires_in"), 0.0)
 
 
-class MpesaPayoutProvider:
+class MpesaPayoutProvider(SessionProvider):
     """``PayoutProvider`` backed by Daraja B2C; idempotent by ``OriginatorConversationID`` (our reference)."""
 
     name = "mpesa"
@@ -190,7 +151,7 @@ class MpesaPayoutProvider:
         status_result_url: str | None = None,
         command_id: Literal["BusinessPayment", "SalaryPayment", "PromotionPayment"] = "BusinessPayment",
     ) -> None:
-        self._session = session
+        self._session: DarajaSession = session
         self._shortcode = shortcode
         self._initiator_name = initiator_name
         self._security_credential = security_credential
@@ -224,20 +185,11 @@ class MpesaPayoutProvider:
             "Occasion": reference,
         }
         response = self._session.post(STATUS_PATH, body)
-        if response.status_code == 200 and str(_json_object(response).get("ResponseCode")) == "0":
+        if response.status_code == 200 and str(json_object(response).get("ResponseCode")) == "0":
             return self._result(reference, PayoutStatus.PENDING, reason="STATUS_QUERY_SENT")
         if response.status_code == 400:
-            raise ValueError(f"M-Pesa refused the status query: {_error_code(response)}")
-        raise _unavailable(response)
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> MpesaPayoutProvider:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            raise ValueError(f"M-Pesa refused the status query: {ERRORS.code(response)}")
+        raise ERRORS.unavailable(response)
 
     def _b2c_body(self, reference: str, amount: Money, party_b: str, note: str) -> dict[str, Any]:
         """The B2C v3 payment request body; Amount in whole shillings."""
@@ -257,7 +209,7 @@ class MpesaPayoutProvider:
 
     def _acknowledged(self, reference: str, response: httpx.Response) -> PayoutResult:
         """Map the synchronous B2C acknowledgement to a PENDING or FAILED result."""
-        body = _json_object(response)
+        body = json_object(response)
         if response.status_code == 200:
             code = str(body.get("ResponseCode", ""))
             if code == "0":
@@ -268,14 +220,14 @@ class MpesaPayoutProvider:
         if response.status_code == 400:
             if "duplicate" in str(body.get("errorMessage", "")).lower():
                 return self._result(reference, PayoutStatus.PENDING, reason="DUPLICATE_REFERENCE")
-            return self._result(reference, PayoutStatus.FAILED, reason=_error_code(response) or "BAD_REQUEST")
-        raise _unavailable(response)
+            return self._result(reference, PayoutStatus.FAILED, reason=ERRORS.code(response) or "BAD_REQUEST")
+        raise ERRORS.unavailable(response)
 
     def _result(self, reference: str, status: PayoutStatus, reason: str | None = None) -> PayoutResult:
         return PayoutResult(self.name, reference, status, reason=reason)
 
 
-class MpesaStkCollectionProvider:
+class MpesaStkCollectionProvider(SessionProvider):
     """``CollectionProvider`` backed by STK Push (M-Pesa Express) to a PayBill shortcode."""
 
     name = "mpesa"
@@ -293,7 +245,7 @@ class MpesaStkCollectionProvider:
         party_b: str | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._session = session
+        self._session: DarajaSession = session
         self._shortcode = shortcode
         self._passkey = passkey
         self._callback_url = callback_url
@@ -337,15 +289,6 @@ class MpesaStkCollectionProvider:
         response = self._session.post(STK_QUERY_PATH, body)
         return self._queried(reference, checkout_id, response)
 
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> MpesaStkCollectionProvider:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def _credentials(self) -> dict[str, str]:
         """BusinessShortCode, Password and Timestamp (Africa/Nairobi time) for one request."""
         timestamp = nairobi_timestamp(self._now())
@@ -373,7 +316,7 @@ class MpesaStkCollectionProvider:
 
     def _accepted(self, reference: str, response: httpx.Response) -> CollectionResult:
         """Map the STK Push acknowledgement to PENDING (with the CheckoutRequestID) or FAILED."""
-        body = _json_object(response)
+        body = json_object(response)
         if response.status_code == 200 and str(body.get("ResponseCode")) == "0":
             checkout_id = body.get("CheckoutRequestID")
             if not isinstance(checkout_id, str) or not checkout_id:
@@ -384,23 +327,23 @@ class MpesaStkCollectionProvider:
             return self._result(reference, CollectionStatus.FAILED, reason=reason)
         if response.status_code == 400:
             return self._result(
-                reference, CollectionStatus.FAILED, reason=_error_code(response) or "BAD_REQUEST"
+                reference, CollectionStatus.FAILED, reason=ERRORS.code(response) or "BAD_REQUEST"
             )
-        raise _unavailable(response)
+        raise ERRORS.unavailable(response)
 
     def _queried(self, reference: str, checkout_id: str, response: httpx.Response) -> CollectionResult:
         """Map an STK query answer: ResultCode 0 SUCCESSFUL, other codes FAILED, 'being processed' PENDING."""
-        body = _json_object(response)
+        body = json_object(response)
         if response.status_code == 200 and "ResultCode" in body:
             code = str(body["ResultCode"])
             status = CollectionStatus.SUCCESSFUL if code == "0" else CollectionStatus.FAILED
             reason = None if code == "0" else f"{code}: {body.get('ResultDesc')}"
             return self._result(reference, status, reason=reason, provider_request_id=checkout_id)
-        if _error_code(response) == STILL_PROCESSING_CODE or response.status_code == 200:
+        if ERRORS.code(response) == STILL_PROCESSING_CODE or response.status_code == 200:
             return self._result(reference, CollectionStatus.PENDING, provider_request_id=checkout_id)
         if response.status_code in (400, 404):
-            raise CollectionNotFound(f"M-Pesa has no STK Push {checkout_id}: {_error_code(response)}")
-        raise _unavailable(response)
+            raise CollectionNotFound(f"M-Pesa has no STK Push {checkout_id}: {ERRORS.code(response)}")
+        raise ERRORS.unavailable(response)
 
     def _result(
         self,
@@ -650,35 +593,9 @@ def _optional_str(obj: Mapping[str, Any], key: str) -> str | None:
     return str(value).strip() if value not in (None, "") else None
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    """The response body as a JSON object, or {} if it is not one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _error_code(response: httpx.Response) -> str | None:
-    """Daraja's ``errorCode`` from an error body, if any."""
-    code = _json_object(response).get("errorCode")
-    return str(code) if code else None
-
-
-def _token_rejected(response: httpx.Response) -> bool:
-    """Whether Daraja refused our bearer token (401, or its 404.001.03 'Invalid Access Token')."""
-    return response.status_code == 401 or _error_code(response) == INVALID_TOKEN_CODE
-
-
 def _float(raw: Any, default: float) -> float:
     """A float from a number or numeric string (Daraja sends expires_in as "3599")."""
     try:
         return float(raw)
     except (TypeError, ValueError):
         return default
-
-
-def _unavailable(response: httpx.Response) -> ProviderUnavailable:
-    """A ``ProviderUnavailable`` for an answer we cannot act on (5xx, 429, unexpected codes)."""
-    detail = _error_code(response) or response.text[:200]
-    return ProviderUnavailable(f"M-Pesa answered HTTP {response.status_code}: {detail}")
