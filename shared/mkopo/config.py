@@ -47,8 +47,6 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     callback_signing_key: SecretStr = SecretStr("local-callback-signing-key")
     callback_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
-    # How many proxies we run in front of the functions (the gateway or load balancer) add X-Forwarded-For.
-    trusted_proxy_hops: int = Field(default=1, ge=0, le=3)
     # Payouts and collections still pending after this long are asked about by reconciliation.
     reconcile_after_s: int = Field(default=5, ge=0)
     repayment_reminder_days: int = Field(default=3, ge=0)

@@ -17,6 +17,7 @@ from flask import Request
 from mkopo.adapters.payments import mpesa
 from mkopo.adapters.payments.directory import verify_callback_token
 from mkopo.bootstrap import container, utcnow
+from mkopo.entrypoints.identity import client_ip
 from mkopo.http.routing import HttpError, Reply, Router
 from mkopo.service import disbursements, repayments
 from mkopo.service.ports import PayoutStatus
@@ -26,17 +27,9 @@ routes = Router()
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
-def _client_address(request: Request) -> str:
-    hops = container().settings.trusted_proxy_hops
-    route = list(request.access_route) if hops else []
-    if hops and len(route) >= hops and request.headers.get("X-Forwarded-For"):
-        return route[-hops]
-    return request.remote_addr or ""
-
-
 def _authenticate(request: Request, kind: str, object_id: str, token: str) -> dict[str, object]:
     settings = container().settings
-    address = _client_address(request)
+    address = client_ip(request)
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
