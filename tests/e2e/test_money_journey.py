@@ -12,6 +12,7 @@ from google.cloud import firestore
 
 from mkopo.adapters.firestore import FirestoreStore
 from mkopo.domain import ledger
+from mkopo.domain.money import Money
 from tests.e2e.test_loan_journey import Borrower, sandbox_number, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -108,3 +109,37 @@ def test_repayment_input_is_checked(api: httpx.Client) -> None:
     r = borrower.api.post("/v1/loans/nope/repayments", json={"amount": "10"}, headers=borrower.headers)
     assert r.status_code == 400
     assert borrower.api.get("/v1/ledger/trial-balance", headers=borrower.headers).status_code == 403
+
+
+def provider_statement(stack: Any) -> dict[str, int]:
+    """Net money at each provider (collections minus payouts), minor units, from the sandboxes' own books."""
+    net: dict[str, int] = {}
+    mpesa = f"http://127.0.0.1:{stack.ports.mpesa_sandbox}"
+    payouts = httpx.get(f"{mpesa}/sandbox/payouts", trust_env=False).json()["payouts"]
+    pushes = httpx.get(f"{mpesa}/sandbox/stk-pushes", trust_env=False).json()["pushes"]
+    kes = "cash_at_provider:mpesa:KES"
+    net[kes] = sum(int(p["paidAmount"] or 0) * 100 for p in pushes if p["resultCode"] == 0)
+    net[kes] -= sum(int(p["paidAmount"] or 0) * 100 for p in payouts if p["resultCode"] == 0)
+    for path, key, sign in (("transfers", "transfers", -1), ("requests-to-pay", "requestsToPay", 1)):
+        for row in httpx.get(f"{stack.momo_url}/sandbox/{path}", trust_env=False).json()[key]:
+            if row["status"] == "SUCCESSFUL":
+                account = f"cash_at_provider:mtn-momo:{row['currency']}"
+                net[account] = net.get(account, 0) + sign * int(
+                    Money.parse(row["amount"], row["currency"]).minor
+                )
+    return net
+
+
+def ledger_cash(stack: Any) -> dict[str, int]:
+    store = FirestoreStore(firestore.Client(project=stack.project))
+    balances = ledger.account_balances(store.journal_entries(limit=100_000))
+    return {str(acc): bal for acc, bal in balances.items() if acc.kind == ledger.AccountKind.CASH_AT_PROVIDER}
+
+
+def test_provider_statements_reconcile_with_the_ledger(stack: Any) -> None:
+    """Every shilling the providers moved is in the ledger, and nothing else is (after the journeys above)."""
+    matched = wait_for(
+        lambda: (s := provider_statement(stack)) == (book := ledger_cash(stack)) and (s, book), 30
+    )
+    statement, book = matched
+    assert statement == book and any(v != 0 for v in statement.values()), "the journeys above moved money"
