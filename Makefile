@@ -9,6 +9,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/infra/terraform/terraformrc
 
 include infra/infra.mk
 include analytics/analytics.mk
+include bench/bench.mk
 
 .PHONY: help install dev down test lint unit integration e2e clean
 
@@ -17,6 +18,9 @@ help:
 	@echo "make down   stop everything make dev started"
 	@echo "make test   install and run lint, unit, integration, end-to-end and infra checks"
 	@echo "make plan   terraform plan for a GCP project (needs the google provider and credentials)"
+	@echo "make bench  latency, time-to-cash, throughput, cold start and memory -> bench/results.json"
+	@echo "make chaos  load, redelivery, crash, provider-fault and poison scenarios with invariants"
+	@echo "make seed / make report   a month of lending into local BigQuery, then an HTML report"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +41,8 @@ down:
 	$(PY) -m emulators.dev down
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check shared functions emulators tests
-	$(VENV)/bin/ruff format --check shared functions emulators tests
+	$(VENV)/bin/ruff check shared functions emulators tests analytics bench chaos infra/scripts
+	$(VENV)/bin/ruff format --check shared functions emulators tests analytics bench chaos infra/scripts
 	$(VENV)/bin/mypy shared/mkopo functions
 
 unit: $(VENV)/.installed
@@ -52,6 +56,7 @@ e2e: install
 
 test: install lint infra-check $(ANALYTICS_STAMP)
 	$(PY) -m pytest -q tests --ignore=tests/infra
+	$(PY) -m chaos.run --offset 15000
 
 clean:
 	rm -rf $(VENV) $(BQ_VENV) .venv-checkov .venv-hcl2 .run .cache dist

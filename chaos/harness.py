@@ -4,12 +4,13 @@ M-Pesa) restartable under faults."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from emulators.stack import MPESA_SANDBOX, SANDBOX, Ports, Stack, stop_groups
+from emulators.stack import MPESA_SANDBOX, SANDBOX, Ports, Stack, function_process, stop_groups
 
 from chaos import providers
+from mkopo import topology
 
 SANDBOX_KNOBS = (
     "MOMO_SANDBOX_FAIL_RATE",
@@ -57,12 +58,14 @@ class ChaosStack:
             self.stack._procs.pop(name, None)
             self.stack._records.pop(name, None)
 
-    def restart_functions(self, env: Mapping[str, str]) -> None:
-        """Restart every function process with ``env`` added (e.g. ``MKOPO_FAULTS``)."""
-        names = [n for n in self.stack._records if n.startswith("fn-")]
+    def restart_functions(self, env: Mapping[str, str], functions: Iterable[str] | None = None) -> None:
+        """Restart the named functions (topology names; all if None) with ``env`` added (e.g.
+        ``MKOPO_FAULTS``); the others keep running as they are."""
+        wanted = None if functions is None else {function_process(topology.function(f)) for f in functions}
+        names = [n for n in self.stack._records if n.startswith("fn-") and (wanted is None or n in wanted)]
         self._restart(names)
         self.stack.extra_env = dict(env)
-        self.stack.start_functions()
+        self.stack.start_functions()  # starts only what is not running
 
     def restart_sandboxes(self, knobs: Mapping[str, str]) -> None:
         """Restart both sandboxes with fault knobs (``MOMO_SANDBOX_*``, ``MPESA_SANDBOX_*``); an empty

@@ -73,6 +73,7 @@ def summary(rows: dict[str, dict[str, Any]]) -> str:
 def run_one(cs: ChaosStack, name: str, size: scenarios.Size) -> dict[str, Any]:
     began = time.monotonic()
     run = SCENARIOS[name](cs, size)
+    driven = time.monotonic()
     try:
         verdict, _ = invariants.check(
             cs.stack, cs.db, run.accepted, expected_dead_letters=run.expected_dead_letters, repaid=run.repaid
@@ -81,7 +82,7 @@ def run_one(cs: ChaosStack, name: str, size: scenarios.Size) -> dict[str, Any]:
         if run.cleanup is not None:
             run.cleanup()
     verdict.seconds = round(time.monotonic() - began, 1)
-    row = verdict.as_dict() | {"notes": run.notes}
+    row = verdict.as_dict() | {"notes": run.notes, "check_s": round(time.monotonic() - driven, 1)}
     if name == "load":
         wins = scenarios.approved_per_borrower(cs.db, run.accepted)
         row["borrowers_not_exactly_one_approved"] = sum(1 for n in wins.values() if n != 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import itertools
 import json
 import random
 import threading
@@ -153,24 +154,32 @@ CRASH_FAULTS = (
     "scoring.before_write:2,outbox.before_publish@confirm_payment:2,"
     "disbursement.after_provider:2,outbox.before_publish@checkout:1"
 )
+CRASHING = ("scoring", "confirm-payment", "disbursement", "checkout")  # the functions armed above
 
 
 def crashes(cs: ChaosStack, size: Size) -> Run:
     """Function processes killed mid-handler (before the write, between write and publish, after the payout
     call); gunicorn starts a new worker, Pub/Sub redelivers and the outbox relay publishes what was left."""
     marker_dir = cs.stack.run_dir / f"faults-{uuid.uuid4().hex[:8]}"
-    cs.restart_functions({"MKOPO_FAULTS": CRASH_FAULTS, "MKOPO_FAULTS_DIR": str(marker_dir)})
+    phases = [time.monotonic()]
+    cs.restart_functions({"MKOPO_FAULTS": CRASH_FAULTS, "MKOPO_FAULTS_DIR": str(marker_dir)}, CRASHING)
     try:
         who, offer, client = _setup(cs, size.small, 3_000_000)
+        phases.append(time.monotonic())
         outcomes = driver.run_concurrent(
             [functools.partial(_checkout_retrying, client, a, offer, str(uuid.uuid4())) for a in who], 4
         )
+        phases.append(time.monotonic())
         accepted = [o.application_id for o in outcomes if o.application_id]
         driver.wait_terminal(cs.db, accepted, 90)
+        phases.append(time.monotonic())
         crashed = sorted(p.name for p in marker_dir.glob("*")) if marker_dir.exists() else []
     finally:
-        cs.restart_functions({})
-    return Run(accepted, notes={"crashes": len(crashed), "checkpoints": crashed})
+        cs.restart_functions({}, CRASHING)
+        phases.append(time.monotonic())
+    seconds = [round(b - a, 1) for a, b in itertools.pairwise(phases)]
+    timing = dict(zip(("restart_s", "checkout_s", "settle_s", "restore_s"), seconds, strict=False))
+    return Run(accepted, notes={"crashes": len(crashed), "checkpoints": crashed} | timing)
 
 
 def poison(cs: ChaosStack, size: Size) -> Run:

@@ -38,7 +38,9 @@ def render() -> str:
     out.append(f"  dead_letter_topic = {_q(topology.DEAD_LETTER)}\n")
     out.append(f"  dead_letter_inbox = {_q(topology.DEAD_LETTER_INBOX)}\n\n")
     out.append("  topics = [\n" + "".join(f"    {_q(t)},\n" for t in topology.TOPICS) + "  ]\n\n")
-    out.append("  # topology.FUNCTIONS: name => entry point, trigger, topics, routes, schedule, secrets, retry.\n")
+    out.append(
+        "  # topology.FUNCTIONS: name => entry point, trigger, topics, routes, schedule, secrets, retry.\n"
+    )
     out.append("  functions = {\n")
     for fn in topology.FUNCTIONS:
         r = fn.retry
@@ -56,7 +58,9 @@ def render() -> str:
         out.append(f"      retry       = {retry}\n")
         out.append("    }\n")
     out.append("  }\n\n")
-    out.append("  # topology.subscriptions(): one push subscription per (function, topic), <function>--<topic>.\n")
+    out.append(
+        "  # topology.subscriptions(): one push subscription per (function, topic), <function>--<topic>.\n"
+    )
     out.append("  subscriptions = {\n")
     for sub in topology.subscriptions():
         r = sub.function.retry
@@ -67,7 +71,9 @@ def render() -> str:
         )
     out.append("  }\n\n")
     secrets = sorted({s for fn in topology.FUNCTIONS for s in fn.secrets})
-    out.append("  # Every secret some function reads (the union of Function.secrets). Values never live here.\n")
+    out.append(
+        "  # Every secret some function reads (the union of Function.secrets). Values never live here.\n"
+    )
     out.append(f"  secrets = {_list(secrets)}\n")
     out.append(END)
     return "".join(out)

@@ -15,6 +15,7 @@ from mkopo.domain.loans import Loan, Repayment
 from mkopo.domain.money import Money
 from mkopo.domain.offers import Offer
 from mkopo.service.ports import (
+    CollectionNotFound,
     CollectionResult,
     CollectionStatus,
     PayoutNotFound,
@@ -303,6 +304,8 @@ class FakeCollections:
     def collection_status(
         self, reference: str, *, provider_request_id: str | None = None
     ) -> CollectionResult:
+        if reference not in self.requests:
+            raise CollectionNotFound(reference)
         amount, _ = self.requests[reference]
         if self.pending:
             return CollectionResult(

@@ -198,3 +198,19 @@ def test_ops_lists_money_in_flight_and_mismatches(world: World) -> None:
         ("repayment", "PENDING"),
         ("suspense", "UNASSIGNED"),
     ]
+
+
+def test_a_lost_collection_request_is_resent_once_however_many_passes_run(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.pending = True
+    rep_id = repay(world, user, loan, "1000", "never-arrived")["id"]
+    world.collections.requests.clear()  # the provider never got it
+    world.collections.pending = True
+    args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
+    later = world.now + timedelta(minutes=1)
+    first = repayments.reconcile_repayments(**args, now=later, older_than=timedelta(seconds=30))
+    world.collections.requests.clear()
+    again = repayments.reconcile_repayments(**args, now=later, older_than=timedelta(seconds=30))
+    assert first["resent"] == 1 and again["resent"] == 0  # a second pass at the same moment does not resend
+    rep = world.store.get_repayment(rep_id)
+    assert rep is not None and rep.resent_at == later

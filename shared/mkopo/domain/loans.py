@@ -111,4 +111,5 @@ class Repayment(BaseModel):
     received_minor: int | None = None
     reason: str | None = None
     requested_at: datetime
+    resent_at: datetime | None = None
     settled_at: datetime | None = None

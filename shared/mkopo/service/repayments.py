@@ -235,6 +235,20 @@ def settle_repayment(
     return status
 
 
+def _claim_resend(store: Store, repayment_id: str, now: datetime, older_than: timedelta) -> bool:
+    def run(tx: Transaction) -> bool:
+        rep = tx.get_repayment(repayment_id)
+        if rep is None or rep.status != RepaymentStatus.PENDING:
+            return False
+        if rep.resent_at is not None and rep.resent_at > now - older_than:
+            return False
+        rep.resent_at = now
+        tx.save_repayment(rep)
+        return True
+
+    return store.transaction(run)
+
+
 def reconcile_repayments(
     *,
     store: Store,
@@ -257,8 +271,11 @@ def reconcile_repayments(
                     rep.reference, provider_request_id=rep.provider_request_id
                 )
             except CollectionNotFound:
-                counts["resent"] += 1
-                _ask_provider(store, publisher, payments, rep, now)
+                # The provider never got the request: resend it, from one reconciliation pass only
+                # (an STK Push has no idempotency key: two passes resending would collect twice).
+                if _claim_resend(store, rep.id, now, older_than):
+                    counts["resent"] += 1
+                    _ask_provider(store, publisher, payments, rep, now)
                 continue
             settled = settle_repayment(store, publisher, rep.id, result, now, authenticated=True)
             counts["settled"] += settled is not None
