@@ -16,6 +16,9 @@ module "platform" {
   alert_email        = var.alert_email
   function_env       = var.function_env
 
+  callback_allowed_networks = var.callback_allowed_networks
+  cors_allowed_origins      = var.cors_allowed_origins
+
   # Dev: small, cheap, disposable.
   default_function_memory          = "256Mi"
   default_max_instances            = 3

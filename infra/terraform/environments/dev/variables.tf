@@ -44,3 +44,15 @@ variable "api_domain" {
   type        = string
   default     = ""
 }
+
+variable "callback_allowed_networks" {
+  description = "CIDR ranges payment providers call back from (Safaricom Daraja publishes its callback IPs)."
+  type        = list(string)
+  default     = []
+}
+
+variable "cors_allowed_origins" {
+  description = "Browser origins allowed to call the API (empty: none)."
+  type        = list(string)
+  default     = []
+}

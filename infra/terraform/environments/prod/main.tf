@@ -16,6 +16,9 @@ module "platform" {
   alert_email        = var.alert_email
   function_env       = var.function_env
 
+  callback_allowed_networks = var.callback_allowed_networks
+  cors_allowed_origins      = var.cors_allowed_origins
+
   default_function_memory          = var.default_function_memory
   function_memory                  = var.function_memory
   default_max_instances            = var.default_max_instances

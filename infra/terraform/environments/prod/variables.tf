@@ -84,3 +84,15 @@ variable "api_rate_limit_per_minute" {
   type        = number
   default     = 120
 }
+
+variable "callback_allowed_networks" {
+  description = "CIDR ranges payment providers call back from (Safaricom Daraja publishes its callback IPs)."
+  type        = list(string)
+  default     = []
+}
+
+variable "cors_allowed_origins" {
+  description = "Browser origins allowed to call the API (empty: none)."
+  type        = list(string)
+  default     = []
+}

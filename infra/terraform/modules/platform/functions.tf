@@ -6,6 +6,10 @@ locals {
     MKOPO_BIGQUERY_DATASET      = google_bigquery_dataset.analytics.dataset_id
     MKOPO_BIGQUERY_EVENTS_TABLE = google_bigquery_table.events.table_id
     LOG_EXECUTION_ID            = "true"
+    # Providers call back on the public API (per-request signed URLs), from these networks only.
+    MKOPO_PUBLIC_BASE_URL           = "https://${local.api_domain}"
+    MKOPO_CALLBACK_ALLOWED_NETWORKS = jsonencode(var.callback_allowed_networks)
+    MKOPO_CORS_ALLOWED_ORIGINS      = join(",", var.cors_allowed_origins)
   }, var.function_env)
 
   # Push waits up to the ack deadline; the function must finish inside it or the message is redelivered

@@ -117,3 +117,15 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "callback_allowed_networks" {
+  description = "CIDR ranges payment providers call back from (Safaricom Daraja publishes its callback IPs)."
+  type        = list(string)
+  default     = []
+}
+
+variable "cors_allowed_origins" {
+  description = "Browser origins allowed to call the API (empty: none; phone apps need no CORS)."
+  type        = list(string)
+  default     = []
+}
