@@ -72,7 +72,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+
+from emulators.sandbox_common import add_housekeeping, env_float, serve_app
 
 TRANSFER_PATH = "/disbursement/v1_0/transfer"
 REQUEST_TO_PAY_PATH = "/collection/v1_0/requesttopay"
@@ -399,34 +400,13 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         rows = [listing_row(t, cfg.latency_ms) for t in state.all()]
         return jsonify({"transfers": rows})
 
-    @app.post("/sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return Response(status=204)
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify({"status": "ok"})
-
+    add_housekeeping(app, state.reset)
     return app
 
 
 def serve(host: str = "127.0.0.1", port: int = 8090, config: SandboxConfig | None = None) -> None:
     """Serve the sandbox (threaded) until interrupted."""
-    server = make_server(host, port, create_app(config), threaded=True)
-    print(f"momo sandbox listening on http://{host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-
-
-def env_float(name: str, default: float) -> float:
-    """A float from the environment, or the default."""
-    raw = os.environ.get(name)
-    return float(raw) if raw else default
+    serve_app(create_app(config), host, port, "momo sandbox")
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:

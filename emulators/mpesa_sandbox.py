@@ -62,7 +62,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+
+from emulators.sandbox_common import add_housekeeping, env_float, serve_app
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MSISDN_RE = re.compile(r"^254[17]\d{8}$")
@@ -658,34 +659,13 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
     def list_callbacks() -> Response:
         return jsonify({"callbacks": state.snapshot()["callbacks"]})
 
-    @app.post("/sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return Response(status=204)
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify({"status": "ok"})
-
+    add_housekeeping(app, state.reset)
     return app
 
 
 def serve(host: str = "127.0.0.1", port: int = 8091, config: SandboxConfig | None = None) -> None:
     """Serve the sandbox (threaded) until interrupted."""
-    server = make_server(host, port, create_app(config), threaded=True)
-    print(f"mpesa sandbox listening on http://{host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-
-
-def env_float(name: str, default: float) -> float:
-    """A float from the environment, or the default."""
-    raw = os.environ.get(name)
-    return float(raw) if raw else default
+    serve_app(create_app(config), host, port, "mpesa sandbox")
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
