@@ -56,6 +56,10 @@ def _request(
 ) -> bool:
     reference = payout_reference(app.id)
     provider = payments.payout_provider(app.offer.principal.currency, app.id)
+    if app.disbursement.status != PayoutStatus.PENDING.value:
+        # Intent first: the payout is on record before the provider hears of it, so a crash after the
+        # request leaves something for reconciliation to ask about, and a fast callback never races it.
+        mark_pending(store, app.id, provider.name, reference, now())
     result = provider.request_payout(
         reference=reference,
         amount=app.offer.principal,
@@ -64,20 +68,19 @@ def _request(
     )
     checkpoint("disbursement.after_provider")
     if result.status == PayoutStatus.PENDING:
-        mark_pending(store, app.id, result, now())
         return False
     return settle_payout(store, publisher, app.id, result, now())
 
 
-def mark_pending(store: Store, application_id: str, result: PayoutResult, at: datetime) -> None:
-    """Remember that a payout is in flight, so reconciliation can ask about it later."""
+def mark_pending(store: Store, application_id: str, provider: str, reference: str, at: datetime) -> None:
+    """Record that a payout is being requested, so reconciliation can ask about it later."""
 
     def run(tx: Transaction) -> None:
         app = tx.get_application(application_id)
         if app is None or app.status != Status.APPROVED or app.disbursement.status == "PENDING":
             return
-        app.disbursement.provider = result.provider
-        app.disbursement.reference = result.reference
+        app.disbursement.provider = provider
+        app.disbursement.reference = reference
         app.disbursement.status = PayoutStatus.PENDING.value
         app.disbursement.requested_at = at
         app.updated_at = at
