@@ -7,7 +7,7 @@ from flask import Request
 from mkopo.bootstrap import container, utcnow
 from mkopo.entrypoints.identity import ANYONE, current_user
 from mkopo.http import schemas
-from mkopo.http.routing import HttpError, Reply, Router, json_body
+from mkopo.http.routing import Reply, Router, idempotency_key, json_body
 from mkopo.service import checkout
 from mkopo.service.store import User
 
@@ -26,9 +26,7 @@ routes = Router(authenticate=current_user)
 )
 def submit(request: Request, user: User) -> Reply:
     c = container()
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 128:
-        raise HttpError(400, "Idempotency-Key required", "send a unique Idempotency-Key header (1-128 chars)")
+    key = idempotency_key(request)
     cmd = json_body(request, checkout.Checkout)
     result = checkout.submit(
         cmd,

@@ -9,7 +9,7 @@ from flask import Request
 from mkopo.bootstrap import container, utcnow
 from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
 from mkopo.http import schemas
-from mkopo.http.routing import HttpError, Reply, Router, json_body, query_params
+from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body, query_params
 from mkopo.service import loans, repayments
 from mkopo.service.store import User
 
@@ -53,9 +53,7 @@ def get_loan(request: Request, user: User, loan_id: str) -> Reply:
 )
 def repay(request: Request, user: User, loan_id: str) -> Reply:
     c = container()
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 128:
-        raise HttpError(400, "Idempotency-Key required", "send a unique Idempotency-Key header (1-128 chars)")
+    key = idempotency_key(request)
     cmd = json_body(request, repayments.RequestRepayment)
     result = repayments.request_repayment(
         cmd,

@@ -295,6 +295,14 @@ def query_params(request: Request, model: type[M]) -> M:
     return model.model_validate(data)
 
 
+def idempotency_key(request: Request) -> str:
+    """The required Idempotency-Key header, or 400."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 128:
+        raise HttpError(400, "Idempotency-Key required", "send a unique Idempotency-Key header (1-128 chars)")
+    return key
+
+
 def bearer_token(request: Request) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

@@ -61,7 +61,7 @@ def submit(
         previous = store.get_idempotency(record_key)
         if previous is None:
             raise error
-        return _replay(previous, fingerprint)
+        return replay(previous, fingerprint)
 
     if offer is None:
         return replay_or(NotFound(f"offer {cmd.offer_id} does not exist"))
@@ -136,7 +136,8 @@ def submit(
     return result
 
 
-def _replay(previous: IdempotencyRecord, fingerprint: str) -> CheckoutResult:
+def replay(previous: IdempotencyRecord, fingerprint: str) -> CheckoutResult:
+    """The stored answer to a repeated Idempotency-Key, or 422 if the request body differs."""
     if previous.request_hash != fingerprint:
         raise Unprocessable("this Idempotency-Key was already used with a different request body")
     return CheckoutResult(status_code=previous.status_code, body=previous.body, replayed=True)

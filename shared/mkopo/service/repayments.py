@@ -15,7 +15,7 @@ from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
 from mkopo.domain.loans import Repayment, RepaymentStatus
 from mkopo.domain.money import Money, MoneyError
-from mkopo.service.checkout import CheckoutResult
+from mkopo.service.checkout import CheckoutResult, replay
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import (
@@ -87,9 +87,7 @@ def request_repayment(
     def create(tx: Transaction) -> CheckoutResult:
         previous = tx.get_idempotency(record_key)
         if previous is not None:
-            if previous.request_hash != fingerprint:
-                raise Unprocessable("this Idempotency-Key was already used with a different request body")
-            return CheckoutResult(status_code=previous.status_code, body=previous.body, replayed=True)
+            return replay(previous, fingerprint)
         current = tx.get_loan(loan_id)
         if current is None or current.status == LoanStatus.REPAID:
             raise Unprocessable("this loan is repaid; nothing is outstanding")
