@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -74,6 +75,25 @@ def paced_step(
         "cash_ms": summary(cash, (50, 95)),
         "hops_ms": hop_summary(docs.values()),
         "application_ids": ids,
+    }
+
+
+def cpu_use(
+    before: dict[str, float], during: dict[str, float], after: dict[str, float], wall_s: float, apps: int
+) -> dict[str, Any]:
+    """Where the CPU went: ms per application for each process group (largest first, up to ``after``, so
+    the exporters' catching up counts), and the share of the cores the stack kept busy while the step ran
+    (up to ``during``, over ``wall_s``)."""
+    used = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+    busy = sum(during.get(name, 0.0) - before.get(name, 0.0) for name in during)
+    per_app = {n: round(s * 1000 / max(apps, 1), 1) for n, s in sorted(used.items(), key=lambda x: -x[1])}
+    total_ms = sum(used.values()) * 1000 / max(apps, 1)
+    return {
+        "ms_per_application": {n: ms for n, ms in per_app.items() if ms >= 0.5},
+        "total_ms_per_application": round(total_ms, 1),
+        # If the stack were CPU-bound: how many applications per second these cores could finish.
+        "cpu_ceiling_per_s": round((os.cpu_count() or 1) * 1000 / total_ms, 1) if total_ms else None,
+        "busy_share_of_cores": round(busy / (wall_s * (os.cpu_count() or 1)), 2),
     }
 
 

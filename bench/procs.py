@@ -119,6 +119,21 @@ def group_rss(pgid: int) -> dict[str, float]:
     return {"worker_mb": max(values, default=0.0), "group_mb": round(sum(values), 1)}
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds one process has used (0 if it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process group (emulators, functions, sandboxes)."""
+    return {name: sum(cpu_s(p) for p in group_pids(pgid)) for name, pgid in groups.items()}
+
+
 def worker_pid(pgid: int) -> int:
     """The gunicorn worker (the child) of a functions-framework group, else the leader."""
     members = [p for p in group_pids(pgid) if p != pgid]

@@ -59,6 +59,19 @@ def table(r: dict[str, Any]) -> str:
                 ]
             )
         )
+        cpu = step.get("cpu")
+        if cpu:
+            lines.append(
+                _row(
+                    [
+                        f"CPU per app {tag} (ms; cores busy)",
+                        cpu["total_ms_per_application"],
+                        "",
+                        cpu["busy_share_of_cores"],
+                        f"ceiling {cpu['cpu_ceiling_per_s']}/s",
+                    ]
+                )
+            )
     cold = r.get("cold_start", {})
     hello = cold.get("hello", {}).get("ms", 0)
     after = r.get("rss_after_load_mb", {})

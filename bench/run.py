@@ -87,15 +87,21 @@ class Bench:
         used = 0
         for rate in [5, *ladder]:
             n = counts.get(rate, rate * per_step_s)
+            cpu_before, began = self.cpu(), time.monotonic()
             step = pipeline.paced_step(self.db, self.gateway, applicants[used : used + n], offer, rate, 120)
+            cpu_during, wall_s = self.cpu(), time.monotonic() - began
+            self.drain()  # the exporters' work belongs to the applications too
+            step["cpu"] = pipeline.cpu_use(cpu_before, cpu_during, self.cpu(), wall_s, step["accepted"])
             used += n
             step["sustainable"] = pipeline.sustainable(step)
             steps.append(step)
-            self.drain()
             if rate != 5 and not step["sustainable"]:
                 break
         self.results["paced"] = [{k: v for k, v in s.items() if k != "application_ids"} for s in steps]
         self.sample_app = steps[0]["application_ids"][0]
+
+    def cpu(self) -> dict[str, float]:
+        return procs.cpu_by_group({name: rec.pgid for name, rec in self.stack._records.items()})
 
     def drain(self, timeout_s: float = 60) -> None:
         """Wait until the exporter and notifier have caught up with the outbox (or the time is up)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import collections
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from bench import driver
@@ -44,6 +44,7 @@ class Verdict:
     dead_letters: int = 0  # recorded by the operator command (alert records)
     unexpected_dead_letters: int = 0
     seconds: float = 0.0
+    stuck: list[dict[str, Any]] = field(default_factory=list)  # the lost applications, for a diagnosis
 
     FAILURES: ClassVar[tuple[str, ...]] = (
         "lost",
@@ -173,6 +174,11 @@ def check(
     docs = driver.wait_terminal(db, ids, settle_s)
     v = Verdict(applications=len(ids))
     v.lost = sum(1 for i in ids if docs.get(i, {}).get("status") not in driver.TERMINAL)
+    v.stuck = [
+        {"id": i, "status": docs.get(i, {}).get("status"), "payout": docs.get(i, {}).get("disbursement")}
+        for i in ids
+        if docs.get(i, {}).get("status") not in driver.TERMINAL
+    ][:10]
     apps = {s.id: s.to_dict() or {} for s in db.collection("applications").stream()}
     _check_payouts(v, stack, apps)
     _check_collections(v, stack, db)

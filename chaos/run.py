@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:
                 rows[name] = {"ok": False, "error": repr(exc)[:300]}
             shown = {k: v for k, v in rows[name].items() if k != "notes"}
-            print(f"chaos: {name}: {json.dumps(shown)}", flush=True)
+            print(f"chaos: {name}: {json.dumps(shown, default=str)}", flush=True)
     finally:
         cs.stop()
     meta = {"long": args.long, "seconds": round(time.monotonic() - began, 1)}

@@ -193,12 +193,23 @@ class GatewayServer(ThreadingHTTPServer):
 
 
 def relay_loop(upstream: Upstream, interval_s: float, stop: threading.Event) -> None:
-    """Every ``interval_s`` POST to each scheduled function, as Cloud Scheduler does in the cloud."""
-    scheduled = [fn for fn in topology.FUNCTIONS if fn.trigger == "schedule"]
-    with httpx.Client(timeout=30.0, trust_env=False) as client:
+    """Every ``interval_s`` POST to each scheduled function, as Cloud Scheduler does in the cloud: one
+    timer per function, so a long export run never delays the relay or reconciliation."""
+    timers = [
+        threading.Thread(target=_timer, args=(upstream, fn, interval_s, stop), daemon=True, name=fn.name)
+        for fn in topology.FUNCTIONS
+        if fn.trigger == "schedule"
+    ]
+    for timer in timers:
+        timer.start()
+    for timer in timers:
+        timer.join()
+
+
+def _timer(upstream: Upstream, fn: topology.Function, interval_s: float, stop: threading.Event) -> None:
+    with httpx.Client(timeout=60.0, trust_env=False) as client:
         while not stop.wait(interval_s):
-            for fn in scheduled:
-                tick(client, upstream, fn)
+            tick(client, upstream, fn)
 
 
 def tick(client: httpx.Client, upstream: Upstream, fn: topology.Function) -> None:

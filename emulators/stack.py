@@ -552,7 +552,7 @@ class Stack:
         return publisher, subscriber
 
     def apply_topology(self, *, push: bool = True) -> None:
-        """Create every topic, the dead-letter inbox and (with ``push``) each function's push subscription."""
+        """Create every topic, the dead-letter inbox and (with ``push``) each function's subscription."""
         publisher, subscriber = self.pubsub_admin()
         try:
             for topic in topology.TOPICS:
@@ -563,19 +563,21 @@ class Stack:
             }
             _ignore_exists(functools.partial(subscriber.create_subscription, request=inbox))
             for sub in topology.subscriptions() if push else ():
-                request = self.push_subscription_request(sub)
+                request = self.subscription_request(sub)
                 _ignore_exists(functools.partial(subscriber.create_subscription, request=request))
         finally:
             publisher.transport.close()
             subscriber.transport.close()
 
-    def push_subscription_request(self, sub: topology.Subscription) -> dict[str, Any]:
-        """The CreateSubscription request for one push subscription, with the function's retry policy."""
+    def subscription_request(self, sub: topology.Subscription) -> dict[str, Any]:
+        """The CreateSubscription request for one subscription (push to its function, or pulled by it),
+        with the function's retry and dead-letter policy."""
         retry = sub.function.retry
+        push = {"push_config": {"push_endpoint": self.push_endpoint(sub)}} if sub.push else {}
         return {
             "name": self.subscription_path(sub.name),
             "topic": self.topic_path(sub.topic),
-            "push_config": {"push_endpoint": self.push_endpoint(sub)},
+            **push,
             "ack_deadline_seconds": retry.ack_deadline_s,
             "retry_policy": {
                 "minimum_backoff": timedelta(seconds=retry.minimum_backoff_s),

@@ -87,6 +87,16 @@ def arrears(request: Request) -> Response:
     return _job("arrears")
 
 
+@functions_framework.http
+def exporter(request: Request) -> Response:
+    return _job("export_events")
+
+
+@functions_framework.http
+def audit_exporter(request: Request) -> Response:
+    return _job("export_audit")
+
+
 # --- Pub/Sub ------------------------------------------------------------------------------------
 @functions_framework.cloud_event
 def scoring(event: CloudEvent) -> None:
@@ -106,13 +116,3 @@ def disbursement(event: CloudEvent) -> None:
 @functions_framework.cloud_event
 def notify(event: CloudEvent) -> None:
     _module("consumers").notify(event.data)
-
-
-@functions_framework.cloud_event
-def exporter(event: CloudEvent) -> None:
-    _module("consumers").export(event.data)
-
-
-@functions_framework.cloud_event
-def audit_exporter(event: CloudEvent) -> None:
-    _module("audit_exporter").export(event.data)

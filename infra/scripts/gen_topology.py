@@ -59,13 +59,15 @@ def render() -> str:
         out.append("    }\n")
     out.append("  }\n\n")
     out.append(
-        "  # topology.subscriptions(): one push subscription per (function, topic), <function>--<topic>.\n"
+        "  # topology.subscriptions(): one per (function, topic), <function>--<topic>. push = true: pushed\n"
+        "  # to a Pub/Sub-triggered function; push = false: pulled in batches by a scheduled one.\n"
     )
     out.append("  subscriptions = {\n")
     for sub in topology.subscriptions():
         r = sub.function.retry
         out.append(
             f"    {_q(sub.name)} = {{ function = {_q(sub.function.name)}, topic = {_q(sub.topic)}, "
+            f"push = {_q(sub.push)}, "
             f"minimum_backoff_s = {r.minimum_backoff_s}, maximum_backoff_s = {r.maximum_backoff_s}, "
             f"max_delivery_attempts = {r.max_delivery_attempts}, ack_deadline_s = {r.ack_deadline_s} }}\n"
         )

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from mkopo.adapters.firestore_identity import FirestoreIdentityStore
     from mkopo.adapters.lenders.catalogue import CatalogueLender
     from mkopo.adapters.payments.directory import PaymentDirectory
-    from mkopo.adapters.pubsub import PubSubPublisher
+    from mkopo.adapters.pubsub import PubSubInbox, PubSubPublisher
     from mkopo.adapters.security import Argon2Hasher, JwtTokens
     from mkopo.adapters.sms import RecordingSmsChannel
     from mkopo.domain.policy import DecisionPolicy
@@ -51,6 +51,12 @@ class Container:
         from mkopo.adapters.pubsub import PubSubPublisher
 
         return PubSubPublisher(self.settings.project_id)
+
+    @cached_property
+    def inbox(self) -> PubSubInbox:
+        from mkopo.adapters.pubsub import PubSubInbox
+
+        return PubSubInbox(self.settings.project_id)
 
     @cached_property
     def event_sink(self) -> BigQueryEventSink:

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     bigquery_endpoint: str | None = None
     bigquery_dataset: str = "mkopo"
     bigquery_events_table: str = "events"
+    # Exporters keep pulling this long after the scheduler calls them (the cloud: 50 s of a 1-minute
+    # schedule); 0 drains what is waiting and returns (the local timer calls every few seconds).
+    export_linger_s: float = Field(default=0.0, ge=0, le=50)
 
     # Outbox relay: events older than this and still unsent are republished.
     outbox_relay_after_s: int = 10

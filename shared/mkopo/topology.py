@@ -69,6 +69,9 @@ class Function:
     secrets: tuple[str, ...] = ()
 
 
+# A batch that fails is redelivered whole: more attempts before a BigQuery outage dead-letters events.
+_BATCH = RetryPolicy(minimum_backoff_s=10, maximum_backoff_s=600, max_delivery_attempts=20)
+
 FUNCTIONS: tuple[Function, ...] = (
     Function("auth", "auth", "http", routes=("/v1/auth", "/v1/users"), secrets=("jwt-signing-key",)),
     Function("offers", "offers", "http", routes=("/v1/offers", "/openapi.json", "/docs")),
@@ -107,7 +110,8 @@ FUNCTIONS: tuple[Function, ...] = (
             REVIEW_REQUESTED,
         ),
     ),
-    Function("exporter", "exporter", "pubsub", topics=EVENT_TOPICS),
+    # Exporters pull their subscriptions in batches on a schedule (one BigQuery insert per batch).
+    Function("exporter", "exporter", "schedule", schedule="* * * * *", topics=EVENT_TOPICS, retry=_BATCH),
     Function("outbox-relay", "outbox_relay", "schedule", schedule="* * * * *"),
     Function(
         "loans",
@@ -135,17 +139,29 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "backoffice", "backoffice", "http", routes=("/v1/reviews", "/v1/audit"), secrets=("jwt-signing-key",)
     ),
-    Function("audit-exporter", "audit_exporter", "pubsub", topics=(AUDIT_RECORDED,)),
+    Function(
+        "audit-exporter",
+        "audit_exporter",
+        "schedule",
+        schedule="* * * * *",
+        topics=(AUDIT_RECORDED,),
+        retry=_BATCH,
+    ),
 )
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """A push subscription delivering one topic to one function."""
+    """One topic delivered to one function: pushed to a Pub/Sub-triggered function, pulled in batches by a
+    scheduled one (the exporters)."""
 
     name: str
     topic: str
     function: Function
+
+    @property
+    def push(self) -> bool:
+        return self.function.trigger == "pubsub"
 
     @property
     def dead_letter_topic(self) -> str:
@@ -153,7 +169,7 @@ class Subscription:
 
 
 def subscriptions() -> tuple[Subscription, ...]:
-    """Every push subscription, named ``<function>--<topic>``."""
+    """Every subscription (push or pull), named ``<function>--<topic>``."""
     return tuple(Subscription(f"{fn.name}--{topic}", topic, fn) for fn in FUNCTIONS for topic in fn.topics)
 
 

@@ -74,13 +74,30 @@ def test_functions(platform: dict[str, Any]) -> None:
 
 def test_subscriptions(platform: dict[str, Any]) -> None:
     expected = {
-        sub.name: {"function": sub.function.name, "topic": sub.topic, **retry_dict(sub.function.retry)}
+        sub.name: {
+            "function": sub.function.name,
+            "topic": sub.topic,
+            "push": sub.push,
+            **retry_dict(sub.function.retry),
+        }
         for sub in topology.subscriptions()
     }
     assert platform["locals"]["subscriptions"] == expected
     assert {sub.dead_letter_topic for sub in topology.subscriptions()} == {
         platform["locals"]["dead_letter_topic"]
     }
+
+
+def test_push_or_pull_follows_the_trigger() -> None:
+    """Pub/Sub-triggered functions get their subscriptions pushed; scheduled ones with topics pull theirs.
+    A function of any other trigger with topics would get a subscription nobody drains."""
+    for fn in topology.FUNCTIONS:
+        if fn.topics:
+            assert fn.trigger in {"pubsub", "schedule"}, fn.name
+        if fn.trigger == "pubsub":
+            assert fn.topics, fn.name
+    for sub in topology.subscriptions():
+        assert sub.push == (sub.function.trigger == "pubsub"), sub.name
 
 
 def test_secrets(platform: dict[str, Any]) -> None:
@@ -124,21 +141,41 @@ def test_topic_resources(platform: dict[str, Any]) -> None:
     assert topic["name"] == expr("each.key")
 
 
-def test_push_subscription_resources(platform: dict[str, Any]) -> None:
-    subs = {k: v for k, v in platform["resources"].items() if k.startswith("google_pubsub_subscription.")}
-    assert set(subs) == {"google_pubsub_subscription.push", "google_pubsub_subscription.dead_letter_inbox"}
-    push = subs["google_pubsub_subscription.push"]
-    assert push["for_each"] == expr("local.subscriptions")
-    assert push["name"] == expr("each.key")
-    assert push["topic"] == expr("google_pubsub_topic.this[each.value.topic].id")
-    assert push["ack_deadline_seconds"] == expr("each.value.ack_deadline_s")
-    retry = block(push, "retry_policy")
+SUBSCRIPTION_VIEWS = {
+    "push_subscriptions": "{for name, sub in local.subscriptions : name => sub if sub.push}",
+    "pull_subscriptions": "{for name, sub in local.subscriptions : name => sub if !sub.push}",
+}
+
+
+def assert_delivery_settings(sub: dict[str, Any]) -> None:
+    """Topic, ack deadline, retry, dead-letter, expiry and retention come from the subscription's entry."""
+    assert sub["name"] == expr("each.key")
+    assert sub["topic"] == expr("google_pubsub_topic.this[each.value.topic].id")
+    assert sub["ack_deadline_seconds"] == expr("each.value.ack_deadline_s")
+    assert sub["message_retention_duration"] == "604800s"
+    retry = block(sub, "retry_policy")
     assert retry["minimum_backoff"] == expr("each.value.minimum_backoff_s") + "s"
     assert retry["maximum_backoff"] == expr("each.value.maximum_backoff_s") + "s"
-    dead = block(push, "dead_letter_policy")
+    dead = block(sub, "dead_letter_policy")
     assert dead["dead_letter_topic"] == expr("google_pubsub_topic.this[local.dead_letter_topic].id")
     assert dead["max_delivery_attempts"] == expr("each.value.max_delivery_attempts")
-    assert block(push, "expiration_policy")["ttl"] == ""
+    assert block(sub, "expiration_policy")["ttl"] == ""
+
+
+def test_subscription_resources_split_push_and_pull(platform: dict[str, Any]) -> None:
+    local = platform["locals"]
+    for view, body in SUBSCRIPTION_VIEWS.items():
+        assert local[view] == expr(body), view
+    subs = {k: v for k, v in platform["resources"].items() if k.startswith("google_pubsub_subscription.")}
+    assert set(subs) == {
+        "google_pubsub_subscription.push",
+        "google_pubsub_subscription.pull",
+        "google_pubsub_subscription.dead_letter_inbox",
+    }
+
+    push = subs["google_pubsub_subscription.push"]
+    assert push["for_each"] == expr("local.push_subscriptions")
+    assert_delivery_settings(push)
     config = block(push, "push_config")
     assert config["push_endpoint"].startswith(
         expr("google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri")
@@ -146,16 +183,120 @@ def test_push_subscription_resources(platform: dict[str, Any]) -> None:
     oidc = block(config, "oidc_token")
     assert oidc["service_account_email"] == expr("google_service_account.pubsub_invoker.email")
 
+    pull = subs["google_pubsub_subscription.pull"]
+    assert pull["for_each"] == expr("local.pull_subscriptions")
+    assert_delivery_settings(pull)
+    assert "push_config" not in pull, "the exporters pull their subscriptions"
+
     inbox = subs["google_pubsub_subscription.dead_letter_inbox"]
     assert inbox["name"] == expr("local.dead_letter_inbox")
     assert inbox["topic"] == expr("google_pubsub_topic.this[local.dead_letter_topic].id")
     assert "push_config" not in inbox, "the dead-letter inbox is a pull subscription"
 
+
+def test_dead_lettering_covers_push_and_pull(platform: dict[str, Any]) -> None:
+    """The Pub/Sub service agent must subscribe to every source subscription, push or pull, to forward."""
+    local = platform["locals"]
+    assert local["source_subscriptions"] == expr(
+        "merge(google_pubsub_subscription.push, google_pubsub_subscription.pull)"
+    )
     agent = platform["resources"]["google_pubsub_subscription_iam_member.dead_letter_subscriber"]
-    assert agent["for_each"] == expr("local.subscriptions") and agent["role"] == "roles/pubsub.subscriber"
+    assert agent["for_each"] == expr("local.subscriptions")
+    assert agent["subscription"] == expr("local.source_subscriptions[each.key].name")
+    assert agent["role"] == "roles/pubsub.subscriber"
+    assert agent["member"] == expr("local.pubsub_service_agent")
     publisher = platform["resources"]["google_pubsub_topic_iam_member.dead_letter_publisher"]
     assert publisher["topic"] == expr("google_pubsub_topic.this[local.dead_letter_topic].name")
+    assert publisher["role"] == "roles/pubsub.publisher"
     assert publisher["member"] == expr("local.pubsub_service_agent")
+
+
+def test_pulling_functions_subscribe_to_their_own_subscriptions_only(platform: dict[str, Any]) -> None:
+    resources = platform["resources"]
+    pulls = resources["google_pubsub_subscription_iam_member.fn_pulls"]
+    assert pulls["for_each"] == expr("local.pull_subscriptions")
+    assert pulls["subscription"] == expr("google_pubsub_subscription.pull[each.key].name")
+    assert pulls["role"] == "roles/pubsub.subscriber"
+    assert pulls["member"] == expr("google_service_account.fn[each.value.function].member")
+    # Nothing broader: no subscriber/viewer role on a topic or the project, and no other function
+    # identity on any subscription.
+    for address, body in resources.items():
+        role = body.get("role")
+        if address.startswith(("google_project_iam_member.", "google_pubsub_topic_iam_member.")):
+            assert role not in {"roles/pubsub.subscriber", "roles/pubsub.viewer", "roles/pubsub.editor"}, (
+                address
+            )
+        if address.startswith("google_pubsub_subscription_iam_member."):
+            assert address in {
+                "google_pubsub_subscription_iam_member.fn_pulls",
+                "google_pubsub_subscription_iam_member.dead_letter_subscriber",
+            }, address
+    assert not [
+        k
+        for k in resources
+        if k.startswith(("google_pubsub_subscription_iam_binding.", "google_pubsub_subscription_iam_policy."))
+    ]
+
+
+def test_invokers_follow_the_trigger(platform: dict[str, Any]) -> None:
+    """Push invoker for Pub/Sub-triggered functions only; the scheduler calls every scheduled function,
+    the pulling exporters included."""
+    local = platform["locals"]
+    resources = platform["resources"]
+    assert local["pull_functions"] == expr(
+        "{for name, fn in local.scheduled_functions : name => fn if length(fn.topics) > 0}"
+    )
+    push_invoker = resources["google_cloud_run_v2_service_iam_member.pubsub_invokes"]
+    assert push_invoker["for_each"] == expr("local.pubsub_functions")
+    assert push_invoker["member"] == expr("google_service_account.pubsub_invoker.member")
+    scheduler_invoker = resources["google_cloud_run_v2_service_iam_member.scheduler_invokes"]
+    assert scheduler_invoker["for_each"] == expr("local.scheduled_functions")
+    assert scheduler_invoker["member"] == expr("google_service_account.scheduler_invoker.member")
+    assert resources["google_cloud_scheduler_job.fn"]["for_each"] == expr("local.scheduled_functions")
+    for sub in topology.subscriptions():
+        if not sub.push:
+            assert sub.function.trigger == "schedule" and sub.function.schedule == "* * * * *", sub.name
+
+
+def test_pull_functions_linger_alone_inside_their_timeout(platform: dict[str, Any]) -> None:
+    local = platform["locals"]
+    fn = platform["resources"]["google_cloudfunctions2_function.fn"]
+    service = block(fn, "service_config")
+    is_pull = "contains(keys(local.pull_functions), each.key)"
+    assert service["environment_variables"] == expr(
+        f"merge(local.function_env, {{for k, v in local.pull_function_env : k => v if {is_pull}}})"
+    )
+    assert service["max_instance_count"] == expr(
+        f"{is_pull} ? local.pull_function_max_instances : "
+        "lookup(var.max_instances, each.key, var.default_max_instances)"
+    )
+    assert local["pull_function_max_instances"] == 1, "one writer per table"
+    linger = int(local["pull_function_env"]["MKOPO_EXPORT_LINGER_S"])
+    assert service["timeout_seconds"] == expr("local.function_timeout_s[each.key]")
+    assert local["function_timeout_s"] == expr(
+        '{for name, fn in local.functions : name => fn.trigger == "pubsub" ? fn.retry.ack_deadline_s : 60}'
+    )
+    timeout = 60  # what function_timeout_s gives a scheduled function
+    for sub in topology.subscriptions():
+        if not sub.push:
+            # The last batch pulled during the linger must be written and acked before the run ends.
+            assert linger + 10 <= timeout <= sub.function.retry.ack_deadline_s, sub.name
+
+
+def test_pull_backlog_alert(platform: dict[str, Any]) -> None:
+    alert = platform["resources"]["google_monitoring_alert_policy.pull_backlog"]
+    assert alert["count"] == expr("length(local.pull_subscriptions) > 0 ? 1 : 0")
+    assert alert["notification_channels"] == expr("local.notification_channels")
+    condition = block(block(alert, "conditions"), "condition_threshold")
+    assert (
+        'metric.type = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"' in condition["filter"]
+    )
+    assert 'resource.type = "pubsub_subscription"' in condition["filter"]
+    assert "keys(google_pubsub_subscription.pull)" in condition["filter"]
+    assert condition["comparison"] == "COMPARISON_GT"
+    assert condition["threshold_value"] == expr("var.pull_backlog_max_age_s")
+    assert platform["variables"]["pull_backlog_max_age_s"]["default"] == 600  # 10 minutes
+    assert block(alert, "documentation")["content"]
 
 
 def test_function_resources(platform: dict[str, Any]) -> None:
@@ -167,7 +308,7 @@ def test_function_resources(platform: dict[str, Any]) -> None:
     build = block(fn, "build_config")
     assert build["runtime"] == "python311"
     assert build["entry_point"] == expr("each.value.entry_point")
-    assert "event_trigger" not in fn, "Pub/Sub delivery is by our own push subscriptions"
+    assert "event_trigger" not in fn, "Pub/Sub delivery is by our own push and pull subscriptions"
     service = block(fn, "service_config")
     assert service["service_account_email"] == expr("google_service_account.fn[each.key].email")
     secrets = dynamic(service, "secret_environment_variables")

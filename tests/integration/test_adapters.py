@@ -40,6 +40,9 @@ class NullPublisher:
     def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None:
         pass
 
+    def publish_all(self, messages: list) -> None:
+        pass
+
 
 def test_user_phone_is_unique(store: FirestoreStore) -> None:
     user = make_user(store)
@@ -62,6 +65,7 @@ def test_concurrent_checkouts_with_one_key_create_one_application(store: Firesto
         return checkout.submit(
             checkout.Checkout(offer_id=offer.id),
             user=user,
+            offer=store.get_offer(offer.id),
             key="same-key",
             store=store,
             publisher=NullPublisher(),
@@ -73,6 +77,21 @@ def test_concurrent_checkouts_with_one_key_create_one_application(store: Firesto
         bodies = list(pool.map(submit, range(6)))
     assert len({b["application_id"] for b in bodies}) == 1
     assert [a.id for a in store.list_applications(user.id, 10)] == [bodies[0]["application_id"]]
+
+
+def test_user_and_offer_are_read_together(store: FirestoreStore) -> None:
+    user = make_user(store, f"+2547{uuid.uuid4().int % 10**8:08d}")
+    [offer, *_] = offers.compare_offers(
+        offers.OfferQuery(amount="5000", currency="KES", term_days=30),
+        lenders=default_lenders(),
+        store=store,
+        now=NOW,
+        ttl=timedelta(minutes=5),
+    )
+    assert store.get_user_and_offer(user.id, offer.id) == (user, offer)
+    assert store.get_user_and_offer(user.id, "missing") == (user, None)
+    assert store.get_user_and_offer("missing", offer.id) == (None, offer)
+    assert store.get_user_and_offer("a/b", "") == (None, None)
 
 
 def test_outbox_lists_only_unsent_old_events(store: FirestoreStore) -> None:

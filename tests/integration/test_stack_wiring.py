@@ -114,13 +114,14 @@ def test_dead_letter_inbox_pulls_the_dead_letter_topic(admin: tuple[Any, Any]) -
 
 
 @pytest.mark.parametrize("sub", topology.subscriptions(), ids=lambda s: s.name)
-def test_push_subscription_matches_topology(sub: topology.Subscription, admin: tuple[Any, Any]) -> None:
+def test_subscription_matches_topology(sub: topology.Subscription, admin: tuple[Any, Any]) -> None:
     _, subscriber = admin
     got = subscriber.get_subscription(subscription=subscription_path(sub.name))
     port = 8101 + stack_port_offset() + [fn.name for fn in topology.FUNCTIONS].index(sub.function.name)
     retry = sub.function.retry
     assert got.topic == topic_path(sub.topic)
-    assert got.push_config.push_endpoint == f"http://127.0.0.1:{port}/{topic_path(sub.topic)}"
+    endpoint = f"http://127.0.0.1:{port}/{topic_path(sub.topic)}" if sub.push else ""
+    assert got.push_config.push_endpoint == endpoint
     assert got.ack_deadline_seconds == retry.ack_deadline_s
     assert got.retry_policy.minimum_backoff == timedelta(seconds=retry.minimum_backoff_s)
     assert got.retry_policy.maximum_backoff == timedelta(seconds=retry.maximum_backoff_s)

@@ -62,6 +62,7 @@ class World:
         return checkout.submit(
             checkout.Checkout(offer_id=offer.id),
             user=user,
+            offer=self.store.get_offer(offer.id),
             key=key,
             store=self.store,
             publisher=self.publisher,

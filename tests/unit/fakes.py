@@ -22,6 +22,7 @@ from mkopo.service.ports import (
     PayoutResult,
     PayoutStatus,
     ProviderUnavailable,
+    Pulled,
 )
 from mkopo.service.store import (
     AuditRecord,
@@ -109,6 +110,7 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.data: dict[str, dict[str, Any]] = {}
         self.before_commit: Callable[[], None] | None = None
+        self.joint_reads = 0  # get_user_and_offer calls: one round trip each on Firestore
 
     def col(self, name: str) -> dict[str, Any]:
         return self.data.setdefault(name, {})
@@ -200,6 +202,10 @@ class InMemoryStore:
     def get_user(self, user_id: str) -> User | None:
         return self.col("users").get(user_id)
 
+    def get_user_and_offer(self, user_id: str, offer_id: str) -> tuple[User | None, Offer | None]:
+        self.joint_reads += 1
+        return self.get_user(user_id), self.get_offer(offer_id)
+
     def get_user_by_phone(self, phone: str) -> User | None:
         user_id = self.col("phones").get(phone)
         return self.get_user(user_id) if user_id else None
@@ -223,20 +229,23 @@ class InMemoryStore:
             item = self.col("outbox")[event_id]
             self.col("outbox")[event_id] = item.model_copy(update={"sent": True})
 
-    def is_exported(self, event_id: str) -> bool:
-        return self.col("exports").get(event_id) is True
+    def exported(self, keys: Sequence[str]) -> set[str]:
+        return {k for k in keys if self.col("exports").get(k) is True}
 
-    def claim_export(self, event_id: str, now: datetime, lease: timedelta) -> str:
-        state = self.col("exports").get(event_id)
-        if state is True:
-            return "done"
-        if state is not None and state > now - lease:
-            return "busy"
-        self.col("exports")[event_id] = now
-        return "export"
+    def mark_exported(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.col("exports")[key] = True
 
-    def mark_exported(self, event_id: str) -> None:
-        self.col("exports")[event_id] = True
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        held = self.col("leases").get(name)
+        if held is not None and held[0] != holder and held[1] > now:
+            return False
+        self.col("leases")[name] = (holder, now + ttl)
+        return True
+
+    def release_lease(self, name: str, holder: str) -> None:
+        if (self.col("leases").get(name) or ("", None))[0] == holder:
+            del self.col("leases")[name]
 
 
 @dataclass
@@ -253,6 +262,10 @@ class FakePublisher:
     def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None:
         self.raw.append((topic, data, attributes))
 
+    def publish_all(self, messages: Sequence[tuple[str, dict[str, Any], dict[str, str]]]) -> None:
+        for topic, payload, attributes in messages:
+            self.publish(topic, payload, attributes)
+
     def topics(self) -> list[str]:
         return [t for t, _, _ in self.published]
 
@@ -264,6 +277,7 @@ class FakePayoutProvider:
     name: str = "fake-momo"
     outcome: PayoutStatus | None = None
     unavailable: bool = False
+    answers_later: bool = False  # status queries are answered by callback (M-Pesa): PENDING for now
     payouts: dict[str, tuple[Money, str]] = field(default_factory=dict)
     calls: int = 0
 
@@ -275,6 +289,8 @@ class FakePayoutProvider:
         return self.payout_status(reference)
 
     def payout_status(self, reference: str) -> PayoutResult:
+        if self.answers_later:
+            return PayoutResult(self.name, reference, PayoutStatus.PENDING, reason="STATUS_QUERY_SENT")
         if reference not in self.payouts:
             raise PayoutNotFound(reference)
         _, msisdn = self.payouts[reference]
@@ -349,6 +365,54 @@ class FakeSink:
     def export(self, rows: Sequence[dict[str, Any]]) -> int:
         self.rows.extend(rows)
         return len(rows)
+
+
+@dataclass
+class FailingSink:
+    """A BigQuery that is down: every insert fails as the adapter reports it."""
+
+    calls: int = 0
+
+    def export(self, rows: Sequence[dict[str, Any]]) -> int:
+        from mkopo.service.errors import TransientFailure
+
+        self.calls += 1
+        raise TransientFailure("BigQuery is unavailable")
+
+
+@dataclass
+class FakeInbox:
+    """Pull subscriptions: pulled messages are in flight until acked, or back in line when nacked."""
+
+    waiting: dict[str, list[Pulled]] = field(default_factory=dict)
+    in_flight: dict[str, Pulled] = field(default_factory=dict)
+    acked: list[str] = field(default_factory=list)
+    pulls: int = 0
+    _n: int = 0
+
+    def put(self, subscription: str, data: bytes, attributes: dict[str, str] | None = None) -> None:
+        self._n += 1
+        message = Pulled(ack_id=f"{subscription}#{self._n}", data=data, attributes=attributes or {})
+        self.waiting.setdefault(subscription, []).append(message)
+
+    def pull(self, subscription: str, max_messages: int) -> list[Pulled]:
+        self.pulls += 1
+        line = self.waiting.get(subscription, [])
+        taken, self.waiting[subscription] = line[:max_messages], line[max_messages:]
+        self.in_flight |= {m.ack_id: m for m in taken}
+        return taken
+
+    def ack(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        for ack_id in ack_ids:
+            del self.in_flight[ack_id]
+            self.acked.append(ack_id)
+
+    def nack(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        for ack_id in ack_ids:
+            self.waiting.setdefault(subscription, []).append(self.in_flight.pop(ack_id))
+
+    def backlog(self) -> int:
+        return sum(len(line) for line in self.waiting.values()) + len(self.in_flight)
 
 
 class PlainHasher:

@@ -53,6 +53,7 @@ def test_unknown_offer_is_not_found_and_nothing_is_written(world: World) -> None
         checkout.submit(
             checkout.Checkout(offer_id="nope"),
             user=user,
+            offer=None,
             key="k",
             store=world.store,
             publisher=world.publisher,

@@ -105,6 +105,15 @@ def test_phones_normalise_to_e164_with_their_market_currency(raw: str, e164: str
     assert phone.currency_of(e164) == currency
 
 
+def test_each_market_calling_code_belongs_to_that_market_alone() -> None:
+    import phonenumbers
+
+    for prefix, market in phone.CALLING_CODES.items():
+        assert phonenumbers.COUNTRY_CODE_TO_REGION_CODE[int(prefix[1:])] == (market,)
+    assert set(phone.CALLING_CODES.values()) == set(phone.MARKETS)
+    assert phone.market_of("+14155552671") == "US"  # outside our markets: phonenumbers answers
+
+
 @pytest.mark.parametrize("raw", ["", "12", "+14155552671", "+254201234567", "0712345678", "not a phone"])
 def test_unsupported_or_invalid_phones_are_refused(raw: str) -> None:
     with pytest.raises(phone.InvalidPhone):

@@ -464,6 +464,12 @@ def test_failed_status_query_never_marks_the_payout_failed() -> None:
         PayoutStatus.PENDING,
         "STATUS_QUERY_FAILED:2001",
     )
+    assert not outcome.transaction_unknown
+
+
+def test_a_status_answer_of_no_such_transaction_is_told_apart() -> None:
+    outcome = parse_transaction_status_result(status_result(code=2032))
+    assert outcome.result.status == PayoutStatus.PENDING and outcome.transaction_unknown
 
 
 def test_status_result_prefers_the_original_originator_conversation_id() -> None:

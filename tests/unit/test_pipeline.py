@@ -6,7 +6,7 @@ import pytest
 from mkopo import topology
 from mkopo.domain.applications import Status
 from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, LoanApproved, parse_event
-from mkopo.service import analytics, decisions, disbursements, notifications, scoring
+from mkopo.service import decisions, disbursements, notifications, scoring
 from mkopo.service.ports import PayoutStatus, ProviderUnavailable
 from tests.unit.conftest import World
 
@@ -206,15 +206,6 @@ def test_notifications_once_per_event_with_the_real_cost(world: World) -> None:
     assert len(notes) == 3 and all(n.status == "sent" for n in notes)
 
 
-def test_every_event_exports_once_without_personal_data(world: World) -> None:
-    run_to_end(world, "+254700000013")
-    for _, payload, _ in world.publisher.published * 2:
-        analytics.export_event(parse_event(payload), store=world.store, sink=world.sink, now=world.now)
-    ids = [r["event_id"] for r in world.sink.rows]
-    assert len(ids) == len(set(ids)) == 4
-    assert not any("+2547" in str(row) or "Amina" in str(row) for row in world.sink.rows)
-
-
 def test_an_approval_whose_event_was_lost_is_paid_by_reconciliation(world: World) -> None:
     user = world.user("+254700000031")
     app_id = world.submit(user, world.offer(), key="lost").body["application_id"]
@@ -233,15 +224,31 @@ def test_an_approval_whose_event_was_lost_is_paid_by_reconciliation(world: World
     assert later["requested"] == 1 and world.application(app_id).status == Status.DISBURSED
 
 
-def test_two_deliveries_of_one_event_at_once_export_one_row(world: World) -> None:
-    from mkopo.service.errors import TransientFailure
-
-    run_to_end(world, "+254700000032")
-    event = parse_event(world.publisher.published[0][1])
-    assert world.store.claim_export(event.event_id, world.now, analytics.EXPORT_LEASE) == "export"
-    with pytest.raises(TransientFailure):  # the other delivery is mid-export: retry later
-        analytics.export_event(event, store=world.store, sink=world.sink, now=world.now)
-    later = world.now + analytics.EXPORT_LEASE + timedelta(seconds=1)
-    assert analytics.export_event(event, store=world.store, sink=world.sink, now=later)  # lease expired
-    assert not analytics.export_event(event, store=world.store, sink=world.sink, now=later)
-    assert len(world.sink.rows) == 1
+def test_a_payout_the_provider_never_got_is_requested_again_by_reconciliation(world: World) -> None:
+    user = world.user("+254700000033")
+    app_id = world.submit(user, world.offer(), key="unknown").body["application_id"]
+    app = world.application(app_id)
+    app.move_to(Status.SCORED, world.now)
+    app.move_to(Status.APPROVED, world.now)
+    world.store.col("applications")[app_id] = app
+    disbursements.mark_pending(
+        world.store, app_id, "fake-momo", disbursements.payout_reference(app_id), world.now
+    )
+    # The request itself was lost; the provider's asynchronous status answer says it has no such payout.
+    world.provider.answers_later = True
+    assert disbursements.note_payout_unknown(world.store, app_id, world.now)
+    assert not disbursements.note_payout_unknown(world.store, app_id, world.now)  # noted once
+    args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
+    early = disbursements.reconcile_payouts(
+        **args, now=world.now + timedelta(seconds=10), older_than=timedelta(0)
+    )
+    assert early["requested"] == 0 and world.provider.calls == 0  # not yet: it may still be on its way
+    late = world.now + disbursements.UNKNOWN_AFTER + timedelta(seconds=1)
+    counts = disbursements.reconcile_payouts(**args, now=late, older_than=timedelta(0))
+    assert counts["requested"] == 1 and world.provider.calls == 1 and len(world.provider.payouts) == 1
+    assert world.application(app_id).disbursement.reason is None  # a fresh "no record" is needed again
+    again = disbursements.reconcile_payouts(**args, now=late, older_than=timedelta(0))
+    assert again["requested"] == 0 and world.provider.calls == 1  # one pass requests it, not every pass
+    world.provider.answers_later = False  # its result arrives (here: the next status query answers)
+    disbursements.reconcile_payouts(**args, now=late + timedelta(seconds=5), older_than=timedelta(0))
+    assert world.application(app_id).status == Status.DISBURSED and world.provider.calls == 1

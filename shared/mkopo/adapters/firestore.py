@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
-from mkopo.domain.ledger import JournalEntry
-from mkopo.domain.loans import Loan, Repayment
 from mkopo.domain.offers import Offer
 from mkopo.service.store import (
     AuditRecord,
@@ -28,12 +27,16 @@ from mkopo.service.store import (
     User,
 )
 
+if TYPE_CHECKING:  # money types are imported on first use: most functions never touch them
+    from mkopo.domain.ledger import JournalEntry
+    from mkopo.domain.loans import Loan, Repayment
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 APPLICATIONS, OFFERS, USERS, PHONES = "applications", "offers", "users", "phones"
 BORROWERS, IDEMPOTENCY, OUTBOX = "borrowers", "idempotency", "outbox"
-NOTIFICATIONS, EXPORTS, AUDIT = "notifications", "exports", "audit"
+NOTIFICATIONS, EXPORTS, AUDIT, LEASES = "notifications", "exports", "audit", "leases"
 LOANS, REPAYMENTS, JOURNAL = "loans", "repayments", "journal"
 
 
@@ -60,8 +63,22 @@ def _journal_doc(entry: JournalEntry) -> dict[str, Any]:
 
 
 def _journal_entry(doc: dict[str, Any]) -> JournalEntry:
+    from mkopo.domain.ledger import JournalEntry
+
     doc.pop("accounts", None)
     return JournalEntry.model_validate(doc)
+
+
+def _loan(doc: Any) -> Loan:
+    from mkopo.domain.loans import Loan
+
+    return Loan.model_validate(doc)
+
+
+def _repayment(doc: Any) -> Repayment:
+    from mkopo.domain.loans import Repayment
+
+    return Repayment.model_validate(doc)
 
 
 def _offer_doc(offer: Offer) -> dict[str, Any]:
@@ -81,6 +98,36 @@ def _commit_quietly(batch: Any) -> None:
         batch.commit()
     except Exception:  # the outbox relay will republish what was not marked
         log.warning("background outbox update failed", exc_info=True)
+
+
+MARK_SENT_DELAY_S = 0.1  # the "sent" marks of events published within this window share one commit
+MAX_WRITES = 500  # Firestore's limit per commit
+
+
+class _SentMarks:
+    """Outbox items published and not yet marked: one background commit per short window, not per event."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+
+    def add(self, event_ids: Sequence[str]) -> None:
+        with self._lock:
+            first = not self._pending
+            self._pending.extend(event_ids)
+        if first:
+            _background().submit(self._flush_after, MARK_SENT_DELAY_S)
+
+    def _flush_after(self, delay_s: float) -> None:
+        time.sleep(delay_s)
+        with self._lock:
+            ids, self._pending = list(dict.fromkeys(self._pending)), []
+        for start in range(0, len(ids), MAX_WRITES):
+            batch = self._db.batch()
+            for event_id in ids[start : start + MAX_WRITES]:
+                batch.update(self._db.collection(OUTBOX).document(event_id), {"sent": True})
+            _commit_quietly(batch)
 
 
 class FirestoreTransaction:
@@ -138,11 +185,11 @@ class FirestoreTransaction:
 
     def get_loan(self, loan_id: str) -> Loan | None:
         doc = self._get(LOANS, loan_id)
-        return Loan.model_validate(doc) if doc else None
+        return _loan(doc) if doc else None
 
     def get_repayment(self, repayment_id: str) -> Repayment | None:
         doc = self._get(REPAYMENTS, repayment_id)
-        return Repayment.model_validate(doc) if doc else None
+        return _repayment(doc) if doc else None
 
     def create_loan(self, loan: Loan) -> None:
         self._tx.create(self._db.collection(LOANS).document(loan.id), _loan_doc(loan))
@@ -173,8 +220,11 @@ class FirestoreStore:
 
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
+        self._sent_marks = _SentMarks(client)
 
     def transaction(self, fn: Callable[[FirestoreTransaction], T]) -> T:
+        from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
         @retry(
             retry=retry_if_exception_type(gexc.Aborted),
             wait=wait_random_exponential(multiplier=0.05, max=2.0),
@@ -263,7 +313,7 @@ class FirestoreStore:
 
     def get_loan(self, loan_id: str) -> Loan | None:
         doc = self._get(LOANS, loan_id) if loan_id and "/" not in loan_id else None
-        return Loan.model_validate(doc) if doc else None
+        return _loan(doc) if doc else None
 
     def list_loans(self, borrower_id: str, limit: int) -> list[Loan]:
         query = (
@@ -272,7 +322,7 @@ class FirestoreStore:
             .order_by("disbursed_at", direction=firestore.Query.DESCENDING)
             .limit(limit)
         )
-        return [Loan.model_validate(s.to_dict()) for s in query.stream()]
+        return [_loan(s.to_dict()) for s in query.stream()]
 
     def list_loans_by_status(self, status: str, limit: int) -> list[Loan]:
         query = (
@@ -280,11 +330,11 @@ class FirestoreStore:
             .where(filter=firestore.FieldFilter("status", "==", status))
             .limit(limit)
         )
-        return [Loan.model_validate(s.to_dict()) for s in query.stream()]
+        return [_loan(s.to_dict()) for s in query.stream()]
 
     def get_repayment(self, repayment_id: str) -> Repayment | None:
         doc = self._get(REPAYMENTS, repayment_id) if repayment_id and "/" not in repayment_id else None
-        return Repayment.model_validate(doc) if doc else None
+        return _repayment(doc) if doc else None
 
     def list_repayments(self, loan_id: str, limit: int) -> list[Repayment]:
         query = (
@@ -293,7 +343,7 @@ class FirestoreStore:
             .order_by("requested_at")
             .limit(limit)
         )
-        return [Repayment.model_validate(s.to_dict()) for s in query.stream()]
+        return [_repayment(s.to_dict()) for s in query.stream()]
 
     def list_repayments_by_status(self, status: str, limit: int) -> list[Repayment]:
         query = (
@@ -302,7 +352,7 @@ class FirestoreStore:
             .order_by("requested_at")
             .limit(limit)
         )
-        return [Repayment.model_validate(s.to_dict()) for s in query.stream()]
+        return [_repayment(s.to_dict()) for s in query.stream()]
 
     def journal_entries(
         self, *, account: str | None = None, until: datetime | None = None, limit: int = 1000
@@ -318,6 +368,19 @@ class FirestoreStore:
     def get_user(self, user_id: str) -> User | None:
         doc = self._get(USERS, user_id) if user_id and "/" not in user_id else None
         return User.model_validate(doc) if doc else None
+
+    def get_user_and_offer(self, user_id: str, offer_id: str) -> tuple[User | None, Offer | None]:
+        """Both documents in one batched get (get_all), not two round trips."""
+        refs = [
+            self._db.collection(collection).document(doc_id)
+            for collection, doc_id in ((USERS, user_id), (OFFERS, offer_id))
+            if doc_id and "/" not in doc_id
+        ]
+        snaps = self._db.get_all(refs) if refs else []
+        docs = {snap.reference.path: snap.to_dict() for snap in snaps if snap.exists}
+        user_doc, offer_doc = docs.get(f"{USERS}/{user_id}"), docs.get(f"{OFFERS}/{offer_id}")
+        user = User.model_validate(user_doc) if user_doc else None
+        return user, Offer.model_validate(offer_doc) if offer_doc else None
 
     def get_user_by_phone(self, phone: str) -> User | None:
         link = self._get(PHONES, phone)
@@ -350,33 +413,47 @@ class FirestoreStore:
         return [OutboxItem(event_id=s.id, **(s.to_dict() or {})) for s in query.stream()]
 
     def mark_sent(self, event_ids: Sequence[str], *, wait: bool = True) -> None:
+        if not wait:
+            self._sent_marks.add(event_ids)
+            return
         batch = self._db.batch()
         for event_id in event_ids:
             batch.update(self._db.collection(OUTBOX).document(event_id), {"sent": True})
-        if wait:
+        batch.commit()
+
+    def exported(self, keys: Sequence[str]) -> set[str]:
+        refs = [self._db.collection(EXPORTS).document(k) for k in keys]
+        return {snap.id for snap in self._db.get_all(refs) if snap.exists} if refs else set()
+
+    def mark_exported(self, keys: Sequence[str]) -> None:
+        for start in range(0, len(keys), MAX_WRITES):
+            batch = self._db.batch()
+            for key in keys[start : start + MAX_WRITES]:
+                batch.set(self._db.collection(EXPORTS).document(key), {"exported": True})
             batch.commit()
-        else:
-            _background().submit(_commit_quietly, batch)
 
-    def is_exported(self, event_id: str) -> bool:
-        return self._db.collection(EXPORTS).document(event_id).get().exists
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        ref = self._db.collection(LEASES).document(name)
 
-    def claim_export(self, event_id: str, now: datetime, lease: timedelta) -> str:
-        ref = self._db.collection(EXPORTS).document(event_id)
+        @firestore.transactional
+        def take(tx: Any) -> bool:
+            doc = ref.get(transaction=tx).to_dict() or {}
+            if doc.get("holder") not in (None, holder) and doc.get("expires_at", now) > now:
+                return False
+            tx.set(ref, {"holder": holder, "expires_at": now + ttl})
+            return True
+
         try:
-            ref.create({"exported": False, "claimed_at": now})
-            return "export"
-        except gexc.AlreadyExists:
-            pass
-        doc = ref.get().to_dict() or {}
-        if doc.get("exported", True):
-            return "done"
-        claimed_at = doc.get("claimed_at")
-        if claimed_at is not None and claimed_at > now - lease:
-            return "busy"
-        # The exporter that claimed it died: take over (the sink re-checks what reached BigQuery).
-        ref.set({"exported": False, "claimed_at": now})
-        return "export"
+            return bool(take(self._db.transaction()))
+        except (gexc.Aborted, gexc.Conflict):
+            return False  # another exporter is taking it at this moment: let it
 
-    def mark_exported(self, event_id: str) -> None:
-        self._db.collection(EXPORTS).document(event_id).set({"exported": True})
+    def release_lease(self, name: str, holder: str) -> None:
+        ref = self._db.collection(LEASES).document(name)
+
+        @firestore.transactional
+        def give_back(tx: Any) -> None:
+            if (ref.get(transaction=tx).to_dict() or {}).get("holder") == holder:
+                tx.delete(ref)
+
+        give_back(self._db.transaction())

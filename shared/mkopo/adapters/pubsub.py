@@ -1,13 +1,23 @@
-"""Publishing domain events to Pub/Sub topics (the emulator when PUBSUB_EMULATOR_HOST is set)."""
+"""Publishing domain events to Pub/Sub topics, and pulling the exporters' subscriptions (the emulator when
+PUBSUB_EMULATOR_HOST is set)."""
 
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import google.cloud.pubsub_v1 as pubsub_v1
 
+from mkopo.service.ports import Outgoing, Pulled
+
 PUBLISH_TIMEOUT_S = 30
+PULL_TIMEOUT_S = 30
+ACK_CHUNK = 1000  # ack ids per acknowledge request (keeps requests well under the 512 KB limit)
+# The exporters ask for what is waiting and return when there is nothing (they run on a schedule): the
+# client flags return_immediately as deprecated, but Pub/Sub and its emulator still honour it.
+warnings.filterwarnings("ignore", "The return_immediately flag is deprecated", DeprecationWarning)
 
 
 class PubSubPublisher:
@@ -25,5 +35,59 @@ class PubSubPublisher:
 
     def publish(self, topic: str, payload: dict[str, Any], attributes: dict[str, str]) -> None:
         """Publish and wait for the server's ack, so the caller may mark the event sent."""
-        data = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-        self.publish_raw(topic, data, attributes)
+        self.publish_raw(topic, _encode(payload), attributes)
+
+    def publish_all(self, messages: Sequence[Outgoing]) -> None:
+        """Hand every message to the client first (it batches them), then wait for each ack."""
+        futures = [
+            self._client.publish(self.topic_path(topic), _encode(payload), **attributes)
+            for topic, payload, attributes in messages
+        ]
+        for future in futures:
+            future.result(timeout=PUBLISH_TIMEOUT_S)
+
+
+def _encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+class PubSubInbox:
+    """Synchronous pull from this project's subscriptions (the emulator when PUBSUB_EMULATOR_HOST is set)."""
+
+    def __init__(self, project_id: str, client: pubsub_v1.SubscriberClient | None = None) -> None:
+        self._project = project_id
+        self._client = client or pubsub_v1.SubscriberClient()
+
+    def _path(self, subscription: str) -> str:
+        return self._client.subscription_path(self._project, subscription)
+
+    def pull(self, subscription: str, max_messages: int) -> list[Pulled]:
+        # return_immediately: an empty subscription answers at once instead of holding the call open.
+        response = self._client.pull(
+            request={
+                "subscription": self._path(subscription),
+                "max_messages": max_messages,
+                "return_immediately": True,
+            },
+            timeout=PULL_TIMEOUT_S,
+        )
+        return [
+            Pulled(ack_id=m.ack_id, data=m.message.data, attributes=dict(m.message.attributes))
+            for m in response.received_messages
+        ]
+
+    def ack(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        for start in range(0, len(ack_ids), ACK_CHUNK):
+            chunk = list(ack_ids[start : start + ACK_CHUNK])
+            self._client.acknowledge(request={"subscription": self._path(subscription), "ack_ids": chunk})
+
+    def nack(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        for start in range(0, len(ack_ids), ACK_CHUNK):
+            chunk = list(ack_ids[start : start + ACK_CHUNK])
+            self._client.modify_ack_deadline(
+                request={
+                    "subscription": self._path(subscription),
+                    "ack_ids": chunk,
+                    "ack_deadline_seconds": 0,
+                }
+            )

@@ -23,7 +23,7 @@ def event_id_for(application_id: str, event_type: str, occurrence: str = "") -> 
 
 
 class DomainEvent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use: cold start
 
     topic: ClassVar[str]
     event_id: str

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import phonenumbers
-
 # Market → (region code, currency of loans for borrowers there).
 MARKETS: dict[str, str] = {"KE": "KES", "UG": "UGX", "TZ": "TZS", "RW": "RWF", "NG": "NGN", "GH": "GHS"}
+# Each market's calling code belongs to that region alone, so a normalised number's prefix names its market
+# (what phonenumbers.region_code_for_number answers, without importing phonenumbers: cold start matters).
+CALLING_CODES: dict[str, str] = {
+    "+254": "KE",
+    "+256": "UG",
+    "+255": "TZ",
+    "+250": "RW",
+    "+234": "NG",
+    "+233": "GH",
+}
 
 
 class InvalidPhone(ValueError):
@@ -14,6 +22,8 @@ class InvalidPhone(ValueError):
 
 def normalise(raw: str) -> str:
     """Return the E.164 form (+2547...) of a mobile number from a supported market."""
+    import phonenumbers
+
     text = raw.strip()
     try:
         # Numbers without a leading '+' are read as international if they start with a country code.
@@ -37,6 +47,11 @@ def normalise(raw: str) -> str:
 
 def market_of(e164: str) -> str:
     """The region code (KE, UG, ...) of a normalised number."""
+    market = CALLING_CODES.get(e164[:4])
+    if market is not None:
+        return market
+    import phonenumbers
+
     return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or ""
 
 

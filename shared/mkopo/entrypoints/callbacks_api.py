@@ -76,9 +76,11 @@ def _payout_result(request: Request, kind: str, application_id: str, token: str)
     except mpesa.MpesaCallbackError as exc:
         log.error("unusable M-Pesa %s result for %s: %s", kind, application_id, exc)
         return Reply(200, ACCEPTED)
-    if outcome.result.status == PayoutStatus.PENDING:
-        return Reply(200, ACCEPTED)
     c = container()
+    if outcome.result.status == PayoutStatus.PENDING:
+        if kind == "status" and outcome.transaction_unknown:
+            disbursements.note_payout_unknown(c.store, application_id, utcnow())
+        return Reply(200, ACCEPTED)
     try:
         disbursements.settle_payout(
             c.store, c.publisher, application_id, outcome.result, utcnow(), reported_amount=outcome.amount

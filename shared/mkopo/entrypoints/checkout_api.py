@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Request
+from pydantic import ValidationError
 
 from mkopo.bootstrap import container, utcnow
-from mkopo.entrypoints.identity import ANYONE, current_user
+from mkopo.entrypoints.identity import ANYONE, active, verified_claims
 from mkopo.http import schemas
-from mkopo.http.routing import Reply, Router, idempotency_key, json_body
+from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body
 from mkopo.service import checkout
-from mkopo.service.store import User
 
-routes = Router(authenticate=current_user)
+if TYPE_CHECKING:
+    from mkopo.adapters.security import Claims
+
+# The token alone passes the router; the handler reads the stored user with the offer (one round trip)
+# and checks it there, so a disabled account or a changed role still takes effect at once.
+routes = Router(authenticate=verified_claims)
 
 
 @routes.route(
@@ -24,13 +31,14 @@ routes = Router(authenticate=current_user)
     responses={202: schemas.CheckoutAccepted},
     tags=("applications",),
 )
-def submit(request: Request, user: User) -> Reply:
+def submit(request: Request, user: Claims) -> Reply:
     c = container()
-    key = idempotency_key(request)
-    cmd = json_body(request, checkout.Checkout)
+    key, cmd = _parse(request, user)
+    borrower, offer = c.store.get_user_and_offer(user.subject, cmd.offer_id)
     result = checkout.submit(
         cmd,
-        user=user,
+        user=active(borrower, ANYONE),
+        offer=offer,
         key=key,
         store=c.store,
         publisher=c.publisher,
@@ -41,3 +49,12 @@ def submit(request: Request, user: User) -> Reply:
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     return Reply(result.status_code, result.body, headers)
+
+
+def _parse(request: Request, claims: Claims) -> tuple[str, checkout.Checkout]:
+    """The Idempotency-Key and the command; a bad request from a disabled account still hears 401 first."""
+    try:
+        return idempotency_key(request), json_body(request, checkout.Checkout)
+    except (HttpError, ValidationError):
+        active(container().store.get_user(claims.subject), ANYONE)
+        raise

@@ -7,7 +7,7 @@ from typing import Any
 from mkopo.bootstrap import container, utcnow
 from mkopo.domain import events as ev
 from mkopo.entrypoints.pubsub import handle
-from mkopo.service import analytics, decisions, disbursements, notifications, scoring
+from mkopo.service import decisions, disbursements, notifications, scoring
 from mkopo.service.ports import EventPublisher
 
 
@@ -58,12 +58,3 @@ def notify(data: Any) -> None:
         return notifications.notify_borrower(e, store=c.store, channel=c.sms_channel, now=utcnow())
 
     handle("notify", data, run, _publisher, ev.DomainEvent)
-
-
-def export(data: Any) -> None:
-    c = container()
-
-    def run(e: ev.DomainEvent) -> object:
-        return analytics.export_event(e, store=c.store, sink=c.event_sink, now=utcnow())
-
-    handle("exporter", data, run, _publisher, ev.DomainEvent)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Request
 
 from mkopo.bootstrap import container
 from mkopo.http.routing import HttpError, bearer_token
 from mkopo.service.store import User
+
+if TYPE_CHECKING:
+    from mkopo.adapters.security import Claims
 
 STAFF = frozenset({"officer", "admin"})
 ADMIN = frozenset({"admin"})
@@ -22,17 +27,30 @@ def _unauthorized() -> HttpError:
     )
 
 
+def verified_claims(request: Request) -> Claims:
+    """The bearer token's claims once verified, or 401; not yet a user: pass the stored one to ``active``."""
+    from mkopo.adapters.security import InvalidToken
+
+    try:
+        return container().tokens.verify(bearer_token(request))
+    except InvalidToken as exc:
+        raise _unauthorized() from exc
+
+
+def active(user: User | None, roles: frozenset[str] = ANYONE) -> User:
+    """The stored user if the account is active (else 401) and its role is one of ``roles`` (else 403)."""
+    if user is None or user.status != "active":
+        raise _unauthorized()
+    if user.role not in roles:
+        raise HttpError(403, "Forbidden", "your role does not allow this operation")
+    return user
+
+
 def current_user(request: Request) -> User:
     """The authenticated caller, or 401. The role comes from the stored user, not the token, so a role
     change or a disabled account takes effect at once."""
-    from mkopo.adapters.security import InvalidToken
-
-    c = container()
-    try:
-        claims = c.tokens.verify(bearer_token(request))
-    except InvalidToken as exc:
-        raise _unauthorized() from exc
-    user = c.store.get_user(claims.subject)
+    claims = verified_claims(request)
+    user = container().store.get_user(claims.subject)
     if user is None or user.status != "active":
         raise _unauthorized()
     return user

@@ -7,8 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+# Built on first use (defer_build): most are only read by the OpenAPI document, and cold start matters.
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class FieldError(_Out):
@@ -18,6 +19,8 @@ class FieldError(_Out):
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
+
+    model_config = ConfigDict(defer_build=True)
 
     type: str
     title: str
@@ -167,7 +170,7 @@ class AuditList(_Out):
 
 # ------------------------------------------------------------------------------------ query strings
 class _Query(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class PageQuery(_Query):
@@ -262,11 +265,15 @@ class LedgerBalance(_Out):
 
 
 class LedgerLine(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     account: str
     amount: int
 
 
 class LedgerEntry(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     occurred_at: str
     currency: str

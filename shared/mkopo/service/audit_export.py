@@ -1,4 +1,4 @@
-"""Audit records to the BigQuery audit table (schema in mkopo.analytics), once per record."""
+"""Audit records as rows of the BigQuery audit table (schema in mkopo.analytics)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from mkopo.service.ports import EventSink
-from mkopo.service.store import AuditRecord, Store
+from mkopo.service.store import AuditRecord
 
 
 def audit_row(rec: AuditRecord, exported_at: datetime) -> dict[str, Any]:
@@ -24,13 +23,3 @@ def audit_row(rec: AuditRecord, exported_at: datetime) -> dict[str, Any]:
         "request_id": rec.request_id,
         "exported_at": exported_at.isoformat(),
     }
-
-
-def export_audit(rec: AuditRecord, *, store: Store, sink: EventSink, now: datetime) -> bool:
-    """Write one audit row; a redelivered record already exported is skipped."""
-    marker = f"audit:{rec.id}"
-    if store.is_exported(marker):
-        return False
-    sink.export([audit_row(rec, now)])
-    store.mark_exported(marker)
-    return True

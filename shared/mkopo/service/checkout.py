@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mkopo.domain import phone as phones
 from mkopo.domain.applications import Application, Status, TimelineEntry
 from mkopo.domain.events import CheckoutSubmitted, DomainEvent
+from mkopo.domain.offers import Offer
 from mkopo.service import audit
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.outbox import dispatch
@@ -45,16 +46,19 @@ def submit(
     cmd: Checkout,
     *,
     user: User,
+    offer: Offer | None,
     key: str,
     store: Store,
     publisher: EventPublisher,
     now: datetime,
     status_url: str,
 ) -> CheckoutResult:
-    """Create the application and publish checkout_submitted; a repeated key replays the first answer."""
+    """Create the application and publish checkout_submitted; a repeated key replays the first answer.
+
+    ``offer`` is what the store holds under ``cmd.offer_id`` (None: no such offer), read with the user.
+    """
     record_key = idempotency_key(user.id, key)
     fingerprint = request_hash(cmd)
-    offer = store.get_offer(cmd.offer_id)
     application_id = str(uuid.uuid4())
 
     def replay_or(error: Exception) -> CheckoutResult:

@@ -22,6 +22,10 @@ from mkopo.service.transitions import advance, load
 log = logging.getLogger(__name__)
 PAYOUT_NAMESPACE = uuid.UUID("9d3c1a52-3f7e-4c61-8f0b-2b1c6d6f6b70")
 NEVER_REQUESTED_AFTER = timedelta(minutes=2)
+# A provider that answers "no such payout" (asynchronously, like M-Pesa's status query) this long after the
+# request never got it: reconciliation requests it again under the same reference.
+PAYOUT_UNKNOWN = "PROVIDER_HAS_NO_RECORD"
+UNKNOWN_AFTER = timedelta(seconds=30)
 
 
 def payout_reference(application_id: str) -> str:
@@ -87,6 +91,38 @@ def mark_pending(store: Store, application_id: str, provider: str, reference: st
         tx.save_application(app)
 
     store.transaction(run)
+
+
+def note_payout_unknown(store: Store, application_id: str, at: datetime) -> bool:
+    """The provider says it has no record of this pending payout; the next reconciliation pass past
+    ``UNKNOWN_AFTER`` requests it again (the same reference: a provider that did get it pays once)."""
+
+    def run(tx: Transaction) -> bool:
+        app = tx.get_application(application_id)
+        if app is None or app.status != Status.APPROVED or app.disbursement.status != PayoutStatus.PENDING:
+            return False
+        if app.disbursement.reason == PAYOUT_UNKNOWN:
+            return False
+        app.disbursement.reason = PAYOUT_UNKNOWN
+        tx.save_application(app)
+        return True
+
+    return store.transaction(run)
+
+
+def _claim_request_again(store: Store, application_id: str, at: datetime) -> bool:
+    """Clear the unknown mark and restart the payout's clock, from one reconciliation pass only."""
+
+    def run(tx: Transaction) -> bool:
+        app = tx.get_application(application_id)
+        if app is None or app.status != Status.APPROVED or app.disbursement.reason != PAYOUT_UNKNOWN:
+            return False
+        app.disbursement.reason = None
+        app.disbursement.requested_at = at
+        tx.save_application(app)
+        return True
+
+    return store.transaction(run)
 
 
 def settle_payout(
@@ -196,6 +232,12 @@ def reconcile_payouts(
                 # Approved but never requested (its event was lost or kept failing): request it now.
                 counts["requested"] += 1
                 _request(store, publisher, payments, app, lambda: now)
+                continue
+            unknown_long = waiting_since <= now - max(older_than, UNKNOWN_AFTER)
+            if app.disbursement.reason == PAYOUT_UNKNOWN and unknown_long:
+                if _claim_request_again(store, app.id, now):
+                    counts["requested"] += 1
+                    _request(store, publisher, payments, app, lambda: now)
                 continue
             provider = payments.payout_provider(app.offer.principal.currency, app.id)
             try:

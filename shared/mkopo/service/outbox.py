@@ -25,14 +25,30 @@ def dispatch(events: Sequence[DomainEvent], *, store: Store, publisher: EventPub
 
 
 def relay(
-    *, store: Store, publisher: EventPublisher, now: datetime, older_than: timedelta, limit: int = 500
+    *,
+    store: Store,
+    publisher: EventPublisher,
+    now: datetime,
+    older_than: timedelta,
+    limit: int = 500,
+    max_pages: int = 20,
 ) -> int:
-    """Republish outbox items still unsent after ``older_than``; returns how many."""
-    items = store.unsent_outbox(now - older_than, limit)
-    for item in items:
-        attributes = {"event_type": item.topic, "event_id": item.event_id, "relayed": "true"}
-        publisher.publish(item.topic, item.payload, attributes)
-    if items:
+    """Republish outbox items still unsent after ``older_than``, a page at a time; returns how many."""
+    total = 0
+    for _ in range(max_pages):
+        items = store.unsent_outbox(now - older_than, limit)
+        if not items:
+            break
+        publisher.publish_all(
+            [
+                (i.topic, i.payload, {"event_type": i.topic, "event_id": i.event_id, "relayed": "true"})
+                for i in items
+            ]
+        )
         store.mark_sent([i.event_id for i in items])
-        log.warning("outbox relay republished %d events", len(items))
-    return len(items)
+        total += len(items)
+        if len(items) < limit:
+            break
+    if total:
+        log.warning("outbox relay republished %d events", total)
+    return total

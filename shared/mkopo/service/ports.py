@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -61,9 +61,15 @@ class Payments(Protocol):
     def collection_callback_url(self, currency: str, repayment_id: str) -> str | None: ...
 
 
+Outgoing = tuple[str, dict[str, Any], dict[str, str]]  # topic, payload, attributes
+
+
 class EventPublisher(Protocol):
     def publish(self, topic: str, payload: dict[str, Any], attributes: dict[str, str]) -> None: ...
     def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None: ...
+    def publish_all(self, messages: Sequence[Outgoing]) -> None:
+        """Publish every message at once and wait until the server has them all."""
+        ...
 
 
 class SmsChannel(Protocol):
@@ -76,6 +82,29 @@ class EventSink(Protocol):
     """Analytics store for domain events; must not keep two rows with the same event id."""
 
     def export(self, rows: Sequence[dict[str, Any]]) -> int: ...
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """One message pulled from a subscription, to be acknowledged (or not) by its ack id."""
+
+    ack_id: str
+    data: bytes
+    attributes: Mapping[str, str]
+
+
+class Inbox(Protocol):
+    """Pull subscriptions read in batches (the exporters)."""
+
+    def pull(self, subscription: str, max_messages: int) -> list[Pulled]:
+        """Up to ``max_messages`` waiting messages; an empty list at once when there are none."""
+        ...
+
+    def ack(self, subscription: str, ack_ids: Sequence[str]) -> None: ...
+
+    def nack(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        """Hand the messages back for redelivery after the subscription's backoff."""
+        ...
 
 
 class Clock(Protocol):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
-from mkopo.domain.ledger import JournalEntry
-from mkopo.domain.loans import Loan, Repayment
 from mkopo.domain.offers import Offer
+
+if TYPE_CHECKING:  # only in signatures here: functions that never touch money do not import it
+    from mkopo.domain.ledger import JournalEntry
+    from mkopo.domain.loans import Loan, Repayment
 
 T = TypeVar("T")
 
@@ -146,6 +148,10 @@ class Store(Protocol):
         ...
 
     def get_user(self, user_id: str) -> User | None: ...
+    def get_user_and_offer(self, user_id: str, offer_id: str) -> tuple[User | None, Offer | None]:
+        """A borrower and the offer they check out, read together (one round trip)."""
+        ...
+
     def get_user_by_phone(self, phone: str) -> User | None: ...
     def list_notifications(self, user_id: str, limit: int) -> list[Notification]: ...
     def get_notification(self, notification_id: str) -> Notification | None: ...
@@ -156,9 +162,13 @@ class Store(Protocol):
         of an item not yet marked is harmless: consumers are idempotent)."""
         ...
 
-    def is_exported(self, event_id: str) -> bool: ...
-    def claim_export(self, event_id: str, now: datetime, lease: timedelta) -> str:
-        """Claim one event for export: "export", "done" (exported already) or "busy" (in progress)."""
+    def exported(self, keys: Sequence[str]) -> set[str]:
+        """Which of these export keys are marked exported (one read for the whole batch)."""
         ...
 
-    def mark_exported(self, event_id: str) -> None: ...
+    def mark_exported(self, keys: Sequence[str]) -> None: ...
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take (or renew) the named lease unless another holder has it unexpired."""
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...

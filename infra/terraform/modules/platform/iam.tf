@@ -71,19 +71,21 @@ resource "google_secret_manager_secret_iam_member" "fn_reads_secret" {
   member    = google_service_account.fn[each.value.function].member
 }
 
-# The exporter writes rows into the analytics dataset; nobody else touches BigQuery. It also runs a
-# query job (which event ids are already there, adapters/bigquery.py), hence jobUser on the project.
+# The exporters (events, audit) write rows into the analytics dataset; nobody else touches BigQuery. Each
+# also runs a query job (which ids are already there, adapters/bigquery.py), hence jobUser on the project.
 resource "google_bigquery_dataset_iam_member" "exporter_writes_events" {
+  for_each   = local.pull_functions
   project    = var.project_id
   dataset_id = google_bigquery_dataset.analytics.dataset_id
   role       = "roles/bigquery.dataEditor"
-  member     = google_service_account.fn["exporter"].member
+  member     = google_service_account.fn[each.key].member
 }
 
 resource "google_project_iam_member" "exporter_runs_queries" {
-  project = var.project_id
-  role    = "roles/bigquery.jobUser"
-  member  = google_service_account.fn["exporter"].member
+  for_each = local.pull_functions
+  project  = var.project_id
+  role     = "roles/bigquery.jobUser"
+  member   = google_service_account.fn[each.key].member
 }
 
 # Invocation. Public HTTP functions take requests from the load balancer only (ingress setting) and

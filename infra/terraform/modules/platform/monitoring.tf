@@ -41,6 +41,37 @@ resource "google_monitoring_alert_policy" "dead_letters" {
   }
 }
 
+# A pull subscription whose oldest message waits too long: its exporter is not draining it (scheduler job
+# paused or failing, the function crashing or timing out, BigQuery rejecting the batch).
+resource "google_monitoring_alert_policy" "pull_backlog" {
+  count = length(local.pull_subscriptions) > 0 ? 1 : 0
+
+  project               = var.project_id
+  display_name          = "mkopo ${var.environment}: pull subscription backlog"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "oldest unacked message older than ${var.pull_backlog_max_age_s} s"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = one_of(${join(", ", [for name in keys(google_pubsub_subscription.pull) : "\"${name}\""])}) AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.pull_backlog_max_age_s
+      duration        = "0s"
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A pull subscription `<function>--<topic>` of ${join(" or ", sort(distinct([for sub in local.pull_subscriptions : sub.function])))} has held a message for more than ${var.pull_backlog_max_age_s} s although its function should drain it every minute. Check the Cloud Scheduler job of that function (`gcloud scheduler jobs describe <function> --location ${var.region}`), the function's ERROR logs (a failed BigQuery insert redelivers the whole batch, with backoff) and the subscription's `num_undelivered_messages`. Messages dead-letter to `${local.dead_letter_topic}` after their max delivery attempts; fix the cause and the next runs catch up."
+  }
+}
+
 # Log-based metric: ERROR (or worse) log entries of our functions, labelled by function.
 resource "google_logging_metric" "function_errors" {
   project = var.project_id

@@ -10,9 +10,10 @@ resource "google_pubsub_topic" "this" {
   depends_on = [google_project_service.api]
 }
 
-# One push subscription per (function, topic): <function>--<topic>, as topology.subscriptions().
+# One subscription per (function, topic): <function>--<topic>, as topology.subscriptions(). Pub/Sub-
+# triggered functions get theirs pushed (below); the exporters pull theirs in batches ("pull", further down).
 resource "google_pubsub_subscription" "push" {
-  for_each = local.subscriptions
+  for_each = local.push_subscriptions
 
   project = var.project_id
   name    = each.key
@@ -54,6 +55,47 @@ resource "google_pubsub_subscription" "push" {
   depends_on = [google_cloud_run_v2_service_iam_member.pubsub_invokes]
 }
 
+# Pulled in batches by a scheduled function (the exporters: one BigQuery insert per batch). Same topic,
+# retry, dead-letter, expiry and retention as the push subscriptions; no push_config.
+resource "google_pubsub_subscription" "pull" {
+  for_each = local.pull_subscriptions
+
+  project = var.project_id
+  name    = each.key
+  topic   = google_pubsub_topic.this[each.value.topic].id
+  labels  = merge(local.labels, { function = each.value.function })
+
+  # A pulled batch must be written to BigQuery and acked within this, or it is redelivered.
+  ack_deadline_seconds       = each.value.ack_deadline_s
+  message_retention_duration = "604800s"
+
+  # Never expire for inactivity (the default 31 days would silently drop a quiet subscription).
+  expiration_policy {
+    ttl = ""
+  }
+
+  # A nacked or expired batch is redelivered with this backoff (pull subscriptions honour it too).
+  retry_policy {
+    minimum_backoff = "${each.value.minimum_backoff_s}s"
+    maximum_backoff = "${each.value.maximum_backoff_s}s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.this[local.dead_letter_topic].id
+    max_delivery_attempts = each.value.max_delivery_attempts
+  }
+}
+
+# Each pulling function may pull and ack exactly its own subscriptions (not the topic, not the project).
+resource "google_pubsub_subscription_iam_member" "fn_pulls" {
+  for_each = local.pull_subscriptions
+
+  project      = var.project_id
+  subscription = google_pubsub_subscription.pull[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = google_service_account.fn[each.value.function].member
+}
+
 # Operators read (and replay) dead-lettered messages from this pull subscription.
 resource "google_pubsub_subscription" "dead_letter_inbox" {
   project = var.project_id
@@ -71,7 +113,7 @@ resource "google_pubsub_subscription" "dead_letter_inbox" {
 }
 
 # The Pub/Sub service agent forwards undeliverable messages: it must publish to the dead-letter topic
-# and subscribe to (acknowledge on) each source subscription.
+# and subscribe to (acknowledge on) each source subscription, push and pull alike.
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   project = var.project_id
   topic   = google_pubsub_topic.this[local.dead_letter_topic].name
@@ -83,7 +125,12 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   for_each = local.subscriptions
 
   project      = var.project_id
-  subscription = google_pubsub_subscription.push[each.key].name
+  subscription = local.source_subscriptions[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
+}
+
+locals {
+  # Every subscription of local.subscriptions, push or pull, by name.
+  source_subscriptions = merge(google_pubsub_subscription.push, google_pubsub_subscription.pull)
 }

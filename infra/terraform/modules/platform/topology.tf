@@ -100,12 +100,12 @@ locals {
     }
     "exporter" = {
       entry_point = "exporter"
-      trigger     = "pubsub"
+      trigger     = "schedule"
       topics      = ["checkout_submitted", "application_scored", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested"]
       routes      = []
-      schedule    = null
+      schedule    = "* * * * *"
       secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      retry       = { minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     }
     "outbox-relay" = {
       entry_point = "outbox_relay"
@@ -163,42 +163,43 @@ locals {
     }
     "audit-exporter" = {
       entry_point = "audit_exporter"
-      trigger     = "pubsub"
+      trigger     = "schedule"
       topics      = ["audit_recorded"]
       routes      = []
-      schedule    = null
+      schedule    = "* * * * *"
       secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      retry       = { minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     }
   }
 
-  # topology.subscriptions(): one push subscription per (function, topic), <function>--<topic>.
+  # topology.subscriptions(): one per (function, topic), <function>--<topic>. push = true: pushed
+  # to a Pub/Sub-triggered function; push = false: pulled in batches by a scheduled one.
   subscriptions = {
-    "scoring--checkout_submitted"         = { function = "scoring", topic = "checkout_submitted", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "confirm-payment--application_scored" = { function = "confirm-payment", topic = "application_scored", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "disbursement--loan_approved"         = { function = "disbursement", topic = "loan_approved", minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
-    "notify--checkout_submitted"          = { function = "notify", topic = "checkout_submitted", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_approved"               = { function = "notify", topic = "loan_approved", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_rejected"               = { function = "notify", topic = "loan_rejected", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_disbursed"              = { function = "notify", topic = "loan_disbursed", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--disbursement_failed"         = { function = "notify", topic = "disbursement_failed", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--repayment_received"          = { function = "notify", topic = "repayment_received", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_repaid"                 = { function = "notify", topic = "loan_repaid", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--repayment_due"               = { function = "notify", topic = "repayment_due", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--installment_overdue"         = { function = "notify", topic = "installment_overdue", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--review_requested"            = { function = "notify", topic = "review_requested", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--checkout_submitted"        = { function = "exporter", topic = "checkout_submitted", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--application_scored"        = { function = "exporter", topic = "application_scored", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--loan_approved"             = { function = "exporter", topic = "loan_approved", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--loan_rejected"             = { function = "exporter", topic = "loan_rejected", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--loan_disbursed"            = { function = "exporter", topic = "loan_disbursed", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--disbursement_failed"       = { function = "exporter", topic = "disbursement_failed", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--repayment_received"        = { function = "exporter", topic = "repayment_received", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--loan_repaid"               = { function = "exporter", topic = "loan_repaid", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--repayment_due"             = { function = "exporter", topic = "repayment_due", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--installment_overdue"       = { function = "exporter", topic = "installment_overdue", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--review_requested"          = { function = "exporter", topic = "review_requested", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "audit-exporter--audit_recorded"      = { function = "audit-exporter", topic = "audit_recorded", minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "scoring--checkout_submitted"         = { function = "scoring", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "confirm-payment--application_scored" = { function = "confirm-payment", topic = "application_scored", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "disbursement--loan_approved"         = { function = "disbursement", topic = "loan_approved", push = true, minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
+    "notify--checkout_submitted"          = { function = "notify", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_approved"               = { function = "notify", topic = "loan_approved", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_rejected"               = { function = "notify", topic = "loan_rejected", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_disbursed"              = { function = "notify", topic = "loan_disbursed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--disbursement_failed"         = { function = "notify", topic = "disbursement_failed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--repayment_received"          = { function = "notify", topic = "repayment_received", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_repaid"                 = { function = "notify", topic = "loan_repaid", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--repayment_due"               = { function = "notify", topic = "repayment_due", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--installment_overdue"         = { function = "notify", topic = "installment_overdue", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--review_requested"            = { function = "notify", topic = "review_requested", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "exporter--checkout_submitted"        = { function = "exporter", topic = "checkout_submitted", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--application_scored"        = { function = "exporter", topic = "application_scored", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_approved"             = { function = "exporter", topic = "loan_approved", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_rejected"             = { function = "exporter", topic = "loan_rejected", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_disbursed"            = { function = "exporter", topic = "loan_disbursed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--disbursement_failed"       = { function = "exporter", topic = "disbursement_failed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--repayment_received"        = { function = "exporter", topic = "repayment_received", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_repaid"               = { function = "exporter", topic = "loan_repaid", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--repayment_due"             = { function = "exporter", topic = "repayment_due", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--installment_overdue"       = { function = "exporter", topic = "installment_overdue", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--review_requested"          = { function = "exporter", topic = "review_requested", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "audit-exporter--audit_recorded"      = { function = "audit-exporter", topic = "audit_recorded", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
   }
 
   # Every secret some function reads (the union of Function.secrets). Values never live here.
@@ -255,6 +256,13 @@ locals {
   http_functions      = { for name, fn in local.functions : name => fn if fn.trigger == "http" }
   pubsub_functions    = { for name, fn in local.functions : name => fn if fn.trigger == "pubsub" }
   scheduled_functions = { for name, fn in local.functions : name => fn if fn.trigger == "schedule" }
+  # Scheduled functions with topics (the exporters) pull their own subscriptions in batches.
+  pull_functions = { for name, fn in local.scheduled_functions : name => fn if length(fn.topics) > 0 }
+
+  # Subscriptions by delivery (topology.Subscription.push): pushed to Pub/Sub-triggered functions, or
+  # pulled by the pull functions.
+  push_subscriptions = { for name, sub in local.subscriptions : name => sub if sub.push }
+  pull_subscriptions = { for name, sub in local.subscriptions : name => sub if !sub.push }
 
   # "/v1/applications" => "status"; the URL map routes each prefix (and everything under it).
   routes = merge([for name, fn in local.http_functions : { for route in fn.routes : route => name }]...)

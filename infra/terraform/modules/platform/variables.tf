@@ -112,6 +112,12 @@ variable "http_5xx_ratio_threshold" {
   default     = 0.05
 }
 
+variable "pull_backlog_max_age_s" {
+  description = "Age in seconds of a pull subscription's oldest unacked message above which the backlog alert fires."
+  type        = number
+  default     = 600
+}
+
 variable "labels" {
   description = "Labels added to every labelled resource."
   type        = map(string)

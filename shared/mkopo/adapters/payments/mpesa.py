@@ -76,6 +76,7 @@ MSISDN_RE = re.compile(r"254[17][0-9]{8}")
 REFERENCE_RE = re.compile(r"[A-Za-z0-9-]{1,64}")
 INVALID_TOKEN_CODE = "404.001.03"  # noqa: S105 - a Daraja error code, not a secret
 STILL_PROCESSING_CODE = "500.001.1001"
+TRANSACTION_NOT_FOUND = "2032"  # a Transaction Status Result: M-Pesa has no such transaction
 ERRORS = ApiErrors("M-Pesa", "errorCode")
 COMPLETED = "completed"
 FAILED_STATUSES = {"failed", "declined", "cancelled", "canceled", "expired", "reversed"}
@@ -372,6 +373,11 @@ class MpesaPayoutOutcome:
     def amount_matches(self, expected: Money) -> bool:
         """True only if M-Pesa reported exactly ``expected``."""
         return self.amount is not None and self.amount == expected
+
+    @property
+    def transaction_unknown(self) -> bool:
+        """A status query's answer that M-Pesa has no such transaction (ResultCode 2032)."""
+        return self.result_code == TRANSACTION_NOT_FOUND
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,193 @@
+"""Batch export to BigQuery: pull a table's subscriptions, write each row once, then acknowledge.
+
+One exporter holds a lease per table, so batches never race each other; a row is skipped when its key
+is marked exported in the store, and the sink itself skips keys already in the table (a crash between
+the insert and the mark). A message that cannot become a row is dead-lettered at once; when the insert
+fails, the batch is handed back and redelivered after the subscription's backoff.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from mkopo import topology
+from mkopo.domain.events import MalformedEvent, parse_event
+from mkopo.service.analytics import event_row
+from mkopo.service.audit_export import audit_row
+from mkopo.service.errors import TransientFailure
+from mkopo.service.ports import EventPublisher, EventSink, Inbox, Pulled
+from mkopo.service.store import AuditRecord, Store
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500  # messages per pull; also one BigQuery insert and one Firestore commit at most
+MAX_RUN_S = 5.0  # no new batch this long after the linger (cloud: 50 + 5 s, under the 60 s timeout)
+LEASE_MARGIN = timedelta(seconds=30)  # a lease outlives the longest run by this much
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One BigQuery table fed from some subscriptions: how a message becomes (export key, row)."""
+
+    consumer: str  # the function, as dead letters name it
+    subscriptions: tuple[str, ...]
+    to_row: Callable[[bytes, datetime], tuple[str, Row]]  # raises MalformedEvent
+
+
+@dataclass
+class Tally:
+    pulled: int = 0
+    exported: int = 0
+    skipped: int = 0  # duplicates in a batch, or exported before
+    dead_lettered: int = 0
+    batches: int = 0
+    failed_batches: int = 0
+    busy: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "errors" or v}
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(data)
+    except ValueError as exc:
+        raise MalformedEvent("message data is not JSON") from exc
+    if not isinstance(value, dict):
+        raise MalformedEvent("message data is not a JSON object")
+    return value
+
+
+def event_to_row(data: bytes, now: datetime) -> tuple[str, Row]:
+    """A domain event message → its events-table row, keyed by event id."""
+    event = parse_event(_json_object(data))
+    return event.event_id, event_row(event, now)
+
+
+def audit_to_row(data: bytes, now: datetime) -> tuple[str, Row]:
+    """An audit record message → its audit-table row (keys are prefixed: ids share one marker store)."""
+    try:
+        record = AuditRecord.model_validate(_json_object(data))
+    except ValidationError as exc:
+        raise MalformedEvent(f"not an audit record: {exc.error_count()} errors") from exc
+    return f"audit:{record.id}", audit_row(record, now)
+
+
+EVENTS = Table("exporter", tuple(f"exporter--{t}" for t in topology.EVENT_TOPICS), event_to_row)
+AUDIT = Table("audit-exporter", (f"audit-exporter--{topology.AUDIT_RECORDED}",), audit_to_row)
+
+
+def export_batch(
+    table: Table,
+    subscription: str,
+    messages: Sequence[Pulled],
+    *,
+    inbox: Inbox,
+    store: Store,
+    sink: EventSink,
+    publisher: EventPublisher,
+    now: datetime,
+    tally: Tally,
+) -> bool:
+    """Write the batch's new rows, then acknowledge it; poison is dead-lettered, a failed insert nacked
+    (and False returned)."""
+    rows: dict[str, Row] = {}
+    kept: list[str] = []
+    for message in messages:
+        try:
+            key, row = table.to_row(message.data, now)
+        except MalformedEvent as exc:
+            _dead_letter(table, message, str(exc), publisher)
+            inbox.ack(subscription, [message.ack_id])
+            tally.dead_lettered += 1
+            continue
+        kept.append(message.ack_id)
+        rows.setdefault(key, row)
+    done = store.exported(list(rows)) if rows else set()
+    fresh = {k: r for k, r in rows.items() if k not in done}
+    try:
+        if fresh:
+            sink.export(list(fresh.values()))
+            store.mark_exported(list(fresh))
+    except TransientFailure as exc:
+        log.warning("%s: batch of %d from %s not exported: %s", table.consumer, len(kept), subscription, exc)
+        inbox.nack(subscription, kept)
+        tally.failed_batches += 1
+        tally.errors.append(str(exc)[:200])
+        return False
+    inbox.ack(subscription, kept)
+    tally.batches += 1
+    tally.exported += len(fresh)
+    tally.skipped += len(kept) - len(fresh)
+    return True
+
+
+def _dead_letter(table: Table, message: Pulled, reason: str, publisher: EventPublisher) -> None:
+    log.error("dead-lettering a message %s cannot export: %s", table.consumer, reason)
+    attributes = {"consumer": table.consumer, "reason": reason[:1000]}
+    if event_id := message.attributes.get("event_id"):
+        attributes["event_id"] = event_id
+    publisher.publish_raw(topology.DEAD_LETTER, message.data, attributes)
+
+
+def drain(
+    table: Table,
+    *,
+    inbox: Inbox,
+    store: Store,
+    sink: EventSink,
+    publisher: EventPublisher,
+    now: Callable[[], datetime],
+    holder: str,
+    linger_s: float = 0.0,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Tally:
+    """Export until the subscriptions are empty and ``linger_s`` has passed (the cloud's scheduler calls
+    once a minute, so there it lingers ~50 s); never longer than ``linger_s + MAX_RUN_S``."""
+    tally = Tally()
+    ttl = timedelta(seconds=linger_s + MAX_RUN_S) + LEASE_MARGIN
+    if not store.acquire_lease(f"export:{table.consumer}", holder, now(), ttl):
+        tally.busy = True
+        return tally
+    began = monotonic()
+    try:
+        while monotonic() - began < linger_s + MAX_RUN_S:
+            idle = True
+            for subscription in table.subscriptions:
+                messages = inbox.pull(subscription, BATCH_SIZE)
+                if not messages:
+                    continue
+                idle = False
+                tally.pulled += len(messages)
+                written = export_batch(
+                    table,
+                    subscription,
+                    messages,
+                    inbox=inbox,
+                    store=store,
+                    sink=sink,
+                    publisher=publisher,
+                    now=now(),
+                    tally=tally,
+                )
+                if not written:
+                    return tally  # the sink is failing: the batch comes back after its backoff
+            if idle:
+                if monotonic() - began >= linger_s:
+                    break
+                sleep(1.0)
+    finally:
+        store.release_lease(f"export:{table.consumer}", holder)
+    return tally
