@@ -195,15 +195,26 @@ class GatewayServer(ThreadingHTTPServer):
 def relay_loop(upstream: Upstream, interval_s: float, stop: threading.Event) -> None:
     """Every ``interval_s`` POST to each scheduled function, as Cloud Scheduler does in the cloud: one
     timer per function, so a long export run never delays the relay or reconciliation."""
+    scheduled = [fn for fn in topology.FUNCTIONS if fn.trigger == "schedule"]
     timers = [
-        threading.Thread(target=_timer, args=(upstream, fn, interval_s, stop), daemon=True, name=fn.name)
-        for fn in topology.FUNCTIONS
-        if fn.trigger == "schedule"
+        threading.Thread(target=_timer, args=(upstream, fn, local_interval(fn, interval_s), stop))
+        for fn in scheduled
     ]
     for timer in timers:
+        timer.daemon = True
         timer.start()
     for timer in timers:
         timer.join()
+
+
+DAILY_SLOWDOWN = 12  # jobs the cloud runs hourly or daily run this many timer intervals apart here
+
+
+def local_interval(fn: topology.Function, interval_s: float) -> float:
+    """Minute-level jobs (relay, exporters, reconciliation) every ``interval_s``; hourly or daily ones
+    (arrears) less often: they scan every active loan, and every few seconds is only load."""
+    hour_field = (fn.schedule or "* *").split()[1]
+    return interval_s if hour_field == "*" else interval_s * DAILY_SLOWDOWN
 
 
 def _timer(upstream: Upstream, fn: topology.Function, interval_s: float, stop: threading.Event) -> None:

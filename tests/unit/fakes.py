@@ -217,6 +217,12 @@ class InMemoryStore:
     def get_notification(self, notification_id: str) -> Notification | None:
         return self.col("notifications").get(notification_id)
 
+    def get_notification_and_application(
+        self, notification_id: str, application_id: str
+    ) -> tuple[Notification | None, Application | None]:
+        self.joint_reads += 1
+        return self.get_notification(notification_id), self.get_application(application_id)
+
     def save_notification(self, notification: Notification) -> None:
         self.col("notifications")[notification.id] = notification
 

@@ -193,10 +193,12 @@ def test_provider_outage_propagates_for_a_retry(world: World) -> None:
 
 def test_notifications_once_per_event_with_the_real_cost(world: World) -> None:
     app_id = run_to_end(world, "+254700000012")
+    reads_before = world.store.joint_reads
     for _topic, payload, _ in world.publisher.published:
         event = parse_event(payload)
         for _ in range(2):
             notifications.notify_borrower(event, store=world.store, channel=world.sms, now=world.now)
+    assert world.store.joint_reads - reads_before == 2 * len(world.publisher.published)  # one read each
     app = world.application(app_id)
     texts = list(world.sms.sent.values())
     assert world.sms.sends == len(texts) == 3  # submitted, approved, disbursed; nothing for scored

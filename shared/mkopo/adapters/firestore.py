@@ -369,18 +369,26 @@ class FirestoreStore:
         doc = self._get(USERS, user_id) if user_id and "/" not in user_id else None
         return User.model_validate(doc) if doc else None
 
+    def _get_together(self, *keys: tuple[str, str]) -> list[dict[str, Any] | None]:
+        """Several documents in one batched get (get_all), in the order asked; None where absent."""
+        refs = [self._db.collection(c).document(i) for c, i in keys if i and "/" not in i]
+        docs = {s.reference.path: s.to_dict() for s in self._db.get_all(refs) if s.exists} if refs else {}
+        return [docs.get(f"{c}/{i}") for c, i in keys]
+
     def get_user_and_offer(self, user_id: str, offer_id: str) -> tuple[User | None, Offer | None]:
-        """Both documents in one batched get (get_all), not two round trips."""
-        refs = [
-            self._db.collection(collection).document(doc_id)
-            for collection, doc_id in ((USERS, user_id), (OFFERS, offer_id))
-            if doc_id and "/" not in doc_id
-        ]
-        snaps = self._db.get_all(refs) if refs else []
-        docs = {snap.reference.path: snap.to_dict() for snap in snaps if snap.exists}
-        user_doc, offer_doc = docs.get(f"{USERS}/{user_id}"), docs.get(f"{OFFERS}/{offer_id}")
-        user = User.model_validate(user_doc) if user_doc else None
-        return user, Offer.model_validate(offer_doc) if offer_doc else None
+        """Both documents in one round trip."""
+        user, offer = self._get_together((USERS, user_id), (OFFERS, offer_id))
+        return (User.model_validate(user) if user else None, Offer.model_validate(offer) if offer else None)
+
+    def get_notification_and_application(
+        self, notification_id: str, application_id: str
+    ) -> tuple[Notification | None, Application | None]:
+        """Both documents in one round trip."""
+        note, app = self._get_together((NOTIFICATIONS, notification_id), (APPLICATIONS, application_id))
+        return (
+            Notification.model_validate(note) if note else None,
+            Application.model_validate(app) if app else None,
+        )
 
     def get_user_by_phone(self, phone: str) -> User | None:
         link = self._get(PHONES, phone)

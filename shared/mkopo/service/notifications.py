@@ -12,10 +12,9 @@ from mkopo.service.store import Notification, Store
 
 def notify_borrower(event: DomainEvent, *, store: Store, channel: SmsChannel, now: datetime) -> bool:
     """Record and send one SMS per event; a redelivered event that was sent already sends nothing."""
-    existing = store.get_notification(event.event_id)
+    existing, app = store.get_notification_and_application(event.event_id, event.application_id)
     if existing is not None and existing.status == "sent":
         return False
-    app = store.get_application(event.application_id)
     if app is None:
         raise MalformedEvent(f"application {event.application_id} does not exist")
     text = sms_for(event, app)
