@@ -38,8 +38,21 @@ class Bench:
         self.results: dict[str, Any] = {}
         self.extra: list[procs.FunctionProcess] = []
 
+    def settle(self, timeout_s: float = 90) -> None:
+        """Let the previous phase's applications finish and their events export, so its leftover work does
+        not land in the next phase's figures."""
+        from google.cloud.firestore import FieldFilter
+
+        in_flight = ["SUBMITTED", "SCORED", "APPROVED"]
+        query = self.db.collection("applications").where(filter=FieldFilter("status", "in", in_flight))
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and query.count().get()[0][0].value:
+            time.sleep(1)
+        self.drain(max(1.0, deadline - time.monotonic()))
+
     def fresh(self, phones: list[str]) -> tuple[list[Any], str]:
-        """Empty Firestore and the sandbox; seed these borrowers and fetch an offer."""
+        """Finish what is in flight, empty Firestore and the sandbox; seed these borrowers, fetch an offer."""
+        self.settle()
         self.stack.reset_firestore()
         for sandbox in (self.stack.momo_url, f"http://{HOST}:{self.stack.ports.mpesa_sandbox}"):
             self.gateway.post(sandbox + "/sandbox/reset")
