@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
@@ -175,6 +176,17 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
 
 class MalformedEvent(ValueError):
     """An event that can never be processed: acknowledge it into the dead-letter path."""
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A message's data as a JSON object, or MalformedEvent."""
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise MalformedEvent("message data is not JSON") from exc
+    if not isinstance(value, dict):
+        raise MalformedEvent("message data is not a JSON object")
+    return value
 
 
 def parse_event(data: dict[str, Any]) -> DomainEvent:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from mkopo import topology
-from mkopo.domain.events import DomainEvent, MalformedEvent, parse_event
+from mkopo.domain.events import DomainEvent, MalformedEvent, json_object, parse_event
 from mkopo.service.ports import EventPublisher
 
 log = logging.getLogger(__name__)
@@ -23,13 +23,7 @@ def decode(cloud_event_data: Any) -> tuple[bytes, DomainEvent]:
         raw = base64.b64decode(cloud_event_data["message"]["data"], validate=True)
     except (KeyError, TypeError, binascii.Error) as exc:
         raise MalformedEvent("push body has no base64 message.data") from exc
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise MalformedEvent("message data is not JSON") from exc
-    if not isinstance(data, dict):
-        raise MalformedEvent("message data is not a JSON object")
-    return raw, parse_event(data)
+    return raw, parse_event(json_object(raw))
 
 
 def handle(

@@ -8,7 +8,6 @@ fails, the batch is handed back and redelivered after the subscription's backoff
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mkopo import topology
-from mkopo.domain.events import MalformedEvent, parse_event
+from mkopo.domain.events import MalformedEvent, json_object, parse_event
 from mkopo.service.analytics import event_row
 from mkopo.service.audit_export import audit_row
 from mkopo.service.errors import TransientFailure
@@ -59,26 +58,16 @@ class Tally:
         return {k: v for k, v in self.__dict__.items() if k != "errors" or v}
 
 
-def _json_object(data: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(data)
-    except ValueError as exc:
-        raise MalformedEvent("message data is not JSON") from exc
-    if not isinstance(value, dict):
-        raise MalformedEvent("message data is not a JSON object")
-    return value
-
-
 def event_to_row(data: bytes, now: datetime) -> tuple[str, Row]:
     """A domain event message → its events-table row, keyed by event id."""
-    event = parse_event(_json_object(data))
+    event = parse_event(json_object(data))
     return event.event_id, event_row(event, now)
 
 
 def audit_to_row(data: bytes, now: datetime) -> tuple[str, Row]:
     """An audit record message → its audit-table row (keys are prefixed: ids share one marker store)."""
     try:
-        record = AuditRecord.model_validate(_json_object(data))
+        record = AuditRecord.model_validate(json_object(data))
     except ValidationError as exc:
         raise MalformedEvent(f"not an audit record: {exc.error_count()} errors") from exc
     return f"audit:{record.id}", audit_row(record, now)
