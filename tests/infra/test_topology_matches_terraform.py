@@ -396,3 +396,20 @@ def test_environments_use_the_module(environments: dict[str, dict[str, Any]]) ->
             t["required_providers"][0]["google"] for t in view["terraform"] if "required_providers" in t
         ]
         assert required["source"] == "hashicorp/google" and required["version"].startswith("~> 6."), env
+
+
+def test_every_exporter_may_write_and_query_bigquery(platform: dict[str, Any]) -> None:
+    """Both pulling functions write a BigQuery table (events, audit) and query it for ids already there."""
+    resources = platform["resources"]
+    for address, role in (
+        ("google_bigquery_dataset_iam_member.exporter_writes_events", "roles/bigquery.dataEditor"),
+        ("google_project_iam_member.exporter_runs_queries", "roles/bigquery.jobUser"),
+    ):
+        grant = resources[address]
+        assert grant["for_each"] == expr("local.pull_functions"), address
+        assert grant["role"] == role
+        assert grant["member"] == expr("google_service_account.fn[each.key].member")
+    assert {fn.name for fn in topology.FUNCTIONS if fn.trigger == "schedule" and fn.topics} == {
+        "exporter",
+        "audit-exporter",
+    }
