@@ -14,7 +14,9 @@ import sys
 import time
 from types import FrameType
 
-from emulators.stack import DEV_PROJECT, PortInUseError, Ports, Stack, StackError, down
+from emulators.gateway import local_interval
+from emulators.stack import DEV_PROJECT, HOST, PortInUseError, Ports, Stack, StackError, down
+from mkopo import topology
 
 
 def banner(stack: Stack, seconds: float) -> str:
@@ -27,10 +29,20 @@ def banner(stack: Stack, seconds: float) -> str:
         f"  Firestore  FIRESTORE_EMULATOR_HOST={env['FIRESTORE_EMULATOR_HOST']}",
         f"  BigQuery   MKOPO_BIGQUERY_ENDPOINT={env['MKOPO_BIGQUERY_ENDPOINT']}",
         f"  MoMo       {stack.momo_url}" + ("" if stack.sandbox_started else "  (sandbox not started)"),
-        f"  outbox relay: every {stack.relay_interval_s:g} s (from the gateway process)",
+        f"  M-Pesa     http://{HOST}:{stack.ports.mpesa_sandbox}",
+        f"  scheduled  {_schedule(stack.relay_interval_s)} (a timer in the gateway process)",
         "Ctrl-C (or `make down`) stops everything.",
     ]
     return "\n".join(lines)
+
+
+def _schedule(interval_s: float) -> str:
+    """Which scheduled functions the local timer calls how often."""
+    every: dict[float, list[str]] = {}
+    for fn in topology.FUNCTIONS:
+        if fn.trigger == "schedule":
+            every.setdefault(local_interval(fn, interval_s), []).append(fn.name)
+    return "; ".join(f"{', '.join(names)} every {s:g} s" for s, names in sorted(every.items()))
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
