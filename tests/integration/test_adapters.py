@@ -12,11 +12,11 @@ from google.cloud import firestore
 
 from mkopo.adapters.bigquery import BigQueryEventSink, make_client
 from mkopo.adapters.firestore import FirestoreStore
-from mkopo.adapters.lenders import default_lenders
 from mkopo.adapters.pubsub import PubSubPublisher
 from mkopo.domain.events import CheckoutSubmitted
-from mkopo.service import analytics, checkout, offers
+from mkopo.service import analytics, checkout
 from mkopo.service.store import Conflict, User
+from tests.factories import checkout_submitted, kes_offers
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
@@ -53,13 +53,7 @@ def test_user_phone_is_unique(store: FirestoreStore) -> None:
 
 def test_concurrent_checkouts_with_one_key_create_one_application(store: FirestoreStore) -> None:
     user = make_user(store)
-    [offer, *_] = offers.compare_offers(
-        offers.OfferQuery(amount="5000", currency="KES", term_days=30),
-        lenders=default_lenders(),
-        store=store,
-        now=NOW,
-        ttl=timedelta(minutes=5),
-    )
+    [offer, *_] = kes_offers(store, NOW)
 
     def submit(_: int) -> dict:
         return checkout.submit(
@@ -81,13 +75,7 @@ def test_concurrent_checkouts_with_one_key_create_one_application(store: Firesto
 
 def test_user_and_offer_are_read_together(store: FirestoreStore) -> None:
     user = make_user(store, f"+2547{uuid.uuid4().int % 10**8:08d}")
-    [offer, *_] = offers.compare_offers(
-        offers.OfferQuery(amount="5000", currency="KES", term_days=30),
-        lenders=default_lenders(),
-        store=store,
-        now=NOW,
-        ttl=timedelta(minutes=5),
-    )
+    [offer, *_] = kes_offers(store, NOW)
     assert store.get_user_and_offer(user.id, offer.id) == (user, offer)
     assert store.get_user_and_offer(user.id, "missing") == (user, None)
     assert store.get_user_and_offer("missing", offer.id) == (None, offer)
@@ -131,16 +119,7 @@ def test_bigquery_sink_keeps_one_row_per_event(emulators: dict[str, str]) -> Non
     project = emulators["project_id"]
     client = make_client(project, emulators["bigquery_endpoint"])
     sink = BigQueryEventSink(client, f"{project}.{emulators['bigquery_dataset']}.events")
-    event = CheckoutSubmitted.new(
-        application_id=str(uuid.uuid4()),
-        occurred_at=NOW,
-        borrower_id="u",
-        lender="jamii-credit",
-        product="p",
-        amount_minor=500_000,
-        currency="KES",
-        term_days=30,
-    )
+    event = checkout_submitted(str(uuid.uuid4()), NOW)
     row = analytics.event_row(event, NOW)
     assert sink.export([row]) == 1
     assert sink.export([row]) == 0

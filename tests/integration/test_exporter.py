@@ -14,8 +14,8 @@ from google.cloud import firestore, pubsub_v1
 from mkopo.adapters.bigquery import BigQueryEventSink, make_client
 from mkopo.adapters.firestore import FirestoreStore
 from mkopo.adapters.pubsub import PubSubInbox, PubSubPublisher
-from mkopo.domain.events import CheckoutSubmitted
 from mkopo.service import exports
+from tests.factories import checkout_submitted
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
@@ -49,19 +49,6 @@ def pull_until(inbox: PubSubInbox, subscription: str, want: int, timeout_s: floa
         if len(got) < want:
             time.sleep(0.2)
     return got
-
-
-def event(application_id: str) -> CheckoutSubmitted:
-    return CheckoutSubmitted.new(
-        application_id=application_id,
-        occurred_at=NOW,
-        borrower_id="u-1",
-        lender="jamii-credit",
-        product="p",
-        amount_minor=500_000,
-        currency="KES",
-        term_days=30,
-    )
 
 
 def test_inbox_pulls_acks_and_hands_back(emulators: dict[str, str]) -> None:
@@ -113,7 +100,7 @@ def test_drain_exports_each_event_once_from_real_subscriptions(
     sink = BigQueryEventSink(client, table_id)
     topic, sub = make_subscription(project)
     publisher = PubSubPublisher(project)
-    events = [event(str(uuid.uuid4())) for _ in range(3)]  # ids derive from the application
+    events = [checkout_submitted(str(uuid.uuid4()), NOW) for _ in range(3)]  # ids derive from the application
     for e in [*events, *events]:  # each published twice (the outbox relay's republish)
         publisher.publish(topic, e.payload(), e.attributes())
     publisher.publish_raw(topic, b"poison", {"event_id": "p-1"})

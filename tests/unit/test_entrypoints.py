@@ -9,6 +9,7 @@ from mkopo import topology
 from mkopo.domain.events import CheckoutSubmitted, DomainEvent, LoanApproved
 from mkopo.entrypoints import pubsub
 from mkopo.service.errors import TransientFailure
+from tests.factories import checkout_submitted
 from tests.unit.conftest import NOW
 from tests.unit.fakes import FakePublisher
 
@@ -21,18 +22,7 @@ def push_body(payload: object) -> dict:
 
 
 def submitted() -> CheckoutSubmitted:
-    event = CheckoutSubmitted.new(
-        application_id="a1",
-        occurred_at=NOW,
-        borrower_id="u1",
-        lender="l",
-        product="p",
-        amount_minor=100,
-        currency="KES",
-        term_days=30,
-    )
-    assert isinstance(event, CheckoutSubmitted)
-    return event
+    return checkout_submitted("a1", NOW, borrower_id="u1", amount_minor=100)
 
 
 def test_a_good_event_reaches_the_handler() -> None:

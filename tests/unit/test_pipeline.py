@@ -208,13 +208,18 @@ def test_notifications_once_per_event_with_the_real_cost(world: World) -> None:
     assert len(notes) == 3 and all(n.status == "sent" for n in notes)
 
 
-def test_an_approval_whose_event_was_lost_is_paid_by_reconciliation(world: World) -> None:
-    user = world.user("+254700000031")
-    app_id = world.submit(user, world.offer(), key="lost").body["application_id"]
+def approved_but_not_paid(world: World, phone: str) -> str:
+    """An application approved in the store whose loan_approved never reached disbursement."""
+    app_id = world.submit(world.user(phone), world.offer(), key=phone).body["application_id"]
     app = world.application(app_id)
     app.move_to(Status.SCORED, world.now)
     app.move_to(Status.APPROVED, world.now)
-    world.store.col("applications")[app_id] = app  # loan_approved never reached disbursement
+    world.store.col("applications")[app_id] = app
+    return app_id
+
+
+def test_an_approval_whose_event_was_lost_is_paid_by_reconciliation(world: World) -> None:
+    app_id = approved_but_not_paid(world, "+254700000031")
     args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
     soon = disbursements.reconcile_payouts(
         **args, now=world.now + timedelta(seconds=30), older_than=timedelta(0)
@@ -227,12 +232,7 @@ def test_an_approval_whose_event_was_lost_is_paid_by_reconciliation(world: World
 
 
 def test_a_payout_the_provider_never_got_is_requested_again_by_reconciliation(world: World) -> None:
-    user = world.user("+254700000033")
-    app_id = world.submit(user, world.offer(), key="unknown").body["application_id"]
-    app = world.application(app_id)
-    app.move_to(Status.SCORED, world.now)
-    app.move_to(Status.APPROVED, world.now)
-    world.store.col("applications")[app_id] = app
+    app_id = approved_but_not_paid(world, "+254700000033")
     disbursements.mark_pending(
         world.store, app_id, "fake-momo", disbursements.payout_reference(app_id), world.now
     )
