@@ -162,31 +162,25 @@ def assert_delivery_settings(sub: dict[str, Any]) -> None:
     assert block(sub, "expiration_policy")["ttl"] == ""
 
 
-def test_subscription_resources_split_push_and_pull(platform: dict[str, Any]) -> None:
+def test_one_subscription_resource_pushes_to_pubsub_functions_only(platform: dict[str, Any]) -> None:
     local = platform["locals"]
     for view, body in SUBSCRIPTION_VIEWS.items():
         assert local[view] == expr(body), view
     subs = {k: v for k, v in platform["resources"].items() if k.startswith("google_pubsub_subscription.")}
-    assert set(subs) == {
-        "google_pubsub_subscription.push",
-        "google_pubsub_subscription.pull",
-        "google_pubsub_subscription.dead_letter_inbox",
-    }
+    assert set(subs) == {"google_pubsub_subscription.fn", "google_pubsub_subscription.dead_letter_inbox"}
 
-    push = subs["google_pubsub_subscription.push"]
-    assert push["for_each"] == expr("local.push_subscriptions")
-    assert_delivery_settings(push)
-    config = block(push, "push_config")
+    sub = subs["google_pubsub_subscription.fn"]
+    assert sub["for_each"] == expr("local.subscriptions")
+    assert_delivery_settings(sub)
+    assert "push_config" not in sub, "push_config only for push entries (dynamic)"
+    push = dynamic(sub, "push_config")
+    assert push["for_each"] == expr("each.value.push ? [each.value] : []")
+    config = block(push, "content")
     assert config["push_endpoint"].startswith(
-        expr("google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri")
+        expr("google_cloudfunctions2_function.fn[push_config.value.function].service_config[0].uri")
     )
     oidc = block(config, "oidc_token")
     assert oidc["service_account_email"] == expr("google_service_account.pubsub_invoker.email")
-
-    pull = subs["google_pubsub_subscription.pull"]
-    assert pull["for_each"] == expr("local.pull_subscriptions")
-    assert_delivery_settings(pull)
-    assert "push_config" not in pull, "the exporters pull their subscriptions"
 
     inbox = subs["google_pubsub_subscription.dead_letter_inbox"]
     assert inbox["name"] == expr("local.dead_letter_inbox")
@@ -196,13 +190,9 @@ def test_subscription_resources_split_push_and_pull(platform: dict[str, Any]) ->
 
 def test_dead_lettering_covers_push_and_pull(platform: dict[str, Any]) -> None:
     """The Pub/Sub service agent must subscribe to every source subscription, push or pull, to forward."""
-    local = platform["locals"]
-    assert local["source_subscriptions"] == expr(
-        "merge(google_pubsub_subscription.push, google_pubsub_subscription.pull)"
-    )
     agent = platform["resources"]["google_pubsub_subscription_iam_member.dead_letter_subscriber"]
     assert agent["for_each"] == expr("local.subscriptions")
-    assert agent["subscription"] == expr("local.source_subscriptions[each.key].name")
+    assert agent["subscription"] == expr("google_pubsub_subscription.fn[each.key].name")
     assert agent["role"] == "roles/pubsub.subscriber"
     assert agent["member"] == expr("local.pubsub_service_agent")
     publisher = platform["resources"]["google_pubsub_topic_iam_member.dead_letter_publisher"]
@@ -215,7 +205,7 @@ def test_pulling_functions_subscribe_to_their_own_subscriptions_only(platform: d
     resources = platform["resources"]
     pulls = resources["google_pubsub_subscription_iam_member.fn_pulls"]
     assert pulls["for_each"] == expr("local.pull_subscriptions")
-    assert pulls["subscription"] == expr("google_pubsub_subscription.pull[each.key].name")
+    assert pulls["subscription"] == expr("google_pubsub_subscription.fn[each.key].name")
     assert pulls["role"] == "roles/pubsub.subscriber"
     assert pulls["member"] == expr("google_service_account.fn[each.value.function].member")
     # Nothing broader: no subscriber/viewer role on a topic or the project, and no other function
@@ -292,7 +282,7 @@ def test_pull_backlog_alert(platform: dict[str, Any]) -> None:
         'metric.type = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"' in condition["filter"]
     )
     assert 'resource.type = "pubsub_subscription"' in condition["filter"]
-    assert "keys(google_pubsub_subscription.pull)" in condition["filter"]
+    assert "keys(local.pull_subscriptions)" in condition["filter"]
     assert condition["comparison"] == "COMPARISON_GT"
     assert condition["threshold_value"] == expr("var.pull_backlog_max_age_s")
     assert platform["variables"]["pull_backlog_max_age_s"]["default"] == 600  # 10 minutes

@@ -55,7 +55,7 @@ resource "google_monitoring_alert_policy" "pull_backlog" {
   conditions {
     display_name = "oldest unacked message older than ${var.pull_backlog_max_age_s} s"
     condition_threshold {
-      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = one_of(${join(", ", [for name in keys(google_pubsub_subscription.pull) : "\"${name}\""])}) AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
+      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = one_of(${join(", ", [for name in keys(local.pull_subscriptions) : "\"${name}\""])}) AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
       comparison      = "COMPARISON_GT"
       threshold_value = var.pull_backlog_max_age_s
       duration        = "0s"

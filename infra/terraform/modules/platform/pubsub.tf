@@ -11,16 +11,17 @@ resource "google_pubsub_topic" "this" {
 }
 
 # One subscription per (function, topic): <function>--<topic>, as topology.subscriptions(). Pub/Sub-
-# triggered functions get theirs pushed (below); the exporters pull theirs in batches ("pull", further down).
-resource "google_pubsub_subscription" "push" {
-  for_each = local.push_subscriptions
+# triggered functions get theirs pushed (push_config); the exporters pull theirs in batches (none).
+resource "google_pubsub_subscription" "fn" {
+  for_each = local.subscriptions
 
   project = var.project_id
   name    = each.key
   topic   = google_pubsub_topic.this[each.value.topic].id
   labels  = merge(local.labels, { function = each.value.function })
 
-  # For push this is also the HTTP timeout; the function's own timeout is set to the same value.
+  # Push: also the HTTP timeout (the function's own timeout is the same). Pull: a batch must be written
+  # to BigQuery and acked within this, or it is redelivered.
   ack_deadline_seconds       = each.value.ack_deadline_s
   message_retention_duration = "604800s"
 
@@ -29,6 +30,7 @@ resource "google_pubsub_subscription" "push" {
     ttl = ""
   }
 
+  # A failed push, or a nacked or expired pulled batch, is redelivered with this backoff.
   retry_policy {
     minimum_backoff = "${each.value.minimum_backoff_s}s"
     maximum_backoff = "${each.value.maximum_backoff_s}s"
@@ -39,51 +41,23 @@ resource "google_pubsub_subscription" "push" {
     max_delivery_attempts = each.value.max_delivery_attempts
   }
 
-  push_config {
-    # The run.app URI (not the cloudfunctions.net url): Cloud Run counts Pub/Sub push to its default URL
-    # as internal traffic. The path names the topic, so the CloudEvent source is
-    # //pubsub.googleapis.com/projects/P/topics/T, as in local wiring (functions-framework derives the
-    # source from the request path).
-    push_endpoint = "${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}/projects/${var.project_id}/topics/${each.value.topic}"
+  dynamic "push_config" {
+    for_each = each.value.push ? [each.value] : []
+    content {
+      # The run.app URI (not the cloudfunctions.net url): Cloud Run counts Pub/Sub push to its default
+      # URL as internal traffic. The path names the topic, so the CloudEvent source is
+      # //pubsub.googleapis.com/projects/P/topics/T, as in local wiring (functions-framework derives the
+      # source from the request path).
+      push_endpoint = "${google_cloudfunctions2_function.fn[push_config.value.function].service_config[0].uri}/projects/${var.project_id}/topics/${push_config.value.topic}"
 
-    oidc_token {
-      service_account_email = google_service_account.pubsub_invoker.email
-      audience              = google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri
+      oidc_token {
+        service_account_email = google_service_account.pubsub_invoker.email
+        audience              = google_cloudfunctions2_function.fn[push_config.value.function].service_config[0].uri
+      }
     }
   }
 
   depends_on = [google_cloud_run_v2_service_iam_member.pubsub_invokes]
-}
-
-# Pulled in batches by a scheduled function (the exporters: one BigQuery insert per batch). Same topic,
-# retry, dead-letter, expiry and retention as the push subscriptions; no push_config.
-resource "google_pubsub_subscription" "pull" {
-  for_each = local.pull_subscriptions
-
-  project = var.project_id
-  name    = each.key
-  topic   = google_pubsub_topic.this[each.value.topic].id
-  labels  = merge(local.labels, { function = each.value.function })
-
-  # A pulled batch must be written to BigQuery and acked within this, or it is redelivered.
-  ack_deadline_seconds       = each.value.ack_deadline_s
-  message_retention_duration = "604800s"
-
-  # Never expire for inactivity (the default 31 days would silently drop a quiet subscription).
-  expiration_policy {
-    ttl = ""
-  }
-
-  # A nacked or expired batch is redelivered with this backoff (pull subscriptions honour it too).
-  retry_policy {
-    minimum_backoff = "${each.value.minimum_backoff_s}s"
-    maximum_backoff = "${each.value.maximum_backoff_s}s"
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.this[local.dead_letter_topic].id
-    max_delivery_attempts = each.value.max_delivery_attempts
-  }
 }
 
 # Each pulling function may pull and ack exactly its own subscriptions (not the topic, not the project).
@@ -91,7 +65,7 @@ resource "google_pubsub_subscription_iam_member" "fn_pulls" {
   for_each = local.pull_subscriptions
 
   project      = var.project_id
-  subscription = google_pubsub_subscription.pull[each.key].name
+  subscription = google_pubsub_subscription.fn[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = google_service_account.fn[each.value.function].member
 }
@@ -125,12 +99,7 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   for_each = local.subscriptions
 
   project      = var.project_id
-  subscription = local.source_subscriptions[each.key].name
+  subscription = google_pubsub_subscription.fn[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
-}
-
-locals {
-  # Every subscription of local.subscriptions, push or pull, by name.
-  source_subscriptions = merge(google_pubsub_subscription.push, google_pubsub_subscription.pull)
 }
