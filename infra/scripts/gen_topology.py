@@ -39,7 +39,7 @@ def render() -> str:
     out.append(f"  dead_letter_inbox = {_q(topology.DEAD_LETTER_INBOX)}\n\n")
     out.append("  topics = [\n" + "".join(f"    {_q(t)},\n" for t in topology.TOPICS) + "  ]\n\n")
     out.append(
-        "  # topology.FUNCTIONS: name => entry point, trigger, topics, routes, schedule, secrets, retry.\n"
+        "  # topology.FUNCTIONS: entry point, trigger, topics, routes, schedule, secrets, retry, analytics.\n"
     )
     out.append("  functions = {\n")
     for fn in topology.FUNCTIONS:
@@ -56,6 +56,7 @@ def render() -> str:
         out.append(f"      schedule    = {_q(fn.schedule)}\n")
         out.append(f"      secrets     = {_list(fn.secrets)}\n")
         out.append(f"      retry       = {retry}\n")
+        out.append(f"      analytics   = {'true' if fn.analytics else 'false'}\n")
         out.append("    }\n")
     out.append("  }\n\n")
     out.append(

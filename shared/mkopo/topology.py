@@ -20,7 +20,6 @@ LOAN_REPAID = "loan_repaid"
 REPAYMENT_DUE = "repayment_due"
 INSTALLMENT_OVERDUE = "installment_overdue"
 REVIEW_REQUESTED = "review_requested"
-AUDIT_RECORDED = "audit_recorded"
 DEAD_LETTER = "dead_letter"
 
 EVENT_TOPICS: tuple[str, ...] = (
@@ -36,8 +35,7 @@ EVENT_TOPICS: tuple[str, ...] = (
     INSTALLMENT_OVERDUE,
     REVIEW_REQUESTED,
 )
-# Audit records (written with the change they record, relayed from the outbox) go to their own table.
-TOPICS: tuple[str, ...] = (*EVENT_TOPICS, AUDIT_RECORDED, DEAD_LETTER)
+TOPICS: tuple[str, ...] = (*EVENT_TOPICS, DEAD_LETTER)
 
 # Operators read dead-lettered messages from this pull subscription.
 DEAD_LETTER_INBOX = "dead_letter_inbox"
@@ -67,6 +65,7 @@ class Function:
     schedule: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     secrets: tuple[str, ...] = ()
+    analytics: bool = False  # writes BigQuery tables: one instance at a time, lingers after each call
 
 
 # A batch that fails is redelivered whole: more attempts before a BigQuery outage dead-letters events.
@@ -111,7 +110,15 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
     ),
     # Exporters pull their subscriptions in batches on a schedule (one BigQuery insert per batch).
-    Function("exporter", "exporter", "schedule", schedule="* * * * *", topics=EVENT_TOPICS, retry=_BATCH),
+    Function(
+        "exporter",
+        "exporter",
+        "schedule",
+        schedule="* * * * *",
+        topics=EVENT_TOPICS,
+        retry=_BATCH,
+        analytics=True,
+    ),
     Function("outbox-relay", "outbox_relay", "schedule", schedule="* * * * *"),
     Function(
         "loans",
@@ -139,14 +146,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "backoffice", "backoffice", "http", routes=("/v1/reviews", "/v1/audit"), secrets=("jwt-signing-key",)
     ),
-    Function(
-        "audit-exporter",
-        "audit_exporter",
-        "schedule",
-        schedule="* * * * *",
-        topics=(AUDIT_RECORDED,),
-        retry=_BATCH,
-    ),
+    # Audit records go from Firestore (written with the change they record) straight to their table.
+    Function("audit-exporter", "audit_exporter", "schedule", schedule="* * * * *", analytics=True),
 )
 
 

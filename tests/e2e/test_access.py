@@ -337,7 +337,7 @@ def test_borderline_application_waits_for_an_officer(
     assert decided["actor_id"] == officer.user_id and decided["after"]["comment"] == "steady inflows"
     assert decided["request_id"] and trail[0]["request_id"]
 
-    # ... and the audit records reach BigQuery (relayed from the outbox to the audit-exporter).
+    # ... and the audit records reach BigQuery (the audit-exporter reads them from Firestore).
     client = stack.bigquery_client()
     table = f"{stack.project}.{stack.bigquery_dataset}.audit"
 

@@ -66,6 +66,7 @@ def test_functions(platform: dict[str, Any]) -> None:
             "schedule": fn.schedule,
             "secrets": list(fn.secrets),
             "retry": retry_dict(fn.retry),
+            "analytics": fn.analytics,
         }
         for fn in topology.FUNCTIONS
     }
@@ -233,8 +234,8 @@ def test_invokers_follow_the_trigger(platform: dict[str, Any]) -> None:
     the pulling exporters included."""
     local = platform["locals"]
     resources = platform["resources"]
-    assert local["pull_functions"] == expr(
-        "{for name, fn in local.scheduled_functions : name => fn if length(fn.topics) > 0}"
+    assert local["analytics_functions"] == expr(
+        "{for name, fn in local.functions : name => fn if fn.analytics}"
     )
     push_invoker = resources["google_cloud_run_v2_service_iam_member.pubsub_invokes"]
     assert push_invoker["for_each"] == expr("local.pubsub_functions")
@@ -248,20 +249,21 @@ def test_invokers_follow_the_trigger(platform: dict[str, Any]) -> None:
             assert sub.function.trigger == "schedule" and sub.function.schedule == "* * * * *", sub.name
 
 
-def test_pull_functions_linger_alone_inside_their_timeout(platform: dict[str, Any]) -> None:
+def test_exporters_linger_alone_inside_their_timeout(platform: dict[str, Any]) -> None:
     local = platform["locals"]
     fn = platform["resources"]["google_cloudfunctions2_function.fn"]
     service = block(fn, "service_config")
-    is_pull = "contains(keys(local.pull_functions), each.key)"
+    is_pull = "contains(keys(local.analytics_functions), each.key)"
     assert service["environment_variables"] == expr(
-        f"merge(local.function_env, {{for k, v in local.pull_function_env : k => v if {is_pull}}})"
+        f"merge(local.function_env, {{for k, v in local.analytics_function_env : k => v if {is_pull}}})"
     )
     assert service["max_instance_count"] == expr(
-        f"{is_pull} ? local.pull_function_max_instances : "
+        f"{is_pull} ? local.analytics_function_max_instances : "
         "lookup(var.max_instances, each.key, var.default_max_instances)"
     )
-    assert local["pull_function_max_instances"] == 1, "one writer per table"
-    linger = int(local["pull_function_env"]["MKOPO_EXPORT_LINGER_S"])
+    assert local["analytics_function_max_instances"] == 1, "one writer per table"
+    assert all(fn.trigger == "schedule" for fn in topology.FUNCTIONS if fn.analytics)
+    linger = int(local["analytics_function_env"]["MKOPO_EXPORT_LINGER_S"])
     assert service["timeout_seconds"] == expr("local.function_timeout_s[each.key]")
     assert local["function_timeout_s"] == expr(
         '{for name, fn in local.functions : name => fn.trigger == "pubsub" ? fn.retry.ack_deadline_s : 60}'
@@ -396,10 +398,7 @@ def test_every_exporter_may_write_and_query_bigquery(platform: dict[str, Any]) -
         ("google_project_iam_member.exporter_runs_queries", "roles/bigquery.jobUser"),
     ):
         grant = resources[address]
-        assert grant["for_each"] == expr("local.pull_functions"), address
+        assert grant["for_each"] == expr("local.analytics_functions"), address
         assert grant["role"] == role
         assert grant["member"] == expr("google_service_account.fn[each.key].member")
-    assert {fn.name for fn in topology.FUNCTIONS if fn.trigger == "schedule" and fn.topics} == {
-        "exporter",
-        "audit-exporter",
-    }
+    assert {fn.name for fn in topology.FUNCTIONS if fn.analytics} == {"exporter", "audit-exporter"}

@@ -122,3 +122,39 @@ def test_drain_exports_each_event_once_from_real_subscriptions(
     rows = list(client.query(query).result())
     assert sorted(r["event_id"] for r in rows) == sorted(e.event_id for e in events)
     assert store.exported([e.event_id for e in events]) == {e.event_id for e in events}
+
+
+def test_audit_records_go_from_firestore_to_bigquery_once(
+    emulators: dict[str, str], store: FirestoreStore
+) -> None:
+    from mkopo.adapters.bigquery_audit import audit_sink
+    from mkopo.service import audit
+
+    project = emulators["project_id"]
+    entity = f"app-{uuid.uuid4().hex[:8]}"
+    records = [
+        audit.record(
+            actor_id="system",
+            actor_role="system",
+            action=a,
+            entity_type="application",
+            entity_id=entity,
+            at=NOW,
+        )
+        for a in ("checkout_submitted", "application_scored")
+    ]
+    for rec in records:
+        store.transaction(lambda tx, rec=rec: tx.add_audit(rec))
+    assert {r.id for r in records} <= {r.id for r in store.unexported_audit(500)}
+    sink = audit_sink(project, emulators["bigquery_endpoint"], emulators["bigquery_dataset"])
+    tally = exports.export_audit(store=store, sink=sink, now=lambda: NOW, holder="it")
+    assert tally.exported >= 2 and not tally.failed_batches
+    assert not {r.id for r in records} & {r.id for r in store.unexported_audit(500)}
+    table = f"{project}.{emulators['bigquery_dataset']}.audit"
+    query = f"SELECT event_id, action FROM `{table}` WHERE entity_id = '{entity}'"  # noqa: S608
+    rows = sorted(
+        (r["event_id"], r["action"])
+        for r in make_client(project, emulators["bigquery_endpoint"]).query(query).result()
+    )
+    assert rows == sorted((r.id, r.action) for r in records)
+    assert exports.export_audit(store=store, sink=sink, now=lambda: NOW, holder="it").exported == 0

@@ -235,6 +235,14 @@ class InMemoryStore:
             item = self.col("outbox")[event_id]
             self.col("outbox")[event_id] = item.model_copy(update={"sent": True})
 
+    def unexported_audit(self, limit: int) -> list[AuditRecord]:
+        done = self.col("audit_exported")
+        return [r for r in self.col("audit").values() if r.id not in done][:limit]
+
+    def mark_audit_exported(self, record_ids: Sequence[str]) -> None:
+        for record_id in record_ids:
+            self.col("audit_exported")[record_id] = True
+
     def exported(self, keys: Sequence[str]) -> set[str]:
         return {k for k in keys if self.col("exports").get(k) is True}
 

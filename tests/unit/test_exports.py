@@ -102,28 +102,44 @@ def test_one_writer_per_table_at_a_time(world: World) -> None:
     assert drain(world, inbox, holder="run-3").dead_lettered == 1  # free again after the release
 
 
-def test_audit_records_export_under_their_own_keys(world: World) -> None:
-    inbox = FakeInbox()
-    sub = exports.AUDIT.subscriptions[0]
-    records = [
-        audit.record(
-            actor_id="officer-1",
-            actor_role="officer",
-            action="review_approved",
-            entity_type="application",
-            entity_id=f"app-{i}",
-            at=world.now,
-            after={"status": "APPROVED"},
-        )
-        for i in range(3)
-    ]
-    for rec in records + records[:1]:
-        inbox.put(sub, rec.model_dump_json().encode())
-    inbox.put(sub, b'{"id": "half a record"}')
-    tally = drain(world, inbox, table=exports.AUDIT)
-    assert tally.exported == 3 and tally.skipped == 1 and tally.dead_lettered == 1
+def export_audit(world: World, **kw: object) -> exports.Tally:
+    args: dict[str, object] = {"store": world.store, "sink": world.sink, "now": lambda: world.now}
+    return exports.export_audit(**(args | {"holder": "run-1"} | kw))  # type: ignore[arg-type]
+
+
+def test_audit_records_go_from_the_store_to_their_table_once(world: World) -> None:
+    run_to_end(world, "+254700000019")
+    records = list(world.store.col("audit").values())
+    assert len(records) >= 4  # submitted, scored, approved, disbursed
+    first = export_audit(world)
+    assert first.exported == len(records) == len(world.sink.rows) and first.batches == 1
     assert sorted(r["event_id"] for r in world.sink.rows) == sorted(r.id for r in records)
-    assert world.store.exported([f"audit:{r.id}" for r in records]) == {f"audit:{r.id}" for r in records}
+    assert export_audit(world).exported == 0 and len(world.sink.rows) == len(records)  # marked exported
+    world.store.transaction(
+        lambda tx: tx.add_audit(
+            audit.record(
+                actor_id="officer-1",
+                actor_role="officer",
+                action="review_approved",
+                entity_type="application",
+                entity_id="app-9",
+                at=world.now,
+            )
+        )
+    )
+    assert export_audit(world).exported == 1  # only the new one
+
+
+def test_audit_records_stay_queued_while_bigquery_is_down(world: World) -> None:
+    run_to_end(world, "+254700000020")
+    down = FailingSink()
+    failed = export_audit(world, sink=down)
+    assert failed.failed_batches == 1 and failed.exported == 0 and down.calls == 1
+    assert len(world.store.unexported_audit(1000)) == len(world.store.col("audit"))
+    assert export_audit(world).exported == len(world.store.col("audit"))
+    assert export_audit(world, holder="run-2").exported == 0
+    assert world.store.acquire_lease("export:audit-exporter", "run-3", world.now, timedelta(seconds=40))
+    assert export_audit(world, holder="run-4").busy  # one writer per table
 
 
 def test_a_lingering_run_keeps_pulling_until_its_time_is_up(world: World) -> None:

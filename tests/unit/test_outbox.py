@@ -7,7 +7,7 @@ from mkopo.service.store import OutboxItem
 from tests.unit.conftest import World
 
 
-def leave_unsent(world: World, count: int, topic: str = "audit_recorded") -> None:
+def leave_unsent(world: World, count: int, topic: str = "checkout_submitted") -> None:
     for i in range(count):
         item = OutboxItem(event_id=f"e-{i}", topic=topic, payload={"n": i}, created_at=world.now)
         world.store.col("outbox")[item.event_id] = item

@@ -207,12 +207,9 @@ class FirestoreTransaction:
         self._tx.create(self._db.collection(JOURNAL).document(entry.id), _journal_doc(entry))
 
     def add_audit(self, record: AuditRecord) -> None:
-        doc = record.model_dump(mode="json") | {"at": record.at}
+        # "exported": the audit-exporter's queue (it reads unexported records straight from here).
+        doc = record.model_dump(mode="json") | {"at": record.at, "exported": False}
         self._tx.create(self._db.collection(AUDIT).document(record.id), doc)
-        # To BigQuery through the outbox: the relay publishes it to audit_recorded (→ audit-exporter).
-        outbox = {"topic": "audit_recorded", "payload": record.model_dump(mode="json"), "sent": False}
-        ref = self._db.collection(OUTBOX).document(f"audit-{record.id}")
-        self._tx.set(ref, outbox | {"created_at": record.at})
 
 
 class FirestoreStore:
@@ -301,6 +298,17 @@ class FirestoreStore:
             .limit(limit)
         )
         return [Application.model_validate(s.to_dict()) for s in query.stream()]
+
+    def unexported_audit(self, limit: int) -> list[AuditRecord]:
+        query = self._db.collection(AUDIT).where(filter=firestore.FieldFilter("exported", "==", False))
+        return [AuditRecord.model_validate(s.to_dict()) for s in query.limit(limit).stream()]
+
+    def mark_audit_exported(self, record_ids: Sequence[str]) -> None:
+        for start in range(0, len(record_ids), MAX_WRITES):
+            batch = self._db.batch()
+            for record_id in record_ids[start : start + MAX_WRITES]:
+                batch.update(self._db.collection(AUDIT).document(record_id), {"exported": True})
+            batch.commit()
 
     def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
         query = (

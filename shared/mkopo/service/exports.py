@@ -1,9 +1,11 @@
-"""Batch export to BigQuery: pull a table's subscriptions, write each row once, then acknowledge.
+"""Batch export to BigQuery: domain events pulled from the exporter's subscriptions, audit records read
+straight from Firestore; each row written once, a batch at a time.
 
-One exporter holds a lease per table, so batches never race each other; a row is skipped when its key
-is marked exported in the store, and the sink itself skips keys already in the table (a crash between
-the insert and the mark). A message that cannot become a row is dead-lettered at once; when the insert
-fails, the batch is handed back and redelivered after the subscription's backoff.
+One exporter holds a lease per table, so batches never race each other; an event is skipped when its id
+is marked exported in the store, and the sink itself skips ids already in the table (a crash between the
+insert and the mark). A message that cannot become a row is dead-lettered at once; when the insert fails,
+the batch is handed back and redelivered after the subscription's backoff (audit records simply stay
+unexported until the next run).
 """
 
 from __future__ import annotations
@@ -15,15 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
 from mkopo import topology
 from mkopo.domain.events import MalformedEvent, json_object, parse_event
 from mkopo.service.analytics import event_row
 from mkopo.service.audit_export import audit_row
 from mkopo.service.errors import TransientFailure
 from mkopo.service.ports import EventPublisher, EventSink, Inbox, Pulled
-from mkopo.service.store import AuditRecord, Store
+from mkopo.service.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +64,7 @@ def event_to_row(data: bytes, now: datetime) -> tuple[str, Row]:
     return event.event_id, event_row(event, now)
 
 
-def audit_to_row(data: bytes, now: datetime) -> tuple[str, Row]:
-    """An audit record message → its audit-table row (keys are prefixed: ids share one marker store)."""
-    try:
-        record = AuditRecord.model_validate(json_object(data))
-    except ValidationError as exc:
-        raise MalformedEvent(f"not an audit record: {exc.error_count()} errors") from exc
-    return f"audit:{record.id}", audit_row(record, now)
-
-
 EVENTS = Table("exporter", tuple(f"exporter--{t}" for t in topology.EVENT_TOPICS), event_to_row)
-AUDIT = Table("audit-exporter", (f"audit-exporter--{topology.AUDIT_RECORDED}",), audit_to_row)
 
 
 def export_batch(
@@ -130,6 +120,42 @@ def _dead_letter(table: Table, message: Pulled, reason: str, publisher: EventPub
     publisher.publish_raw(topology.DEAD_LETTER, message.data, attributes)
 
 
+Step = Callable[[Tally], bool | None]  # one batch: True if it did work, False if idle, None if failing
+
+
+def _run_leased(
+    name: str,
+    step: Step,
+    *,
+    store: Store,
+    now: Callable[[], datetime],
+    holder: str,
+    linger_s: float,
+    monotonic: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> Tally:
+    """Run ``step`` under the table's lease until it is idle and ``linger_s`` has passed (the cloud's
+    scheduler calls once a minute, so there it lingers ~50 s); never longer than ``linger_s + MAX_RUN_S``."""
+    tally = Tally()
+    ttl = timedelta(seconds=linger_s + MAX_RUN_S) + LEASE_MARGIN
+    if not store.acquire_lease(f"export:{name}", holder, now(), ttl):
+        tally.busy = True
+        return tally
+    began = monotonic()
+    try:
+        while monotonic() - began < linger_s + MAX_RUN_S:
+            worked = step(tally)
+            if worked is None:
+                break  # the sink is failing: the next run tries again
+            if not worked:
+                if monotonic() - began >= linger_s:
+                    break
+                sleep(1.0)
+    finally:
+        store.release_lease(f"export:{name}", holder)
+    return tally
+
+
 def drain(
     table: Table,
     *,
@@ -143,40 +169,80 @@ def drain(
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Tally:
-    """Export until the subscriptions are empty and ``linger_s`` has passed (the cloud's scheduler calls
-    once a minute, so there it lingers ~50 s); never longer than ``linger_s + MAX_RUN_S``."""
-    tally = Tally()
-    ttl = timedelta(seconds=linger_s + MAX_RUN_S) + LEASE_MARGIN
-    if not store.acquire_lease(f"export:{table.consumer}", holder, now(), ttl):
-        tally.busy = True
-        return tally
-    began = monotonic()
-    try:
-        while monotonic() - began < linger_s + MAX_RUN_S:
-            idle = True
-            for subscription in table.subscriptions:
-                messages = inbox.pull(subscription, BATCH_SIZE)
-                if not messages:
-                    continue
-                idle = False
-                tally.pulled += len(messages)
-                written = export_batch(
-                    table,
-                    subscription,
-                    messages,
-                    inbox=inbox,
-                    store=store,
-                    sink=sink,
-                    publisher=publisher,
-                    now=now(),
-                    tally=tally,
-                )
-                if not written:
-                    return tally  # the sink is failing: the batch comes back after its backoff
-            if idle:
-                if monotonic() - began >= linger_s:
-                    break
-                sleep(1.0)
-    finally:
-        store.release_lease(f"export:{table.consumer}", holder)
-    return tally
+    """Export what waits on the table's pull subscriptions, a pass over all of them per step."""
+
+    def one_pass(tally: Tally) -> bool | None:
+        worked = False
+        for subscription in table.subscriptions:
+            messages = inbox.pull(subscription, BATCH_SIZE)
+            if not messages:
+                continue
+            worked = True
+            tally.pulled += len(messages)
+            written = export_batch(
+                table,
+                subscription,
+                messages,
+                inbox=inbox,
+                store=store,
+                sink=sink,
+                publisher=publisher,
+                now=now(),
+                tally=tally,
+            )
+            if not written:
+                return None  # the batch comes back after its backoff
+        return worked
+
+    return _run_leased(
+        table.consumer,
+        one_pass,
+        store=store,
+        now=now,
+        holder=holder,
+        linger_s=linger_s,
+        monotonic=monotonic,
+        sleep=sleep,
+    )
+
+
+def export_audit(
+    *,
+    store: Store,
+    sink: EventSink,
+    now: Callable[[], datetime],
+    holder: str,
+    linger_s: float = 0.0,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Tally:
+    """Audit records not yet in BigQuery, straight from the store, a batch per step."""
+
+    def one_batch(tally: Tally) -> bool | None:
+        records = store.unexported_audit(BATCH_SIZE)
+        if not records:
+            return False
+        tally.pulled += len(records)
+        try:
+            written = sink.export([audit_row(r, now()) for r in records])
+        except TransientFailure as exc:
+            log.warning("audit-exporter: batch of %d not exported: %s", len(records), exc)
+            tally.failed_batches += 1
+            tally.errors.append(str(exc)[:200])
+            return None
+        store.mark_audit_exported([r.id for r in records])
+        tally.batches += 1
+        tally.exported += written
+        tally.skipped += len(records) - written
+        return True
+
+    return _run_leased(
+        "audit-exporter",
+        one_batch,
+        store=store,
+        now=now,
+        holder=holder,
+        linger_s=linger_s,
+        monotonic=monotonic,
+        sleep=sleep,
+    )

@@ -13,18 +13,18 @@ locals {
   }, var.function_env)
 
   # Push waits up to the ack deadline; the function must finish inside it or the message is redelivered
-  # while still being handled. Scheduled runs (pull functions included) must end before the next minute's.
+  # while still being handled. Scheduled runs (the exporters included) must end before the next minute's.
   function_timeout_s = { for name, fn in local.functions : name => fn.trigger == "pubsub" ? fn.retry.ack_deadline_s : 60 }
 
-  # Pull functions (the exporters) keep pulling for this long after the scheduler calls them, so a
+  # The exporters (analytics functions) keep exporting for this long after the scheduler calls them, so a
   # once-a-minute job exports in near real time; the last batch then has the rest of the 60 s timeout.
   # Locally the linger is 0 (drain and return).
-  pull_function_env = {
+  analytics_function_env = {
     MKOPO_EXPORT_LINGER_S = "50"
   }
-  # One writer per table: a pull function runs as a single instance (its code also holds a Firestore
+  # One writer per table: an exporter runs as a single instance (its code also holds a Firestore
   # lease), so a late scheduler run cannot export in parallel with the previous one.
-  pull_function_max_instances = 1
+  analytics_function_max_instances = 1
 }
 
 resource "google_cloudfunctions2_function" "fn" {
@@ -55,11 +55,11 @@ resource "google_cloudfunctions2_function" "fn" {
     available_memory               = lookup(var.function_memory, each.key, var.default_function_memory)
     timeout_seconds                = local.function_timeout_s[each.key]
     min_instance_count             = each.value.trigger == "http" ? var.http_min_instances : 0
-    max_instance_count             = contains(keys(local.pull_functions), each.key) ? local.pull_function_max_instances : lookup(var.max_instances, each.key, var.default_max_instances)
+    max_instance_count             = contains(keys(local.analytics_functions), each.key) ? local.analytics_function_max_instances : lookup(var.max_instances, each.key, var.default_max_instances)
     ingress_settings               = each.value.trigger == "http" ? "ALLOW_INTERNAL_AND_GCLB" : "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.fn[each.key].email
-    environment_variables          = merge(local.function_env, { for k, v in local.pull_function_env : k => v if contains(keys(local.pull_functions), each.key) })
+    environment_variables          = merge(local.function_env, { for k, v in local.analytics_function_env : k => v if contains(keys(local.analytics_functions), each.key) })
 
     dynamic "secret_environment_variables" {
       for_each = toset(each.value.secrets)

@@ -74,7 +74,7 @@ resource "google_secret_manager_secret_iam_member" "fn_reads_secret" {
 # The exporters (events, audit) write rows into the analytics dataset; nobody else touches BigQuery. Each
 # also runs a query job (which ids are already there, adapters/bigquery.py), hence jobUser on the project.
 resource "google_bigquery_dataset_iam_member" "exporter_writes_events" {
-  for_each   = local.pull_functions
+  for_each   = local.analytics_functions
   project    = var.project_id
   dataset_id = google_bigquery_dataset.analytics.dataset_id
   role       = "roles/bigquery.dataEditor"
@@ -82,7 +82,7 @@ resource "google_bigquery_dataset_iam_member" "exporter_writes_events" {
 }
 
 resource "google_project_iam_member" "exporter_runs_queries" {
-  for_each = local.pull_functions
+  for_each = local.analytics_functions
   project  = var.project_id
   role     = "roles/bigquery.jobUser"
   member   = google_service_account.fn[each.key].member

@@ -20,11 +20,10 @@ locals {
     "repayment_due",
     "installment_overdue",
     "review_requested",
-    "audit_recorded",
     "dead_letter",
   ]
 
-  # topology.FUNCTIONS: name => entry point, trigger, topics, routes, schedule, secrets, retry.
+  # topology.FUNCTIONS: entry point, trigger, topics, routes, schedule, secrets, retry, analytics.
   functions = {
     "auth" = {
       entry_point = "auth"
@@ -34,6 +33,7 @@ locals {
       schedule    = null
       secrets     = ["jwt-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "offers" = {
       entry_point = "offers"
@@ -43,6 +43,7 @@ locals {
       schedule    = null
       secrets     = []
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "checkout" = {
       entry_point = "checkout"
@@ -52,6 +53,7 @@ locals {
       schedule    = null
       secrets     = ["jwt-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "status" = {
       entry_point = "status"
@@ -61,6 +63,7 @@ locals {
       schedule    = null
       secrets     = ["jwt-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "scoring" = {
       entry_point = "scoring"
@@ -70,6 +73,7 @@ locals {
       schedule    = null
       secrets     = []
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "confirm-payment" = {
       entry_point = "confirm_payment"
@@ -79,6 +83,7 @@ locals {
       schedule    = null
       secrets     = []
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "disbursement" = {
       entry_point = "disbursement"
@@ -88,6 +93,7 @@ locals {
       schedule    = null
       secrets     = ["momo-api-key", "mpesa-consumer-secret"]
       retry       = { minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
+      analytics   = false
     }
     "notify" = {
       entry_point = "notify"
@@ -97,6 +103,7 @@ locals {
       schedule    = null
       secrets     = []
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "exporter" = {
       entry_point = "exporter"
@@ -106,6 +113,7 @@ locals {
       schedule    = "* * * * *"
       secrets     = []
       retry       = { minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+      analytics   = true
     }
     "outbox-relay" = {
       entry_point = "outbox_relay"
@@ -115,6 +123,7 @@ locals {
       schedule    = "* * * * *"
       secrets     = []
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "loans" = {
       entry_point = "loans"
@@ -124,6 +133,7 @@ locals {
       schedule    = null
       secrets     = ["jwt-signing-key", "momo-api-key", "mpesa-consumer-secret"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "payment-callbacks" = {
       entry_point = "payment_callbacks"
@@ -133,6 +143,7 @@ locals {
       schedule    = null
       secrets     = ["callback-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "reconciliation" = {
       entry_point = "reconciliation"
@@ -142,6 +153,7 @@ locals {
       schedule    = "*/5 * * * *"
       secrets     = ["momo-api-key", "mpesa-consumer-secret", "callback-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "arrears" = {
       entry_point = "arrears"
@@ -151,6 +163,7 @@ locals {
       schedule    = "0 6 * * *"
       secrets     = []
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "backoffice" = {
       entry_point = "backoffice"
@@ -160,15 +173,17 @@ locals {
       schedule    = null
       secrets     = ["jwt-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
     "audit-exporter" = {
       entry_point = "audit_exporter"
       trigger     = "schedule"
-      topics      = ["audit_recorded"]
+      topics      = []
       routes      = []
       schedule    = "* * * * *"
       secrets     = []
-      retry       = { minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = true
     }
   }
 
@@ -199,7 +214,6 @@ locals {
     "exporter--repayment_due"             = { function = "exporter", topic = "repayment_due", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     "exporter--installment_overdue"       = { function = "exporter", topic = "installment_overdue", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     "exporter--review_requested"          = { function = "exporter", topic = "review_requested", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "audit-exporter--audit_recorded"      = { function = "audit-exporter", topic = "audit_recorded", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
   }
 
   # Every secret some function reads (the union of Function.secrets). Values never live here.
@@ -224,12 +238,11 @@ locals {
     disbursement        = ["loan_disbursed", "disbursement_failed", "dead_letter"]
     notify              = ["dead_letter"]
     exporter            = ["dead_letter"]
-    "outbox-relay"      = ["checkout_submitted", "application_scored", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested", "audit_recorded"]
+    "outbox-relay"      = ["checkout_submitted", "application_scored", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested"]
     loans               = ["repayment_received", "loan_repaid"]
     "payment-callbacks" = ["loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid"]
     reconciliation      = ["loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid"]
     arrears             = ["repayment_due", "installment_overdue"]
-    "audit-exporter"    = ["dead_letter"]
     backoffice          = ["loan_approved", "loan_rejected"]
   }
   # Firestore composite indexes the repositories' queries need (the emulator needs none; the cloud does).
@@ -256,11 +269,11 @@ locals {
   http_functions      = { for name, fn in local.functions : name => fn if fn.trigger == "http" }
   pubsub_functions    = { for name, fn in local.functions : name => fn if fn.trigger == "pubsub" }
   scheduled_functions = { for name, fn in local.functions : name => fn if fn.trigger == "schedule" }
-  # Scheduled functions with topics (the exporters) pull their own subscriptions in batches.
-  pull_functions = { for name, fn in local.scheduled_functions : name => fn if length(fn.topics) > 0 }
+  # The exporters (topology Function.analytics): they write BigQuery, one instance, lingering each run.
+  analytics_functions = { for name, fn in local.functions : name => fn if fn.analytics }
 
   # Subscriptions by delivery (topology.Subscription.push): pushed to Pub/Sub-triggered functions, or
-  # pulled by the pull functions.
+  # pulled by the exporter.
   push_subscriptions = { for name, sub in local.subscriptions : name => sub if sub.push }
   pull_subscriptions = { for name, sub in local.subscriptions : name => sub if !sub.push }
 
