@@ -104,6 +104,27 @@ MARK_SENT_DELAY_S = 0.1  # the "sent" marks of events published within this wind
 MAX_WRITES = 500  # Firestore's limit per commit
 
 
+def _write_each(
+    client: firestore.Client,
+    collection: str,
+    doc_ids: Sequence[str],
+    fields: dict[str, Any],
+    *,
+    create: bool = False,
+    commit: Callable[[Any], object] = lambda batch: batch.commit(),
+) -> None:
+    """Write ``fields`` to each document (update; set with ``create``), in commits of at most MAX_WRITES."""
+    for start in range(0, len(doc_ids), MAX_WRITES):
+        batch = client.batch()
+        for doc_id in doc_ids[start : start + MAX_WRITES]:
+            ref = client.collection(collection).document(doc_id)
+            if create:
+                batch.set(ref, fields)
+            else:
+                batch.update(ref, fields)
+        commit(batch)
+
+
 class _SentMarks:
     """Outbox items published and not yet marked: one background commit per short window, not per event."""
 
@@ -123,11 +144,7 @@ class _SentMarks:
         time.sleep(delay_s)
         with self._lock:
             ids, self._pending = list(dict.fromkeys(self._pending)), []
-        for start in range(0, len(ids), MAX_WRITES):
-            batch = self._db.batch()
-            for event_id in ids[start : start + MAX_WRITES]:
-                batch.update(self._db.collection(OUTBOX).document(event_id), {"sent": True})
-            _commit_quietly(batch)
+        _write_each(self._db, OUTBOX, ids, {"sent": True}, commit=_commit_quietly)
 
 
 class FirestoreTransaction:
@@ -304,11 +321,7 @@ class FirestoreStore:
         return [AuditRecord.model_validate(s.to_dict()) for s in query.limit(limit).stream()]
 
     def mark_audit_exported(self, record_ids: Sequence[str]) -> None:
-        for start in range(0, len(record_ids), MAX_WRITES):
-            batch = self._db.batch()
-            for record_id in record_ids[start : start + MAX_WRITES]:
-                batch.update(self._db.collection(AUDIT).document(record_id), {"exported": True})
-            batch.commit()
+        _write_each(self._db, AUDIT, record_ids, {"exported": True})
 
     def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
         query = (
@@ -432,21 +445,14 @@ class FirestoreStore:
         if not wait:
             self._sent_marks.add(event_ids)
             return
-        batch = self._db.batch()
-        for event_id in event_ids:
-            batch.update(self._db.collection(OUTBOX).document(event_id), {"sent": True})
-        batch.commit()
+        _write_each(self._db, OUTBOX, event_ids, {"sent": True})
 
     def exported(self, keys: Sequence[str]) -> set[str]:
         refs = [self._db.collection(EXPORTS).document(k) for k in keys]
         return {snap.id for snap in self._db.get_all(refs) if snap.exists} if refs else set()
 
     def mark_exported(self, keys: Sequence[str]) -> None:
-        for start in range(0, len(keys), MAX_WRITES):
-            batch = self._db.batch()
-            for key in keys[start : start + MAX_WRITES]:
-                batch.set(self._db.collection(EXPORTS).document(key), {"exported": True})
-            batch.commit()
+        _write_each(self._db, EXPORTS, keys, {"exported": True}, create=True)
 
     def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
         ref = self._db.collection(LEASES).document(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import google.cloud.pubsub_v1 as pubsub_v1
@@ -77,17 +77,15 @@ class PubSubInbox:
         ]
 
     def ack(self, subscription: str, ack_ids: Sequence[str]) -> None:
-        for start in range(0, len(ack_ids), ACK_CHUNK):
-            chunk = list(ack_ids[start : start + ACK_CHUNK])
+        for chunk in _chunks(ack_ids):
             self._client.acknowledge(request={"subscription": self._path(subscription), "ack_ids": chunk})
 
     def nack(self, subscription: str, ack_ids: Sequence[str]) -> None:
-        for start in range(0, len(ack_ids), ACK_CHUNK):
-            chunk = list(ack_ids[start : start + ACK_CHUNK])
-            self._client.modify_ack_deadline(
-                request={
-                    "subscription": self._path(subscription),
-                    "ack_ids": chunk,
-                    "ack_deadline_seconds": 0,
-                }
-            )
+        for chunk in _chunks(ack_ids):
+            request = {"subscription": self._path(subscription), "ack_ids": chunk, "ack_deadline_seconds": 0}
+            self._client.modify_ack_deadline(request=request)
+
+
+def _chunks(ack_ids: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ack_ids), ACK_CHUNK):
+        yield list(ack_ids[start : start + ACK_CHUNK])

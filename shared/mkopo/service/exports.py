@@ -57,6 +57,18 @@ class Tally:
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "errors" or v}
 
+    def failed(self, what: str, exc: Exception) -> None:
+        """A batch that did not reach BigQuery (it will be tried again)."""
+        log.warning("%s not exported: %s", what, exc)
+        self.failed_batches += 1
+        self.errors.append(str(exc)[:200])
+
+    def written(self, received: int, inserted: int) -> None:
+        """A batch done: ``inserted`` new rows of ``received`` (the rest were there already)."""
+        self.batches += 1
+        self.exported += inserted
+        self.skipped += received - inserted
+
 
 def event_to_row(data: bytes, now: datetime) -> tuple[str, Row]:
     """A domain event message → its events-table row, keyed by event id."""
@@ -96,19 +108,14 @@ def export_batch(
     done = store.exported(list(rows)) if rows else set()
     fresh = {k: r for k, r in rows.items() if k not in done}
     try:
-        if fresh:
-            sink.export(list(fresh.values()))
-            store.mark_exported(list(fresh))
+        inserted = sink.export(list(fresh.values())) if fresh else 0
+        store.mark_exported(list(fresh))
     except TransientFailure as exc:
-        log.warning("%s: batch of %d from %s not exported: %s", table.consumer, len(kept), subscription, exc)
+        tally.failed(f"{table.consumer}: batch of {len(kept)} from {subscription}", exc)
         inbox.nack(subscription, kept)
-        tally.failed_batches += 1
-        tally.errors.append(str(exc)[:200])
         return False
     inbox.ack(subscription, kept)
-    tally.batches += 1
-    tally.exported += len(fresh)
-    tally.skipped += len(kept) - len(fresh)
+    tally.written(len(kept), inserted)
     return True
 
 
@@ -224,16 +231,12 @@ def export_audit(
             return False
         tally.pulled += len(records)
         try:
-            written = sink.export([audit_row(r, now()) for r in records])
+            inserted = sink.export([audit_row(r, now()) for r in records])
         except TransientFailure as exc:
-            log.warning("audit-exporter: batch of %d not exported: %s", len(records), exc)
-            tally.failed_batches += 1
-            tally.errors.append(str(exc)[:200])
+            tally.failed(f"audit-exporter: batch of {len(records)}", exc)
             return None
         store.mark_audit_exported([r.id for r in records])
-        tally.batches += 1
-        tally.exported += written
-        tally.skipped += len(records) - written
+        tally.written(len(records), inserted)
         return True
 
     return _run_leased(
