@@ -238,8 +238,8 @@ def test_a_payout_the_provider_never_got_is_requested_again_by_reconciliation(wo
     )
     # The request itself was lost; the provider's asynchronous status answer says it has no such payout.
     world.provider.answers_later = True
-    assert disbursements.note_payout_unknown(world.store, app_id, world.now)
-    assert not disbursements.note_payout_unknown(world.store, app_id, world.now)  # noted once
+    assert disbursements.note_payout_unknown(world.store, app_id)
+    assert not disbursements.note_payout_unknown(world.store, app_id)  # noted once
     args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
     early = disbursements.reconcile_payouts(
         **args, now=world.now + timedelta(seconds=10), older_than=timedelta(0)

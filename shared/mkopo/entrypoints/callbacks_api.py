@@ -79,7 +79,7 @@ def _payout_result(request: Request, kind: str, application_id: str, token: str)
     c = container()
     if outcome.result.status == PayoutStatus.PENDING:
         if kind == "status" and outcome.transaction_unknown:
-            disbursements.note_payout_unknown(c.store, application_id, utcnow())
+            disbursements.note_payout_unknown(c.store, application_id)
         return Reply(200, ACCEPTED)
     try:
         disbursements.settle_payout(

@@ -37,10 +37,16 @@ def verified_claims(request: Request) -> Claims:
         raise _unauthorized() from exc
 
 
-def active(user: User | None, roles: frozenset[str] = ANYONE) -> User:
-    """The stored user if the account is active (else 401) and its role is one of ``roles`` (else 403)."""
+def _account(user: User | None) -> User:
+    """The stored user if the account exists and is active, else 401."""
     if user is None or user.status != "active":
         raise _unauthorized()
+    return user
+
+
+def active(user: User | None, roles: frozenset[str] = ANYONE) -> User:
+    """The stored user if the account is active (else 401) and its role is one of ``roles`` (else 403)."""
+    user = _account(user)
     if user.role not in roles:
         raise HttpError(403, "Forbidden", "your role does not allow this operation")
     return user
@@ -49,11 +55,7 @@ def active(user: User | None, roles: frozenset[str] = ANYONE) -> User:
 def current_user(request: Request) -> User:
     """The authenticated caller, or 401. The role comes from the stored user, not the token, so a role
     change or a disabled account takes effect at once."""
-    claims = verified_claims(request)
-    user = container().store.get_user(claims.subject)
-    if user is None or user.status != "active":
-        raise _unauthorized()
-    return user
+    return _account(container().store.get_user(verified_claims(request).subject))
 
 
 def client_ip(request: Request) -> str:

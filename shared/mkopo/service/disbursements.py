@@ -93,7 +93,7 @@ def mark_pending(store: Store, application_id: str, provider: str, reference: st
     store.transaction(run)
 
 
-def note_payout_unknown(store: Store, application_id: str, at: datetime) -> bool:
+def note_payout_unknown(store: Store, application_id: str) -> bool:
     """The provider says it has no record of this pending payout; the next reconciliation pass past
     ``UNKNOWN_AFTER`` requests it again (the same reference: a provider that did get it pays once)."""
 
