@@ -75,6 +75,15 @@ def topic_of(data: bytes) -> str | None:
     return event_type if event_type in topology.EVENT_TOPICS else None
 
 
+def application_of(record: dict[str, Any]) -> str | None:
+    """The application a recorded dead letter is about, if its data is an event naming one."""
+    try:
+        value = json.loads(base64.b64decode(record.get("data_b64", "")))
+    except ValueError:
+        return None
+    return value.get("application_id") if isinstance(value, dict) else None
+
+
 def records(project: str, status: str | None = "OPEN") -> list[dict[str, Any]]:
     from google.cloud import firestore
 

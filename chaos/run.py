@@ -26,7 +26,8 @@ SCENARIOS: dict[str, Callable[[ChaosStack, scenarios.Size], scenarios.Run]] = {
     "repayments": money.repayments,
     "poison": scenarios.poison,
 }
-# (header, the row's keys summed): every column but apps, loans, repaid, reps, dl and secs must be 0.
+# (header, the row's keys summed): every column but apps, loans, repaid, reps, dl, dl_earlier and secs
+# must be 0.
 COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("apps", ("applications",)),
     ("lost", ("lost",)),
@@ -47,6 +48,7 @@ COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bq_miss", ("bq_missing",)),
     ("dl", ("dead_letters",)),
     ("dl_unexp", ("unexpected_dead_letters",)),
+    ("dl_earlier", ("earlier_scenario_dead_letters",)),
     ("secs", ("seconds",)),
 )
 
@@ -70,14 +72,22 @@ def summary(rows: dict[str, dict[str, Any]]) -> str:
     return f"{passed} passed, {len(rows) - passed} failed"
 
 
-def run_one(cs: ChaosStack, name: str, size: scenarios.Size) -> dict[str, Any]:
+def run_one(cs: ChaosStack, name: str, size: scenarios.Size, earlier: set[str]) -> dict[str, Any]:
+    """Drive one scenario and check the invariants; ``earlier``: applications of the scenarios before it
+    (their late redeliveries may dead-letter after the reset), grown by this one's."""
     began = time.monotonic()
     run = SCENARIOS[name](cs, size)
     driven = time.monotonic()
     try:
         verdict, _ = invariants.check(
-            cs.stack, cs.db, run.accepted, expected_dead_letters=run.expected_dead_letters, repaid=run.repaid
+            cs.stack,
+            cs.db,
+            run.accepted,
+            expected_dead_letters=run.expected_dead_letters,
+            repaid=run.repaid,
+            earlier=earlier,
         )
+        earlier.update(run.accepted)
     finally:
         if run.cleanup is not None:
             run.cleanup()
@@ -105,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     cs = ChaosStack(args.offset)
     rows: dict[str, dict[str, Any]] = {}
+    earlier: set[str] = set()
     try:
         cs.start()
     except Exception as exc:
@@ -114,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in chosen:
             try:
-                rows[name] = run_one(cs, name, size)
+                rows[name] = run_one(cs, name, size, earlier)
             except Exception as exc:
                 rows[name] = {"ok": False, "error": repr(exc)[:300]}
             shown = {k: v for k, v in rows[name].items() if k != "notes"}
