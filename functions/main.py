@@ -1,8 +1,8 @@
 """Every mkopo Cloud Function entry point: decode → one handler → respond. No business logic here.
 
 Each entry point is named in mkopo.topology; the routing and decoding live in mkopo.entrypoints.
-Each function imports only its own entry-point module, on its first call, so a process pays the
-import cost of what it serves and nothing else (cold start matters).
+Each function imports only its own entry-point module, on its first call, and builds its app from the
+process's container once (cold start matters: a process pays for what it serves and nothing else).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from types import ModuleType
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import functions_framework
 from cloudevents.http import CloudEvent
@@ -18,21 +19,36 @@ from flask import Request, Response
 
 from mkopo.http import logs
 
+if TYPE_CHECKING:
+    from mkopo.entrypoints.container import AppContainer
+
 logs.configure(logging.INFO)  # one JSON line per record, in Cloud Logging's format, redacted
 
 
-def _module(name: str) -> ModuleType:
-    return importlib.import_module(f"mkopo.entrypoints.{name}")
+def _container() -> AppContainer:
+    from mkopo import bootstrap
+
+    return bootstrap.container()
 
 
-def _serve(name: str, request: Request) -> Response:
-    response: Response = _module(name).routes(request)
+@cache
+def _built(module: str, factory: str) -> Any:
+    """``mkopo.entrypoints.<module>.<factory>(container)``, imported and built on first use."""
+    return getattr(importlib.import_module(f"mkopo.entrypoints.{module}"), factory)(_container())
+
+
+def _serve(module: str, request: Request) -> Response:
+    response: Response = _built(module, "create_app")(request)
     return response
 
 
 def _job(name: str) -> Response:
-    reply = getattr(_module("jobs"), name)()
+    reply = getattr(_built("jobs", "create_jobs"), name)()
     return Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
+
+
+def _consume(name: str, event: CloudEvent) -> None:
+    getattr(_built("consumers", "create_consumers"), name)(event.data)
 
 
 # --- HTTPS --------------------------------------------------------------------------------------
@@ -100,19 +116,19 @@ def audit_exporter(request: Request) -> Response:
 # --- Pub/Sub ------------------------------------------------------------------------------------
 @functions_framework.cloud_event
 def scoring(event: CloudEvent) -> None:
-    _module("consumers").score(event.data)
+    _consume("score", event)
 
 
 @functions_framework.cloud_event
 def confirm_payment(event: CloudEvent) -> None:
-    _module("consumers").decide(event.data)
+    _consume("decide", event)
 
 
 @functions_framework.cloud_event
 def disbursement(event: CloudEvent) -> None:
-    _module("consumers").disburse(event.data)
+    _consume("disburse", event)
 
 
 @functions_framework.cloud_event
 def notify(event: CloudEvent) -> None:
-    _module("consumers").notify(event.data)
+    _consume("notify", event)

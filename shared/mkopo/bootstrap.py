@@ -136,7 +136,11 @@ class Container:
     def offer_ttl(self) -> timedelta:
         return timedelta(seconds=self.settings.offer_ttl_s)
 
+    def now(self) -> datetime:
+        return utcnow()
+
 
 @lru_cache(maxsize=1)
 def container() -> Container:
+    """The process's one container: only functions/main.py and the CLI/ops tools call this."""
     return Container()

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from flask import Request
 
-from mkopo.bootstrap import container, utcnow
+from mkopo.entrypoints.app import Api
+from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, client_ip, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, json_body, query_params
 from mkopo.service import accounts
 from mkopo.service.store import User
 
-routes = Router(authenticate=current_user)
+api = Api(authenticate=current_user)
 TAGS = ("auth",)
+
+
+def create_app(container: AppContainer) -> Router:
+    return api.bind(container)
 
 
 def _limits() -> accounts.Limits:
@@ -28,7 +33,7 @@ def _limits() -> accounts.Limits:
     )
 
 
-@routes.route(
+@api.route(
     "POST",
     "/v1/auth/register",
     summary="Create a borrower account",
@@ -36,14 +41,13 @@ def _limits() -> accounts.Limits:
     responses={201: schemas.UserCreated},
     tags=TAGS,
 )
-def register(request: Request) -> Reply:
-    c = container()
+def register(c: AppContainer, request: Request) -> Reply:
     cmd = json_body(request, accounts.RegisterUser)
-    user_id = accounts.register(cmd, store=c.store, hasher=c.hasher, now=utcnow())
+    user_id = accounts.register(cmd, store=c.store, hasher=c.hasher, now=c.now())
     return Reply(201, {"user_id": user_id}, {"Location": "/v1/users/me"})
 
 
-@routes.route(
+@api.route(
     "POST",
     "/v1/auth/login",
     summary="Exchange phone and password for an access token and a refresh token",
@@ -51,22 +55,21 @@ def register(request: Request) -> Reply:
     responses={200: schemas.TokenPair},
     tags=TAGS,
 )
-def login(request: Request) -> Reply:
-    c = container()
+def login(c: AppContainer, request: Request) -> Reply:
     token = accounts.login(
         json_body(request, accounts.Login),
         store=c.store,
         hasher=c.hasher,
         tokens=c.tokens,
         identity=c.identity,
-        now=utcnow(),
+        now=c.now(),
         client_ip=client_ip(request),
         limits=_limits(),
     )
     return Reply(200, token.model_dump())
 
 
-@routes.route(
+@api.route(
     "POST",
     "/v1/auth/refresh",
     summary="Rotate a refresh token: a new access token and a new refresh token (each works once)",
@@ -74,14 +77,13 @@ def login(request: Request) -> Reply:
     responses={200: schemas.TokenPair},
     tags=TAGS,
 )
-def refresh(request: Request) -> Reply:
-    c = container()
+def refresh(c: AppContainer, request: Request) -> Reply:
     cmd = json_body(request, accounts.RefreshRequest)
-    pair = accounts.refresh(cmd, identity=c.identity, tokens=c.tokens, now=utcnow(), limits=_limits())
+    pair = accounts.refresh(cmd, identity=c.identity, tokens=c.tokens, now=c.now(), limits=_limits())
     return Reply(200, pair.model_dump())
 
 
-@routes.route(
+@api.route(
     "POST",
     "/v1/auth/logout",
     summary="Revoke a refresh token and every token rotated from the same login",
@@ -89,13 +91,13 @@ def refresh(request: Request) -> Reply:
     responses={204: None},
     tags=TAGS,
 )
-def logout(request: Request) -> Reply:
+def logout(c: AppContainer, request: Request) -> Reply:
     cmd = json_body(request, accounts.RefreshRequest)
-    accounts.logout(cmd, identity=container().identity, now=utcnow())
+    accounts.logout(cmd, identity=c.identity, now=c.now())
     return Reply(204, None)
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/users/me",
     summary="Your account",
@@ -103,11 +105,11 @@ def logout(request: Request) -> Reply:
     responses={200: schemas.UserOut},
     tags=("users",),
 )
-def me(request: Request, user: User) -> Reply:
+def me(c: AppContainer, request: Request, user: User) -> Reply:
     return Reply(200, accounts.user_view(user))
 
 
-@routes.route(
+@api.route(
     "PATCH",
     "/v1/users/me",
     summary="Change your name or password",
@@ -116,13 +118,12 @@ def me(request: Request, user: User) -> Reply:
     responses={200: schemas.UserOut},
     tags=("users",),
 )
-def update_me(request: Request, user: User) -> Reply:
-    c = container()
+def update_me(c: AppContainer, request: Request, user: User) -> Reply:
     cmd = json_body(request, accounts.UpdateMe)
-    return Reply(200, accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=utcnow()))
+    return Reply(200, accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=c.now()))
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/users",
     summary="List users (admins), paginated by cursor",
@@ -131,13 +132,13 @@ def update_me(request: Request, user: User) -> Reply:
     responses={200: schemas.UserPage},
     tags=("users",),
 )
-def list_users(request: Request, user: User) -> Reply:
+def list_users(c: AppContainer, request: Request, user: User) -> Reply:
     q = query_params(request, schemas.UserListQuery)
     role = accounts.Role(q.role) if q.role else None
-    return Reply(200, accounts.list_users(container().identity, limit=q.limit, cursor=q.cursor, role=role))
+    return Reply(200, accounts.list_users(c.identity, limit=q.limit, cursor=q.cursor, role=role))
 
 
-@routes.route(
+@api.route(
     "POST",
     "/v1/users",
     summary="Create an account with a role, e.g. a credit officer (admins)",
@@ -146,17 +147,14 @@ def list_users(request: Request, user: User) -> Reply:
     responses={201: schemas.UserCreated},
     tags=("users",),
 )
-def create_user(request: Request, user: User) -> Reply:
-    c = container()
+def create_user(c: AppContainer, request: Request, user: User) -> Reply:
     cmd = json_body(request, accounts.CreateUser)
     plain = accounts.RegisterUser(phone=cmd.phone, password=cmd.password, full_name=cmd.full_name)
-    user_id = accounts.register(
-        plain, store=c.store, hasher=c.hasher, now=utcnow(), role=cmd.role, actor=user
-    )
+    user_id = accounts.register(plain, store=c.store, hasher=c.hasher, now=c.now(), role=cmd.role, actor=user)
     return Reply(201, {"user_id": user_id}, {"Location": f"/v1/users/{user_id}"})
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/users/{user_id}",
     summary="One user (admins)",
@@ -164,11 +162,11 @@ def create_user(request: Request, user: User) -> Reply:
     responses={200: schemas.UserOut},
     tags=("users",),
 )
-def get_user(request: Request, user: User, user_id: str) -> Reply:
-    return Reply(200, accounts.get_user(container().store, user_id))
+def get_user(c: AppContainer, request: Request, user: User, user_id: str) -> Reply:
+    return Reply(200, accounts.get_user(c.store, user_id))
 
 
-@routes.route(
+@api.route(
     "PATCH",
     "/v1/users/{user_id}",
     summary="Change a user's role or status (admins)",
@@ -177,12 +175,12 @@ def get_user(request: Request, user: User, user_id: str) -> Reply:
     responses={200: schemas.UserOut},
     tags=("users",),
 )
-def update_user(request: Request, user: User, user_id: str) -> Reply:
+def update_user(c: AppContainer, request: Request, user: User, user_id: str) -> Reply:
     cmd = json_body(request, accounts.AdminUpdate)
-    return Reply(200, accounts.admin_update(user, user_id, cmd, identity=container().identity, now=utcnow()))
+    return Reply(200, accounts.admin_update(user, user_id, cmd, identity=c.identity, now=c.now()))
 
 
-@routes.route(
+@api.route(
     "DELETE",
     "/v1/users/{user_id}",
     summary="Delete a user: personal data anonymised, loans and ledger kept (admins)",
@@ -190,6 +188,6 @@ def update_user(request: Request, user: User, user_id: str) -> Reply:
     responses={204: None},
     tags=("users",),
 )
-def delete_user(request: Request, user: User, user_id: str) -> Reply:
-    accounts.delete_user(user, user_id, identity=container().identity, now=utcnow())
+def delete_user(c: AppContainer, request: Request, user: User, user_id: str) -> Reply:
+    accounts.delete_user(user, user_id, identity=c.identity, now=c.now())
     return Reply(204, None)

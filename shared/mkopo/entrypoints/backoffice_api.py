@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from flask import Request
 
-from mkopo.bootstrap import container, utcnow
+from mkopo.entrypoints.app import Api
+from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, STAFF, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, json_body, query_params
 from mkopo.service import audit, reviews
 from mkopo.service.store import User
 
-routes = Router(authenticate=current_user)
+api = Api(authenticate=current_user)
 
 
-@routes.route(
+def create_app(container: AppContainer) -> Router:
+    return api.bind(container)
+
+
+@api.route(
     "GET",
     "/v1/reviews",
     summary="Applications waiting for a credit officer, oldest first (officers, admins)",
@@ -23,12 +28,12 @@ routes = Router(authenticate=current_user)
     responses={200: schemas.ReviewQueue},
     tags=("reviews",),
 )
-def review_queue(request: Request, user: User) -> Reply:
+def review_queue(c: AppContainer, request: Request, user: User) -> Reply:
     q = query_params(request, schemas.ReviewQuery)
-    return Reply(200, {"reviews": reviews.queue(container().store, limit=q.limit)})
+    return Reply(200, {"reviews": reviews.queue(c.store, limit=q.limit)})
 
 
-@routes.route(
+@api.route(
     "POST",
     "/v1/reviews/{application_id}/decision",
     summary="Approve or reject an application under review, with a comment (officers, admins)",
@@ -37,16 +42,15 @@ def review_queue(request: Request, user: User) -> Reply:
     responses={200: schemas.ReviewItem},
     tags=("reviews",),
 )
-def decide(request: Request, user: User, application_id: str) -> Reply:
-    c = container()
+def decide(c: AppContainer, request: Request, user: User, application_id: str) -> Reply:
     cmd = json_body(request, reviews.ReviewDecision)
     view = reviews.decide(
-        application_id, cmd, officer=user, store=c.store, publisher=c.publisher, now=utcnow()
+        application_id, cmd, officer=user, store=c.store, publisher=c.publisher, now=c.now()
     )
     return Reply(200, view)
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/audit",
     summary="The audit trail of one application or user, oldest first (admins)",
@@ -55,6 +59,6 @@ def decide(request: Request, user: User, application_id: str) -> Reply:
     responses={200: schemas.AuditList},
     tags=("audit",),
 )
-def audit_trail(request: Request, user: User) -> Reply:
+def audit_trail(c: AppContainer, request: Request, user: User) -> Reply:
     q = query_params(request, schemas.AuditQuery)
-    return Reply(200, {"records": audit.trail(container().store, q.entity_id, q.limit)})
+    return Reply(200, {"records": audit.trail(c.store, q.entity_id, q.limit)})

@@ -16,19 +16,28 @@ from flask import Request
 
 from mkopo.adapters.payments import mpesa
 from mkopo.adapters.payments.directory import verify_callback_token
-from mkopo.bootstrap import container, utcnow
+from mkopo.entrypoints.app import Api
+from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import client_ip
 from mkopo.http.routing import HttpError, Reply, Router
 from mkopo.service import disbursements, repayments
 from mkopo.service.ports import PayoutStatus
 
 log = logging.getLogger(__name__)
-routes = Router()
+api = Api()
+
+
+def create_app(container: AppContainer) -> Router:
+    return api.bind(container)
+
+
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
-def _authenticate(request: Request, kind: str, object_id: str, token: str) -> dict[str, object]:
-    settings = container().settings
+def _authenticate(
+    c: AppContainer, request: Request, kind: str, object_id: str, token: str
+) -> dict[str, object]:
+    settings = c.settings
     address = client_ip(request)
     try:
         ip = ipaddress.ip_address(address)
@@ -52,57 +61,55 @@ def _authenticate(request: Request, kind: str, object_id: str, token: str) -> di
     return body
 
 
-@routes.route("POST", "/v1/callbacks/mpesa/b2c/{application_id}/{token}")
-def b2c_result(request: Request, application_id: str, token: str) -> Reply:
-    return _payout_result(request, "b2c", application_id, token)
+@api.route("POST", "/v1/callbacks/mpesa/b2c/{application_id}/{token}")
+def b2c_result(c: AppContainer, request: Request, application_id: str, token: str) -> Reply:
+    return _payout_result(c, request, "b2c", application_id, token)
 
 
-@routes.route("POST", "/v1/callbacks/mpesa/status/{application_id}/{token}")
-def status_result(request: Request, application_id: str, token: str) -> Reply:
-    return _payout_result(request, "status", application_id, token)
+@api.route("POST", "/v1/callbacks/mpesa/status/{application_id}/{token}")
+def status_result(c: AppContainer, request: Request, application_id: str, token: str) -> Reply:
+    return _payout_result(c, request, "status", application_id, token)
 
 
-@routes.route("POST", "/v1/callbacks/mpesa/timeout/{application_id}/{token}")
-def b2c_timeout(request: Request, application_id: str, token: str) -> Reply:
-    _authenticate(request, "timeout", application_id, token)
+@api.route("POST", "/v1/callbacks/mpesa/timeout/{application_id}/{token}")
+def b2c_timeout(c: AppContainer, request: Request, application_id: str, token: str) -> Reply:
+    _authenticate(c, request, "timeout", application_id, token)
     log.warning("M-Pesa queue timeout for %s: reconciliation will ask for its status", application_id)
     return Reply(200, ACCEPTED)
 
 
-def _payout_result(request: Request, kind: str, application_id: str, token: str) -> Reply:
-    body = _authenticate(request, kind, application_id, token)
+def _payout_result(c: AppContainer, request: Request, kind: str, application_id: str, token: str) -> Reply:
+    body = _authenticate(c, request, kind, application_id, token)
     try:
         outcome = mpesa.parse_payout_callback(body, kind="status" if kind == "status" else "b2c")
     except mpesa.MpesaCallbackError as exc:
         log.error("unusable M-Pesa %s result for %s: %s", kind, application_id, exc)
         return Reply(200, ACCEPTED)
-    c = container()
     if outcome.result.status == PayoutStatus.PENDING:
         if kind == "status" and outcome.transaction_unknown:
             disbursements.note_payout_unknown(c.store, application_id)
         return Reply(200, ACCEPTED)
     try:
         disbursements.settle_payout(
-            c.store, c.publisher, application_id, outcome.result, utcnow(), reported_amount=outcome.amount
+            c.store, c.publisher, application_id, outcome.result, c.now(), reported_amount=outcome.amount
         )
     except disbursements.PayoutAmountMismatch as exc:
         log.error("payout for %s left pending for an operator: %s", application_id, exc)
     return Reply(200, ACCEPTED)
 
 
-@routes.route("POST", "/v1/callbacks/mpesa/stk/{repayment_id}/{token}")
-def stk_result(request: Request, repayment_id: str, token: str) -> Reply:
-    body = _authenticate(request, "stk", repayment_id, token)
+@api.route("POST", "/v1/callbacks/mpesa/stk/{repayment_id}/{token}")
+def stk_result(c: AppContainer, request: Request, repayment_id: str, token: str) -> Reply:
+    body = _authenticate(c, request, "stk", repayment_id, token)
     try:
         callback = mpesa.parse_stk_callback(body)
     except mpesa.MpesaCallbackError as exc:
         log.error("unusable STK callback for %s: %s", repayment_id, exc)
         return Reply(200, ACCEPTED)
-    c = container()
     repayment = c.store.get_repayment(repayment_id)
     if repayment is None or repayment.provider_request_id not in (None, callback.checkout_request_id):
         log.error("STK callback %s does not match repayment %s", callback.checkout_request_id, repayment_id)
         return Reply(200, ACCEPTED)
     result = callback.to_collection_result(repayment.reference)
-    repayments.settle_repayment(c.store, c.publisher, repayment_id, result, utcnow(), authenticated=False)
+    repayments.settle_repayment(c.store, c.publisher, repayment_id, result, c.now(), authenticated=False)
     return Reply(200, ACCEPTED)

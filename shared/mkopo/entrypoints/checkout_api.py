@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from flask import Request
 from pydantic import ValidationError
 
-from mkopo.bootstrap import container, utcnow
+from mkopo.entrypoints.app import Api
+from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ANYONE, active, verified_claims
 from mkopo.http import schemas
 from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body
@@ -18,10 +19,14 @@ if TYPE_CHECKING:
 
 # The token alone passes the router; the handler reads the stored user with the offer (one round trip)
 # and checks it there, so a disabled account or a changed role still takes effect at once.
-routes = Router(authenticate=verified_claims)
+api = Api(authenticate=verified_claims)
 
 
-@routes.route(
+def create_app(container: AppContainer) -> Router:
+    return api.bind(container)
+
+
+@api.route(
     "POST",
     "/v1/checkout",
     summary="Apply for an offer; the decision follows asynchronously (poll status_url)",
@@ -31,9 +36,8 @@ routes = Router(authenticate=verified_claims)
     responses={202: schemas.CheckoutAccepted},
     tags=("applications",),
 )
-def submit(request: Request, user: Claims) -> Reply:
-    c = container()
-    key, cmd = _parse(request, user)
+def submit(c: AppContainer, request: Request, user: Claims) -> Reply:
+    key, cmd = _parse(c, request, user)
     borrower, offer = c.store.get_user_and_offer(user.subject, cmd.offer_id)
     result = checkout.submit(
         cmd,
@@ -42,7 +46,7 @@ def submit(request: Request, user: Claims) -> Reply:
         key=key,
         store=c.store,
         publisher=c.publisher,
-        now=utcnow(),
+        now=c.now(),
         status_url="/v1/applications/{id}",
     )
     headers = {"Location": result.body["status_url"]}
@@ -51,10 +55,10 @@ def submit(request: Request, user: Claims) -> Reply:
     return Reply(result.status_code, result.body, headers)
 
 
-def _parse(request: Request, claims: Claims) -> tuple[str, checkout.Checkout]:
+def _parse(c: AppContainer, request: Request, claims: Claims) -> tuple[str, checkout.Checkout]:
     """The Idempotency-Key and the command; a bad request from a disabled account still hears 401 first."""
     try:
         return idempotency_key(request), json_body(request, checkout.Checkout)
     except (HttpError, ValidationError):
-        active(container().store.get_user(claims.subject), ANYONE)
+        active(c.store.get_user(claims.subject), ANYONE)
         raise

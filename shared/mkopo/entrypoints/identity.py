@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import Request
 
-from mkopo.bootstrap import container
+from mkopo.entrypoints.container import AppContainer
 from mkopo.http.routing import HttpError, bearer_token
 from mkopo.service.store import User
 
@@ -27,12 +27,12 @@ def _unauthorized() -> HttpError:
     )
 
 
-def verified_claims(request: Request) -> Claims:
+def verified_claims(c: AppContainer, request: Request) -> Claims:
     """The bearer token's claims once verified, or 401; not yet a user: pass the stored one to ``active``."""
     from mkopo.adapters.security import InvalidToken
 
     try:
-        return container().tokens.verify(bearer_token(request))
+        return c.tokens.verify(bearer_token(request))
     except InvalidToken as exc:
         raise _unauthorized() from exc
 
@@ -52,10 +52,10 @@ def active(user: User | None, roles: frozenset[str] = ANYONE) -> User:
     return user
 
 
-def current_user(request: Request) -> User:
+def current_user(c: AppContainer, request: Request) -> User:
     """The authenticated caller, or 401. The role comes from the stored user, not the token, so a role
     change or a disabled account takes effect at once."""
-    return _account(container().store.get_user(verified_claims(request).subject))
+    return _account(c.store.get_user(verified_claims(c, request).subject))
 
 
 def client_ip(request: Request) -> str:

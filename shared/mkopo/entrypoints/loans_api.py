@@ -6,18 +6,25 @@ from datetime import datetime
 
 from flask import Request
 
-from mkopo.bootstrap import container, utcnow
+from mkopo.entrypoints.app import Api
+from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body, query_params
 from mkopo.service import loans, repayments
 from mkopo.service.store import User
 
-routes = Router(authenticate=current_user)
+api = Api(authenticate=current_user)
+
+
+def create_app(container: AppContainer) -> Router:
+    return api.bind(container)
+
+
 IDEMPOTENCY = {"Idempotency-Key": "Unique per repayment attempt (1-128 chars); a repeat replays the answer"}
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/loans",
     summary="The caller's loans, newest first",
@@ -25,11 +32,11 @@ IDEMPOTENCY = {"Idempotency-Key": "Unique per repayment attempt (1-128 chars); a
     responses={200: schemas.LoanList},
     tags=("loans",),
 )
-def list_loans(request: Request, user: User) -> Reply:
-    return Reply(200, {"loans": loans.list_loans(container().store, user_id=user.id, now=utcnow())})
+def list_loans(c: AppContainer, request: Request, user: User) -> Reply:
+    return Reply(200, {"loans": loans.list_loans(c.store, user_id=user.id, now=c.now())})
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/loans/{loan_id}",
     summary="One loan: principal, cost, paid, outstanding, next due, schedule and repayments (owner)",
@@ -37,11 +44,11 @@ def list_loans(request: Request, user: User) -> Reply:
     responses={200: schemas.LoanOut},
     tags=("loans",),
 )
-def get_loan(request: Request, user: User, loan_id: str) -> Reply:
-    return Reply(200, loans.get_loan(container().store, user_id=user.id, loan_id=loan_id, now=utcnow()))
+def get_loan(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
+    return Reply(200, loans.get_loan(c.store, user_id=user.id, loan_id=loan_id, now=c.now()))
 
 
-@routes.route(
+@api.route(
     "POST",
     "/v1/loans/{loan_id}/repayments",
     summary="Repay from the borrower's wallet: M-Pesa STK Push in Kenya, MTN MoMo elsewhere (owner)",
@@ -51,8 +58,7 @@ def get_loan(request: Request, user: User, loan_id: str) -> Reply:
     responses={202: schemas.RepaymentAccepted},
     tags=("loans",),
 )
-def repay(request: Request, user: User, loan_id: str) -> Reply:
-    c = container()
+def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
     key = idempotency_key(request)
     cmd = json_body(request, repayments.RequestRepayment)
     result = repayments.request_repayment(
@@ -63,13 +69,13 @@ def repay(request: Request, user: User, loan_id: str) -> Reply:
         store=c.store,
         payments=c.payments,
         publisher=c.publisher,
-        now=utcnow(),
+        now=c.now(),
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return Reply(result.status_code, result.body, headers)
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/ledger/accounts/{account}/balance",
     summary="Balance of a ledger account, now or at any past time (admins)",
@@ -78,7 +84,7 @@ def repay(request: Request, user: User, loan_id: str) -> Reply:
     responses={200: schemas.LedgerBalance},
     tags=("ledger",),
 )
-def balance(request: Request, user: User, account: str) -> Reply:
+def balance(c: AppContainer, request: Request, user: User, account: str) -> Reply:
     q = query_params(request, schemas.BalanceQuery)
     try:
         at = datetime.fromisoformat(q.at) if q.at else None
@@ -86,10 +92,10 @@ def balance(request: Request, user: User, account: str) -> Reply:
         raise HttpError(422, "Validation failed", "at must be an ISO 8601 timestamp") from exc
     if at is not None and at.tzinfo is None:
         raise HttpError(422, "Validation failed", "at must carry a timezone, e.g. 2026-11-29T12:00:00+00:00")
-    return Reply(200, loans.account_balance(container().store, account=account, at=at))
+    return Reply(200, loans.account_balance(c.store, account=account, at=at))
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/ledger/accounts/{account}/entries",
     summary="Journal entries touching an account (admins)",
@@ -97,11 +103,11 @@ def balance(request: Request, user: User, account: str) -> Reply:
     responses={200: schemas.LedgerEntries},
     tags=("ledger",),
 )
-def entries(request: Request, user: User, account: str) -> Reply:
-    return Reply(200, {"entries": loans.account_entries(container().store, account=account, limit=500)})
+def entries(c: AppContainer, request: Request, user: User, account: str) -> Reply:
+    return Reply(200, {"entries": loans.account_entries(c.store, account=account, limit=500)})
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/ledger/trial-balance",
     summary="Every journal line summed per currency: zero (admins)",
@@ -109,5 +115,5 @@ def entries(request: Request, user: User, account: str) -> Reply:
     responses={200: schemas.TrialBalance},
     tags=("ledger",),
 )
-def trial(request: Request, user: User) -> Reply:
-    return Reply(200, loans.trial_balance(container().store))
+def trial(c: AppContainer, request: Request, user: User) -> Reply:
+    return Reply(200, loans.trial_balance(c.store))

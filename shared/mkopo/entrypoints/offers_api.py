@@ -6,15 +6,20 @@ import json
 
 from flask import Request, Response
 
-from mkopo.bootstrap import container, utcnow
+from mkopo.entrypoints.app import Api
+from mkopo.entrypoints.container import AppContainer
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, query_params
 from mkopo.service import offers, queries
 
-routes = Router()
+api = Api()
 
 
-@routes.route(
+def create_app(container: AppContainer) -> Router:
+    return api.bind(container)
+
+
+@api.route(
     "GET",
     "/v1/offers",
     summary="Offers from every lender that fit the request, cheapest APR first, every cost disclosed",
@@ -22,15 +27,14 @@ routes = Router()
     responses={200: schemas.OfferList},
     tags=("offers",),
 )
-def list_offers(request: Request) -> Reply:
-    c = container()
+def list_offers(c: AppContainer, request: Request) -> Reply:
     query = query_params(request, offers.OfferQuery)
-    found = offers.compare_offers(query, lenders=c.lenders, store=c.store, now=utcnow(), ttl=c.offer_ttl)
+    found = offers.compare_offers(query, lenders=c.lenders, store=c.store, now=c.now(), ttl=c.offer_ttl)
     return Reply(200, {"offers": [queries.offer_view(o) for o in found]})
 
 
-@routes.route("GET", "/openapi.json", summary="This API's OpenAPI 3.1 document", raw=True)
-def openapi(request: Request) -> Response:
+@api.route("GET", "/openapi.json", summary="This API's OpenAPI 3.1 document", raw=True)
+def openapi(c: AppContainer, request: Request) -> Response:
     from mkopo.http.openapi import document
 
     response = Response(json.dumps(document()), mimetype="application/json")
@@ -38,8 +42,8 @@ def openapi(request: Request) -> Response:
     return response
 
 
-@routes.route("GET", "/docs", summary="Human-readable API documentation", raw=True)
-def docs(request: Request) -> Response:
+@api.route("GET", "/docs", summary="Human-readable API documentation", raw=True)
+def docs(c: AppContainer, request: Request) -> Response:
     from mkopo.http.openapi import docs_html, style_hash
 
     response = Response(docs_html(), mimetype="text/html")

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from flask import Request
 
-from mkopo.bootstrap import container
+from mkopo.entrypoints.app import Api
+from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ANYONE, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, query_params
 from mkopo.service import queries
 from mkopo.service.store import User
 
-routes = Router(authenticate=current_user)
+api = Api(authenticate=current_user)
+
+
+def create_app(container: AppContainer) -> Router:
+    return api.bind(container)
+
+
 TAGS = ("applications",)
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/applications/{application_id}",
     summary="One of your applications: status, offer, decision, disbursement, timeline",
@@ -23,13 +30,11 @@ TAGS = ("applications",)
     responses={200: schemas.ApplicationOut},
     tags=TAGS,
 )
-def application(request: Request, user: User, application_id: str) -> Reply:
-    return Reply(
-        200, queries.get_application(container().store, user_id=user.id, application_id=application_id)
-    )
+def application(c: AppContainer, request: Request, user: User, application_id: str) -> Reply:
+    return Reply(200, queries.get_application(c.store, user_id=user.id, application_id=application_id))
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/applications",
     summary="Your applications, newest first",
@@ -38,13 +43,13 @@ def application(request: Request, user: User, application_id: str) -> Reply:
     responses={200: schemas.ApplicationList},
     tags=TAGS,
 )
-def applications(request: Request, user: User) -> Reply:
+def applications(c: AppContainer, request: Request, user: User) -> Reply:
     q = query_params(request, schemas.PageQuery)
-    items = queries.list_applications(container().store, user_id=user.id, limit=q.limit)
+    items = queries.list_applications(c.store, user_id=user.id, limit=q.limit)
     return Reply(200, {"applications": items})
 
 
-@routes.route(
+@api.route(
     "GET",
     "/v1/notifications",
     summary="Your SMS notifications, newest first",
@@ -53,7 +58,7 @@ def applications(request: Request, user: User) -> Reply:
     responses={200: schemas.NotificationList},
     tags=("notifications",),
 )
-def notifications(request: Request, user: User) -> Reply:
+def notifications(c: AppContainer, request: Request, user: User) -> Reply:
     q = query_params(request, schemas.PageQuery)
-    items = queries.list_notifications(container().store, user_id=user.id, limit=q.limit)
+    items = queries.list_notifications(c.store, user_id=user.id, limit=q.limit)
     return Reply(200, {"notifications": items})

@@ -43,7 +43,7 @@ def routers() -> dict[str, Router]:
     out = {}
     for fn, module in PUBLIC_FUNCTIONS.items():
         try:
-            out[fn] = _module(module).routes
+            out[fn] = _module(module).api.documented()
         except ModuleNotFoundError:
             continue
     return out
