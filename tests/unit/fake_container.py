@@ -127,10 +127,10 @@ def push_body(data: bytes, attributes: dict[str, str], message_id: str = "1") ->
     }
 
 
-def recorded_push(published: tuple[str, dict[str, Any], dict[str, str]], message_id: str = "1") -> Any:
-    """The push body that delivers one message the app published (topic, payload, attributes)."""
-    topic, payload, attributes = published
-    return topic, push_body(json.dumps(payload).encode(), attributes, message_id)
+def recorded_push(publisher: FakePublisher, topic: str, message_id: str = "1") -> dict[str, Any]:
+    """The push body that delivers the last message the app published on ``topic``."""
+    [*_, (payload, attributes)] = [(p, a) for t, p, a in publisher.published if t == topic]
+    return push_body(json.dumps(payload).encode(), attributes, message_id)
 
 
 def pubsub_client(consume: Callable[[Any], None]) -> FlaskClient:
@@ -147,3 +147,8 @@ def pubsub_client(consume: Callable[[Any], None]) -> FlaskClient:
     app.add_url_rule("/", "root", run, methods=["POST"])
     app.add_url_rule("/<path:path>", "run", run, methods=["POST"])
     return app.test_client()
+
+
+def deliver(consume: Callable[[Any], None], body: dict[str, Any], topic: str = "test") -> int:
+    """Push one message to a consumer, as the emulator does (to a path naming the topic); the status."""
+    return pubsub_client(consume).post(f"/projects/mkopo-local/topics/{topic}", json=body).status_code

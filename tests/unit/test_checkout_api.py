@@ -52,3 +52,12 @@ def test_a_replayed_key_gives_the_first_answer(world: World, checkout: FlaskClie
     first = post(checkout, user, {"offer_id": offer.id})
     assert post(checkout, user, {"offer_id": offer.id}) == first
     assert len(world.store.col("applications")) == 1
+
+
+def test_no_token_is_a_401_and_no_idempotency_key_a_400_problem(world: World, checkout: FlaskClient) -> None:
+    user, offer = world.user(), world.offer()
+    anonymous = checkout.post("/v1/checkout", json={"offer_id": offer.id}, headers={"Idempotency-Key": "k"})
+    assert anonymous.status_code == 401 and anonymous.mimetype == "application/problem+json"
+    keyless = checkout.post("/v1/checkout", json={"offer_id": offer.id}, headers=bearer(user))
+    assert keyless.status_code == 400 and keyless.mimetype == "application/problem+json"
+    assert world.store.col("applications") == {} and world.publisher.published == []

@@ -122,3 +122,28 @@ def test_cloud_settings_refuse_to_sign_without_a_secret(monkeypatch: pytest.Monk
         settings.signing_secret()
     monkeypatch.setenv("MKOPO_JWT_SECRET", "from-secret-manager")
     assert Settings().signing_secret() == "from-secret-manager"
+
+
+def test_a_function_process_imports_only_its_own_entrypoint_and_no_cloud_client() -> None:
+    """Cold start: main.py builds one app lazily, from the container, without creating any client."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from functions_framework import create_app
+client = create_app("payment_callbacks", {str(MAIN)!r}).test_client()
+assert client.post("/v1/callbacks/mpesa/b2c/app-1/" + "0" * 40, json={{}}).status_code == 404
+assert client.post("/v1/callbacks/mpesa/b2c/app-1/" + "0" * 40, json={{}}).status_code == 404
+loaded = sorted(m for m in sys.modules if m.startswith("mkopo.entrypoints.") or m == "google.cloud.firestore")
+print(" ".join(loaded))
+"""
+    root = MAIN.parents[1]
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{root / 'shared'}:{root / 'functions'}:{root}"}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    out = run.stdout
+    assert "mkopo.entrypoints.callbacks_api" in out.split()
+    assert not {"mkopo.entrypoints.auth_api", "mkopo.entrypoints.consumers", "google.cloud.firestore"} & set(
+        out.split()
+    )
