@@ -18,11 +18,13 @@ from flask import Flask, Response, request
 from flask.testing import FlaskClient
 from functions_framework import event_conversion
 
+from mkopo import topology
 from mkopo.adapters.lenders import default_lenders
 from mkopo.adapters.security import JwtTokens
 from mkopo.config import Settings
 from mkopo.domain.policy import DecisionPolicy
 from mkopo.domain.scorecard import Scorecard
+from mkopo.entrypoints.consumers import create_consumers
 from mkopo.http.routing import Router
 from mkopo.service.offers import Lender
 from mkopo.service.store import User
@@ -152,3 +154,18 @@ def pubsub_client(consume: Callable[[Any], None]) -> FlaskClient:
 def deliver(consume: Callable[[Any], None], body: dict[str, Any], topic: str = "test") -> int:
     """Push one message to a consumer, as the emulator does (to a path naming the topic); the status."""
     return pubsub_client(consume).post(f"/projects/mkopo-local/topics/{topic}", json=body).status_code
+
+
+def carry_events(container: FakeContainer) -> None:
+    """Push each step's event to the next consumer, as the subscriptions do: checkout_submitted to
+    scoring, application_scored to confirm-payment, loan_approved to disbursement (while published)."""
+    consumers = create_consumers(container)
+    steps = [
+        (topology.CHECKOUT_SUBMITTED, consumers.score),
+        (topology.APPLICATION_SCORED, consumers.decide),
+        (topology.LOAN_APPROVED, consumers.disburse),
+    ]
+    for topic, consume in steps:
+        if topic not in container.publisher.topics():
+            return
+        assert deliver(consume, recorded_push(container.publisher, topic), topic) == 200

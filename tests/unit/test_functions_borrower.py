@@ -14,7 +14,15 @@ from mkopo.entrypoints import checkout_api, loans_api, offers_api, status_api
 from mkopo.entrypoints.consumers import create_consumers
 from mkopo.service.store import User
 from tests.unit.conftest import World
-from tests.unit.fake_container import FakeContainer, bearer, deliver, http_client, is_problem, recorded_push
+from tests.unit.fake_container import (
+    FakeContainer,
+    bearer,
+    carry_events,
+    deliver,
+    http_client,
+    is_problem,
+    recorded_push,
+)
 
 OFFERS = "/v1/offers?amount=5000&currency=KES&term_days=30"
 
@@ -56,14 +64,7 @@ def check_out(container: FakeContainer, user: User, offers: FlaskClient) -> str:
 def disbursed(container: FakeContainer, user: User, offers: FlaskClient) -> str:
     """Checkout, then every event pushed to its consumer; the borrower's loan id."""
     app_id = check_out(container, user, offers)
-    consumers = create_consumers(container)
-    steps = [
-        (topology.CHECKOUT_SUBMITTED, consumers.score),
-        (topology.APPLICATION_SCORED, consumers.decide),
-        (topology.LOAN_APPROVED, consumers.disburse),
-    ]
-    for topic, consume in steps:
-        assert deliver(consume, recorded_push(container.publisher, topic), topic) == 200
+    carry_events(container)
     [loan] = container.store.list_loans(user.id, 10)
     assert loan.id == app_id  # one loan per approved application, with its id
     return loan.id

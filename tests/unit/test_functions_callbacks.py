@@ -12,10 +12,15 @@ from mkopo import topology
 from mkopo.adapters.payments.directory import callback_token
 from mkopo.domain.applications import Status
 from mkopo.entrypoints import callbacks_api, loans_api
-from mkopo.entrypoints.consumers import create_consumers
 from mkopo.service.disbursements import payout_reference
 from tests.unit.conftest import World
-from tests.unit.fake_container import FakeContainer, bearer, deliver, http_client, is_problem, recorded_push
+from tests.unit.fake_container import (
+    FakeContainer,
+    bearer,
+    carry_events,
+    http_client,
+    is_problem,
+)
 
 
 @pytest.fixture
@@ -37,14 +42,7 @@ def payout_pending(world: World, container: FakeContainer, phone: str = "+254700
     """An approved application whose payout M-Pesa will confirm by callback."""
     world.provider.answers_later = True
     app_id: str = world.submit(world.user(phone), world.offer(), key=phone).body["application_id"]
-    consumers = create_consumers(container)
-    steps = [
-        (topology.CHECKOUT_SUBMITTED, consumers.score),
-        (topology.APPLICATION_SCORED, consumers.decide),
-        (topology.LOAN_APPROVED, consumers.disburse),
-    ]
-    for topic, consume in steps:
-        assert deliver(consume, recorded_push(world.publisher, topic), topic) == 200
+    carry_events(container)
     assert world.application(app_id).status == Status.APPROVED
     return app_id
 

@@ -10,11 +10,10 @@ import pytest
 
 from mkopo import topology
 from mkopo.domain.applications import Status
-from mkopo.entrypoints.consumers import create_consumers
 from mkopo.entrypoints.jobs import Jobs, create_jobs
 from mkopo.service.store import OutboxItem
 from tests.unit.conftest import World
-from tests.unit.fake_container import FakeContainer, deliver, recorded_push
+from tests.unit.fake_container import FakeContainer, carry_events
 
 
 @pytest.fixture
@@ -27,17 +26,10 @@ def jobs(container: FakeContainer) -> Jobs:
     return create_jobs(container)
 
 
-def approved(world: World, container: FakeContainer, phone: str) -> str:
-    """Checked out, scored and approved, with the payout request pushed to disbursement."""
+def carried(world: World, container: FakeContainer, phone: str) -> str:
+    """Checked out and carried through every consumer: disbursed, or approved if the payout is pending."""
     app_id: str = world.submit(world.user(phone), world.offer(), key=phone).body["application_id"]
-    consumers = create_consumers(container)
-    steps = [
-        (topology.CHECKOUT_SUBMITTED, consumers.score),
-        (topology.APPLICATION_SCORED, consumers.decide),
-        (topology.LOAN_APPROVED, consumers.disburse),
-    ]
-    for topic, consume in steps:
-        assert deliver(consume, recorded_push(world.publisher, topic), topic) == 200
+    carry_events(container)
     return app_id
 
 
@@ -57,7 +49,7 @@ def test_reconciliation_settles_a_payout_whose_callback_never_came(
     world: World, container: FakeContainer, jobs: Jobs
 ) -> None:
     world.provider.answers_later = True
-    app_id = approved(world, container, "+254700000061")
+    app_id = carried(world, container, "+254700000061")
     assert world.application(app_id).status == Status.APPROVED
     world.provider.answers_later = False
     world.now += timedelta(minutes=1)
@@ -69,7 +61,7 @@ def test_reconciliation_settles_a_payout_whose_callback_never_came(
 def test_the_arrears_run_flags_an_overdue_loan_once(
     world: World, container: FakeContainer, jobs: Jobs
 ) -> None:
-    app_id = approved(world, container, "+254700000062")
+    app_id = carried(world, container, "+254700000062")
     loan = world.store.get_loan(app_id)
     assert loan is not None
     due = loan.schedule.installments[0].due_date
@@ -80,7 +72,7 @@ def test_the_arrears_run_flags_an_overdue_loan_once(
 
 
 def test_the_exporter_writes_each_event_once(world: World, container: FakeContainer, jobs: Jobs) -> None:
-    approved(world, container, "+254700000063")
+    carried(world, container, "+254700000063")
     for _ in range(2):  # at-least-once: every message twice
         for topic, payload, attributes in world.publisher.published:
             container.inbox.put(f"exporter--{topic}", json.dumps(payload).encode(), attributes)
@@ -92,7 +84,7 @@ def test_the_exporter_writes_each_event_once(world: World, container: FakeContai
 def test_the_audit_exporter_writes_each_record_once(
     world: World, container: FakeContainer, jobs: Jobs
 ) -> None:
-    approved(world, container, "+254700000064")
+    carried(world, container, "+254700000064")
     records = len(world.store.unexported_audit(1000))
     assert records >= 1
     assert jobs.export_audit().status == 200 and len(container.audit_sink.rows) == records
