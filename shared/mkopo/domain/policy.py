@@ -7,6 +7,11 @@ from pydantic import BaseModel, ConfigDict
 from mkopo.domain.applications import Status
 
 
+def has_other_active_loan(active_application_id: str | None, application_id: str) -> bool:
+    """One active loan per borrower: the slot is free, or already held by this application."""
+    return active_application_id not in (None, application_id)
+
+
 class DecisionPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -36,7 +41,7 @@ class DecisionPolicy(BaseModel):
             reasons.append("AMOUNT_ABOVE_LIMIT")
         if amount_minor > self.max_exposure_minor:
             reasons.append("MAX_EXPOSURE_EXCEEDED")
-        if active_application_id not in (None, application_id):
+        if has_other_active_loan(active_application_id, application_id):
             reasons.append("ACTIVE_LOAN_EXISTS")
         if reasons == ["SCORE_BELOW_CUTOFF"] and self.in_review_band(score):
             return Status.MANUAL_REVIEW, ["SCORE_IN_REVIEW_BAND"]
