@@ -119,6 +119,6 @@ def test_cloud_settings_refuse_to_sign_without_a_secret(monkeypatch: pytest.Monk
     monkeypatch.setenv("MKOPO_ENVIRONMENT", "cloud")
     settings = Settings()  # a function without the JWT secret still starts
     with pytest.raises(RuntimeError):
-        settings.signing_secret()
-    monkeypatch.setenv("MKOPO_JWT_SECRET", "from-secret-manager")
-    assert Settings().signing_secret() == "from-secret-manager"
+        settings.signing_keys()
+    monkeypatch.setenv("MKOPO_JWT_SECRET", "from-secret-manager-at-least-32-chars")
+    assert Settings().signing_keys() == ("k1", {"k1": "from-secret-manager-at-least-32-chars"})

@@ -15,8 +15,9 @@ def has_other_active_loan(active_application_id: str | None, application_id: str
 class DecisionPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    approve_min_score: int = 600
-    max_exposure_minor: int = 10_000_000
+    # The thresholds come from configuration (mkopo.config.Settings.decision_policy), their one home.
+    approve_min_score: int
+    max_exposure_minor: int
     # Scores in [review_min_score, approve_min_score) are referred to a credit officer when nothing else
     # fails; None (or a value >= approve_min_score) turns manual review off.
     review_min_score: int | None = None
