@@ -1,7 +1,8 @@
 """Simulated applications as events table rows, built the way the exporter builds them.
 
-Rows come from real ``mkopo.domain.events`` objects through ``mkopo.service.analytics.event_row``. An event
-type without a class in this checkout yet gets a row of the same shape by the same rules (``_fallback_row``).
+Rows come from real ``mkopo.domain.events`` objects through ``mkopo.service.warehouse_rows.event_row``. An
+event type without a class in this checkout yet gets a row of the same shape by the same rules
+(``_fallback_row``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from analytics.simulate import PAYOUT, Application, SeedConfig
 from mkopo.domain import events
-from mkopo.service.analytics import event_row
+from mkopo.service.warehouse_rows import event_row
 
 Row = dict[str, Any]
 _OUTCOMES = {

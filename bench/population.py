@@ -16,7 +16,6 @@ from mkopo.adapters.credit_data import SandboxCreditData
 from mkopo.adapters.firestore import FirestoreTransaction
 from mkopo.adapters.security import JwtTokens
 from mkopo.config import Settings
-from mkopo.domain.policy import DecisionPolicy
 from mkopo.domain.scorecard import default_scorecard
 from mkopo.service.store import User
 
@@ -46,9 +45,7 @@ def _thin_numbers(start: int) -> Iterator[str]:
 def approvable_phones(count: int, *, start: int = 0, amount_minor: int = AMOUNT_MINOR) -> list[str]:
     """Thin-file numbers the default scorecard and policy approve for ``amount_minor`` (deterministic)."""
     data, card, settings = SandboxCreditData(), default_scorecard(), Settings()
-    policy = DecisionPolicy(
-        approve_min_score=settings.approve_min_score, max_exposure_minor=settings.max_exposure_minor
-    )
+    policy = settings.decision_policy()
     found: list[str] = []
     for phone in _thin_numbers(start):
         features = data.features_for(phone)

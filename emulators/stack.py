@@ -25,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mkopo import analytics, topology
+from mkopo import topology, warehouse_schema
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -301,15 +301,17 @@ def prepare_bigquery_home(home: Path, bq_venv: Path) -> Path:
 
 
 def events_table(table_id: str) -> bigquery.Table:
-    """The events table from ``mkopo.analytics``: DAY partitions on its partition field, clustered."""
+    """The events table from ``mkopo.warehouse_schema``: DAY partitions on its partition field, clustered."""
     from google.cloud import bigquery
 
-    schema = [bigquery.SchemaField(n, t, mode=m, description=d) for n, t, m, d in analytics.EVENTS_SCHEMA]
+    schema = [
+        bigquery.SchemaField(n, t, mode=m, description=d) for n, t, m, d in warehouse_schema.EVENTS_SCHEMA
+    ]
     table = bigquery.Table(table_id, schema=schema)
     table.time_partitioning = bigquery.TimePartitioning(
-        type_=bigquery.TimePartitioningType.DAY, field=analytics.PARTITION_FIELD
+        type_=bigquery.TimePartitioningType.DAY, field=warehouse_schema.PARTITION_FIELD
     )
-    table.clustering_fields = list(analytics.CLUSTER_FIELDS)
+    table.clustering_fields = list(warehouse_schema.CLUSTER_FIELDS)
     return table
 
 

@@ -1,9 +1,9 @@
-"""Write the BigQuery events table schema for Terraform from shared/mkopo/analytics.py.
+"""Write the BigQuery events table schema for Terraform from shared/mkopo/warehouse_schema.py.
 
     python infra/scripts/gen_schema.py          # (re)write the JSON file
     python infra/scripts/gen_schema.py --check  # exit 1 if the file is stale (CI)
 
-Standard library only: analytics.py imports nothing but ``typing``.
+Standard library only: warehouse_schema.py imports nothing but ``typing``.
 """
 
 from __future__ import annotations
@@ -19,18 +19,20 @@ SCHEMA_FILE = ROOT / "infra" / "terraform" / "modules" / "platform" / "events_sc
 
 def render() -> str:
     sys.path.insert(0, str(ROOT / "shared"))
-    from mkopo import analytics
+    from mkopo import warehouse_schema
 
     fields = [
         {"name": name, "type": type_, "mode": mode, "description": description}
-        for name, type_, mode, description in analytics.EVENTS_SCHEMA
+        for name, type_, mode, description in warehouse_schema.EVENTS_SCHEMA
     ]
     return json.dumps(fields, indent=2) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the file differs from analytics.py")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the file differs from warehouse_schema.py"
+    )
     args = parser.parse_args(argv)
     wanted = render()
     current = SCHEMA_FILE.read_text() if SCHEMA_FILE.exists() else None
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         if current != wanted:
             print(f"{SCHEMA_FILE.relative_to(ROOT)} is stale: run python infra/scripts/gen_schema.py")
             return 1
-        print(f"{SCHEMA_FILE.relative_to(ROOT)} matches shared/mkopo/analytics.py")
+        print(f"{SCHEMA_FILE.relative_to(ROOT)} matches shared/mkopo/warehouse_schema.py")
         return 0
     if current != wanted:
         SCHEMA_FILE.write_text(wanted)

@@ -110,14 +110,7 @@ class Container:
 
     @cached_property
     def policy(self) -> DecisionPolicy:
-        from mkopo.access_settings import get_access_settings
-        from mkopo.domain.policy import DecisionPolicy
-
-        return DecisionPolicy(
-            approve_min_score=self.settings.approve_min_score,
-            max_exposure_minor=self.settings.max_exposure_minor,
-            review_min_score=get_access_settings().review_min_score,
-        )
+        return self.settings.decision_policy()
 
     @cached_property
     def identity(self) -> FirestoreIdentityStore:

@@ -1,12 +1,57 @@
-"""Typed settings, read from the environment (prefix ``MKOPO_``)."""
+"""Typed settings, read from the environment (prefix ``MKOPO_``): the one home of every tunable rule.
+
+Locally every secret has a development default that the sandboxes accept. With ``MKOPO_ENVIRONMENT=cloud``
+none of them is ever used: a secret set to its local default refuses to load, and a secret the function was
+not given raises ``SecretNotConfigured`` (naming the variable) as soon as anything reads it.
+"""
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from mkopo.domain.policy import DecisionPolicy
+
+# The one local development JWT key (never accepted in the cloud).
+LOCAL_DEV_KID = "local-dev"
+LOCAL_DEV_KEY = "mkopo-local-development-key-not-for-production-use"
+
+# Credential fields and their local defaults (what the M-Pesa and MoMo sandboxes accept).
+LOCAL_CREDENTIALS: dict[str, str] = {
+    "momo_api_user": "mkopo-local",
+    "momo_api_key": "local-sandbox-key",
+    "momo_subscription_key": "local-sandbox-subscription",
+    "mpesa_consumer_key": "mkopo-local",
+    "mpesa_consumer_secret": "local-sandbox-secret",
+    "mpesa_security_credential": "local-sandbox-credential",
+    "mpesa_passkey": "local-sandbox-passkey",
+    "callback_signing_key": "local-callback-signing-key",
+}
+
+
+class SecretNotConfigured(RuntimeError):
+    """A cloud function read a secret it was not given (Secret Manager -> ``MKOPO_*`` variable)."""
+
+
+class MissingSecret(SecretStr):
+    """Stands in for a secret the cloud did not provide: reading it raises ``SecretNotConfigured``."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__("")
+        self.field = field
+
+    def get_secret_value(self) -> str:
+        raise SecretNotConfigured(f"MKOPO_{self.field.upper()} is not set (Secret Manager) in the cloud")
+
+
+def _local(field: str) -> SecretStr:
+    return SecretStr(LOCAL_CREDENTIALS[field])
 
 
 class Settings(BaseSettings):
@@ -15,43 +60,59 @@ class Settings(BaseSettings):
     environment: Literal["local", "cloud"] = "local"
     project_id: str = "mkopo-local"
 
-    # Auth
+    # --- Auth: signing keys. JSON ``{"active": "<kid>", "keys": {"<kid>": "<secret>", ...}}`` from a file
+    # (MKOPO_JWT_KEYS_FILE), a variable (MKOPO_JWT_KEYS) or, in the cloud, the Secret Manager secret
+    # ``jwt-signing-key`` exposed as MKOPO_JWT_SECRET (a keyset JSON or one plain secret, kid "k1").
     jwt_secret: SecretStr | None = None
+    jwt_keys: SecretStr | None = None
+    jwt_keys_file: Path | None = None
     jwt_issuer: str = "mkopo"
     jwt_audience: str = "mkopo-api"
     access_token_ttl_s: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=300)
 
-    # Offers and decisions
+    # --- Access: login throttling per phone (lockout) and per client address (fixed windows), CORS, bodies.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_s: int = Field(default=900, ge=1)
+    login_ip_max_failures: int = Field(default=60, ge=1)
+    login_ip_window_s: int = Field(default=300, ge=1)
+    # Browsers allowed to call the API (comma-separated origins); empty: no cross-origin access.
+    cors_allowed_origins: str = ""
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+
+    # --- Offers and credit decisions (the thresholds' one home).
     offer_ttl_s: int = Field(default=900, ge=60)
     approve_min_score: int = 600
     max_exposure_minor: int = Field(default=10_000_000, ge=0)
+    # Scores in [review_min_score, approve_min_score) go to an officer instead of being rejected.
+    review_min_score: int | None = 560
 
-    # Mobile money (MTN MoMo disbursement API shape)
+    # --- Mobile money (MTN MoMo disbursement API shape)
     momo_base_url: str = "http://127.0.0.1:8090"
-    momo_api_user: str = "mkopo-local"
-    momo_api_key: SecretStr = SecretStr("local-sandbox-key")
-    momo_subscription_key: SecretStr = SecretStr("local-sandbox-subscription")
+    momo_api_user: SecretStr = _local("momo_api_user")
+    momo_api_key: SecretStr = _local("momo_api_key")
+    momo_subscription_key: SecretStr = _local("momo_subscription_key")
     momo_target_environment: str = "sandbox"
     payout_poll_timeout_s: float = 5.0
 
-    # M-Pesa Daraja (Kenya): B2C payouts and STK Push collections
+    # --- M-Pesa Daraja (Kenya): B2C payouts and STK Push collections
     mpesa_base_url: str = "http://127.0.0.1:8091"
-    mpesa_consumer_key: str = "mkopo-local"
-    mpesa_consumer_secret: SecretStr = SecretStr("local-sandbox-secret")
+    mpesa_consumer_key: SecretStr = _local("mpesa_consumer_key")
+    mpesa_consumer_secret: SecretStr = _local("mpesa_consumer_secret")
     mpesa_shortcode: str = "600999"
     mpesa_initiator_name: str = "mkopo-api"
-    mpesa_security_credential: SecretStr = SecretStr("local-sandbox-credential")
-    mpesa_passkey: SecretStr = SecretStr("local-sandbox-passkey")
+    mpesa_security_credential: SecretStr = _local("mpesa_security_credential")
+    mpesa_passkey: SecretStr = _local("mpesa_passkey")
 
-    # Provider callbacks reach us at public_base_url/v1/callbacks/... with a per-request token.
+    # --- Provider callbacks reach us at public_base_url/v1/callbacks/... with a per-request token.
     public_base_url: str = "http://127.0.0.1:8000"
-    callback_signing_key: SecretStr = SecretStr("local-callback-signing-key")
+    callback_signing_key: SecretStr = _local("callback_signing_key")
     callback_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     # Payouts and collections still pending after this long are asked about by reconciliation.
     reconcile_after_s: int = Field(default=5, ge=0)
     repayment_reminder_days: int = Field(default=3, ge=0)
 
-    # Analytics
+    # --- Analytics
     bigquery_endpoint: str | None = None
     bigquery_dataset: str = "mkopo"
     bigquery_events_table: str = "events"
@@ -59,19 +120,80 @@ class Settings(BaseSettings):
     # schedule); 0 drains what is waiting and returns (the local timer calls every few seconds).
     export_linger_s: float = Field(default=0.0, ge=0, le=50)
 
-    # Outbox relay: events older than this and still unsent are republished.
+    # --- Outbox relay: events older than this and still unsent are republished.
     outbox_relay_after_s: int = 10
 
-    def signing_secret(self) -> str:
-        """The JWT signing secret; only the functions that sign or verify tokens are given one.
+    @model_validator(mode="after")
+    def _no_local_secret_in_the_cloud(self) -> Settings:
+        """In the cloud: refuse any secret set to its local default; make every unset one unreadable."""
+        if self.environment != "cloud":
+            return self
+        local = []
+        for field, default in LOCAL_CREDENTIALS.items():
+            if field not in self.model_fields_set:
+                setattr(self, field, MissingSecret(field))
+            elif getattr(self, field).get_secret_value() == default:
+                local.append(f"MKOPO_{field.upper()}")
+        for field in ("jwt_secret", "jwt_keys"):
+            value = getattr(self, field)
+            if value is not None and LOCAL_DEV_KEY in value.get_secret_value():
+                local.append(f"MKOPO_{field.upper()}")
+        if local:
+            raise ValueError(f"MKOPO_ENVIRONMENT=cloud refuses local development secrets: {', '.join(local)}")
+        return self
 
-        Locally a fixed development secret stands in; in the cloud a missing secret is an error.
-        """
-        if self.jwt_secret is not None:
-            return self.jwt_secret.get_secret_value()
-        if self.environment == "cloud":
-            raise RuntimeError("MKOPO_JWT_SECRET is not set (Secret Manager: jwt-signing-key)")
-        return "mkopo-local-development-secret-not-for-production"
+    def allowed_origins(self) -> frozenset[str]:
+        return frozenset(o.strip().rstrip("/") for o in self.cors_allowed_origins.split(",") if o.strip())
+
+    def decision_policy(self) -> DecisionPolicy:
+        """The credit policy with this configuration's thresholds."""
+        from mkopo.domain.policy import DecisionPolicy
+
+        return DecisionPolicy(
+            approve_min_score=self.approve_min_score,
+            max_exposure_minor=self.max_exposure_minor,
+            review_min_score=self.review_min_score,
+        )
+
+    def signing_keys(self) -> tuple[str, dict[str, str]]:
+        """The active kid and every verification key; the development key only when running locally."""
+        if self.jwt_keys_file is not None:
+            raw: str | None = self.jwt_keys_file.read_text()
+        else:
+            given = self.jwt_keys or self.jwt_secret
+            raw = given.get_secret_value() if given is not None else None
+        if raw is None and self.environment == "cloud":
+            raise KeyConfigError("no JWT signing key configured (Secret Manager secret jwt-signing-key)")
+        if raw is None:
+            return LOCAL_DEV_KID, {LOCAL_DEV_KID: LOCAL_DEV_KEY}
+        active, keys = parse_keyset(raw)
+        if self.environment == "cloud" and LOCAL_DEV_KEY in keys.values():
+            raise KeyConfigError("the local development JWT key is refused in the cloud")
+        return active, keys
+
+
+class KeyConfigError(RuntimeError):
+    """No usable signing key (a missing key in the cloud, or a malformed keyset)."""
+
+
+def parse_keyset(raw: str) -> tuple[str, dict[str, str]]:
+    """(active kid, {kid: secret}) from a keyset JSON or one plain secret (kid ``k1``)."""
+    text = raw.strip()
+    if not text.startswith("{"):
+        if len(text) < 32:
+            raise KeyConfigError("a JWT signing secret must be at least 32 characters")
+        return "k1", {"k1": text}
+    try:
+        data = json.loads(text)
+        keys = {str(k): str(v) for k, v in dict(data["keys"]).items()}
+        active = str(data["active"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise KeyConfigError('keyset must be {"active": kid, "keys": {kid: secret}}') from exc
+    if active not in keys:
+        raise KeyConfigError(f"the active kid {active!r} is not among the keys")
+    if any(len(v) < 32 for v in keys.values()):
+        raise KeyConfigError("every JWT signing secret must be at least 32 characters")
+    return active, keys
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""infra/terraform/modules/platform/events_schema.json is generated from shared/mkopo/analytics.py."""
+"""infra/terraform/modules/platform/events_schema.json is generated from shared/mkopo/warehouse_schema.py."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mkopo import analytics, topology
+from mkopo import topology, warehouse_schema
 from mkopo.config import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -359,12 +359,12 @@ def test_routes_reach_their_functions(platform: dict[str, Any]) -> None:
 def test_events_table_matches_analytics(platform: dict[str, Any]) -> None:
     table = platform["resources"]["google_bigquery_table.events"]
     partitioning = block(table, "time_partitioning")
-    assert partitioning == {"type": "DAY", "field": analytics.PARTITION_FIELD, "__is_block__": True}
-    assert table["clustering"] == list(analytics.CLUSTER_FIELDS)
+    assert partitioning == {"type": "DAY", "field": warehouse_schema.PARTITION_FIELD, "__is_block__": True}
+    assert table["clustering"] == list(warehouse_schema.CLUSTER_FIELDS)
     assert table["schema"] == expr('file("${path.module}/events_schema.json")')
     schema = json.loads((Path(platform["dir"]) / "events_schema.json").read_text())
     assert [(f["name"], f["type"], f["mode"], f["description"]) for f in schema] == list(
-        analytics.EVENTS_SCHEMA
+        warehouse_schema.EVENTS_SCHEMA
     )
 
 

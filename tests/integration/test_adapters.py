@@ -14,7 +14,7 @@ from mkopo.adapters.bigquery import BigQueryEventSink, make_client
 from mkopo.adapters.firestore import FirestoreStore
 from mkopo.adapters.pubsub import PubSubPublisher
 from mkopo.domain.events import CheckoutSubmitted
-from mkopo.service import analytics, checkout
+from mkopo.service import checkout, warehouse_rows
 from mkopo.service.store import Conflict, User
 from tests.factories import checkout_submitted, kes_offers
 
@@ -120,7 +120,7 @@ def test_bigquery_sink_keeps_one_row_per_event(emulators: dict[str, str]) -> Non
     client = make_client(project, emulators["bigquery_endpoint"])
     sink = BigQueryEventSink(client, f"{project}.{emulators['bigquery_dataset']}.events")
     event = checkout_submitted(str(uuid.uuid4()), NOW)
-    row = analytics.event_row(event, NOW)
+    row = warehouse_rows.event_row(event, NOW)
     assert sink.export([row]) == 1
     assert sink.export([row]) == 0
     rows = list(

@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from mkopo.adapters.payments.momo_collection import MomoCollectionProvider, MomoSession
-from mkopo.adapters.payments.ports_collection import CollectionNotFound, CollectionStatus
 from mkopo.domain.money import Money
-from mkopo.service.ports import ProviderUnavailable
+from mkopo.service.ports import CollectionNotFound, CollectionStatus, ProviderUnavailable
 from tests.integration.test_momo_sandbox import CREDENTIALS, StartSandbox, sandbox, start_sandbox
 
 pytestmark = pytest.mark.integration

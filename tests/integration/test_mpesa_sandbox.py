@@ -26,9 +26,8 @@ from mkopo.adapters.payments.mpesa import (
     parse_stk_callback,
     parse_transaction_status_result,
 )
-from mkopo.adapters.payments.ports_collection import CollectionStatus
 from mkopo.domain.money import Money
-from mkopo.service.ports import PayoutStatus, ProviderUnavailable
+from mkopo.service.ports import CollectionStatus, PayoutStatus, ProviderUnavailable
 from tests.integration.test_momo_sandbox import read_listening_url, stop, wait_healthy
 
 pytestmark = pytest.mark.integration

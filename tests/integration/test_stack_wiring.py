@@ -1,4 +1,5 @@
-"""The local stack is wired as ``mkopo.topology`` and ``mkopo.analytics`` say, and behaves like the cloud."""
+"""The local stack is wired as ``mkopo.topology`` and ``mkopo.warehouse_schema`` say, and behaves like the
+cloud."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from emulators.stack import HOST, Ports, Stack, down, port_free
 from google.cloud import bigquery, firestore
 
-from mkopo import analytics, topology
+from mkopo import topology, warehouse_schema
 from tests.conftest import TEST_PROJECT, stack_port_offset, unique_id
 
 pytestmark = pytest.mark.integration
@@ -187,11 +188,11 @@ def test_events_table_has_the_analytics_schema(emulators: dict[str, str], local_
     client = local_stack.bigquery_client()
     table = client.get_table(emulators["events_table"])
     assert [(f.name, f.field_type, f.mode, f.description) for f in table.schema] == list(
-        analytics.EVENTS_SCHEMA
+        warehouse_schema.EVENTS_SCHEMA
     )
     assert table.time_partitioning.type_ == "DAY"
-    assert table.time_partitioning.field == analytics.PARTITION_FIELD
-    assert tuple(table.clustering_fields) == analytics.CLUSTER_FIELDS
+    assert table.time_partitioning.field == warehouse_schema.PARTITION_FIELD
+    assert tuple(table.clustering_fields) == warehouse_schema.CLUSTER_FIELDS
 
 
 def test_events_table_json_column_answers_json_value(emulators: dict[str, str], local_stack: Stack) -> None:

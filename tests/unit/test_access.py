@@ -10,9 +10,8 @@ import jwt
 import pytest
 
 from mkopo import topology
-from mkopo.access_settings import AccessSettings, KeyConfigError, parse_keyset, signing_keys
 from mkopo.adapters.security import InvalidToken, JwtTokens
-from mkopo.config import Settings
+from mkopo.config import KeyConfigError, Settings, parse_keyset
 from mkopo.domain.applications import Status
 from mkopo.domain.events import ApplicationScored
 from mkopo.domain.policy import DecisionPolicy
@@ -80,12 +79,12 @@ def test_small_clock_skew_is_tolerated() -> None:
 
 def test_keys_from_configuration_and_none_by_default_in_the_cloud(tmp_path: object) -> None:
     with pytest.raises(KeyConfigError):
-        signing_keys(Settings(environment="cloud"), AccessSettings())
-    active, keys = signing_keys(Settings(environment="local"), AccessSettings())
+        Settings(environment="cloud").signing_keys()
+    active, keys = Settings(environment="local").signing_keys()
     assert active in keys
     keyset = json.dumps({"active": "k2", "keys": {"k1": K1, "k2": K2}})
     assert parse_keyset(keyset) == ("k2", {"k1": K1, "k2": K2})
-    assert signing_keys(Settings(environment="cloud", jwt_secret=keyset), AccessSettings())[0] == "k2"  # type: ignore[arg-type]
+    assert Settings(environment="cloud", jwt_secret=keyset).signing_keys()[0] == "k2"  # type: ignore[arg-type]
     with pytest.raises(KeyConfigError):
         parse_keyset("short")
 
@@ -220,7 +219,7 @@ def scored(world: World, phone: str, score: int):
 
 
 def test_band_goes_to_review_and_an_officer_decides_once(world: World) -> None:
-    policy = DecisionPolicy(approve_min_score=600, review_min_score=560)
+    policy = DecisionPolicy(approve_min_score=600, max_exposure_minor=10_000_000, review_min_score=560)
     user, app_id, event = scored(world, "+254700000031", 580)
     decisions.decide(event, store=world.store, publisher=world.publisher, policy=policy, now=world.now)  # type: ignore[arg-type]
     assert world.application(app_id).status == Status.MANUAL_REVIEW
@@ -265,7 +264,7 @@ def test_band_goes_to_review_and_an_officer_decides_once(world: World) -> None:
 
 
 def test_below_the_band_or_other_reasons_still_reject(world: World) -> None:
-    policy = DecisionPolicy(approve_min_score=600, review_min_score=560)
+    policy = DecisionPolicy(approve_min_score=600, max_exposure_minor=10_000_000, review_min_score=560)
     assert (
         policy.decide(
             score=559, amount_minor=1, credit_limit_minor=9, active_application_id=None, application_id="a"

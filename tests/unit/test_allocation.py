@@ -20,6 +20,7 @@ from mkopo.domain.allocation import (
 )
 from mkopo.domain.money import Money
 from mkopo.domain.schedule import InterestMethod, build_schedule
+from tests.unit.penalties import with_penalty
 
 START = date(2026, 12, 1)
 
@@ -39,7 +40,7 @@ def position(installments: int = 2, penalty: int = 0) -> LoanPosition:
         installments=installments,
     )
     loan = LoanPosition.from_schedule(schedule)
-    return loan.with_penalty(1, penalty) if penalty else loan
+    return with_penalty(loan, 1, penalty) if penalty else loan
 
 
 def test_components_settle_in_order_within_the_oldest_installment() -> None:
@@ -131,7 +132,7 @@ def loans(draw: st.DrawFn) -> LoanPosition:
     )
     loan = LoanPosition.from_schedule(schedule)
     for number in draw(st.lists(st.integers(min_value=1, max_value=n), max_size=3)):
-        loan = loan.with_penalty(number, draw(st.integers(min_value=1, max_value=10**5)))
+        loan = with_penalty(loan, number, draw(st.integers(min_value=1, max_value=10**5)))
     return loan
 
 

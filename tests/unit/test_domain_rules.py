@@ -86,7 +86,8 @@ def test_sandbox_numbers_are_documented_profiles_and_others_are_deterministic() 
     ],
 )
 def test_policy(kwargs: dict, outcome: Status, reasons: list[str]) -> None:
-    assert DecisionPolicy().decide(application_id="me", **kwargs) == (outcome, reasons)
+    policy = DecisionPolicy(approve_min_score=600, max_exposure_minor=10_000_000)
+    assert policy.decide(application_id="me", **kwargs) == (outcome, reasons)
 
 
 @pytest.mark.parametrize(

@@ -119,9 +119,9 @@ def test_cloud_settings_refuse_to_sign_without_a_secret(monkeypatch: pytest.Monk
     monkeypatch.setenv("MKOPO_ENVIRONMENT", "cloud")
     settings = Settings()  # a function without the JWT secret still starts
     with pytest.raises(RuntimeError):
-        settings.signing_secret()
-    monkeypatch.setenv("MKOPO_JWT_SECRET", "from-secret-manager")
-    assert Settings().signing_secret() == "from-secret-manager"
+        settings.signing_keys()
+    monkeypatch.setenv("MKOPO_JWT_SECRET", "from-secret-manager-at-least-32-chars")
+    assert Settings().signing_keys() == ("k1", {"k1": "from-secret-manager-at-least-32-chars"})
 
 
 def test_a_function_process_imports_only_its_own_entrypoint_and_no_cloud_client() -> None:

@@ -21,7 +21,7 @@ from tests.unit.fake_container import FakeContainer, bearer, deliver, http_clien
 
 @pytest.fixture
 def container(world: World) -> FakeContainer:
-    world.policy = DecisionPolicy(approve_min_score=600, review_min_score=560)
+    world.policy = DecisionPolicy(approve_min_score=600, max_exposure_minor=10_000_000, review_min_score=560)
     return FakeContainer(world)
 
 

@@ -24,10 +24,7 @@ from mkopo.domain.ledger import (
     loan_receivable_balance,
     post_installment_due,
     post_loan_disbursed,
-    post_payout_failed,
-    post_payout_reversed,
     post_payout_settled,
-    post_penalty_charged,
     post_repayment_received,
     post_unidentified_collection,
     reverse,
@@ -154,23 +151,22 @@ def test_settlement_moves_the_money_out_of_cash_and_clears_the_clearing_account(
     assert balance([disbursed, settled], CASH) == -500_000
 
 
-def test_failed_payout_reverses_the_loan_completely() -> None:
+def test_a_reversed_disbursement_leaves_nothing() -> None:
     disbursed = post_loan_disbursed(
         loan_id="L1", schedule=schedule(), provider="mpesa", reference="p-1", at=AT
     )
-    failed = post_payout_failed(disbursed, "2040 recipient not registered", AT + timedelta(minutes=1))
+    failed = reverse(disbursed, "2040 recipient not registered", AT + timedelta(minutes=1))
     assert failed.reverses == disbursed.id and failed.kind is EntryKind.REVERSAL
     assert account_balances([disbursed, failed]) == {}
-    with pytest.raises(LedgerError):
-        post_payout_failed(failed, "again", AT)
 
 
-def test_reversed_payout_reverses_settlement_and_loan() -> None:
+def test_reversing_settlement_and_loan_leaves_nothing() -> None:
     disbursed = post_loan_disbursed(
         loan_id="L1", schedule=schedule(), provider="mpesa", reference="p-1", at=AT
     )
     settled = post_payout_settled(provider="mpesa", amount=kes(500_000), reference="p-1", at=AT)
-    undo = post_payout_reversed(disbursed, settled, "returned", AT + timedelta(days=1))
+    later = AT + timedelta(days=1)
+    undo = [reverse(settled, "returned", later), reverse(disbursed, "returned", later)]
     assert account_balances([disbursed, settled, *undo]) == {}
 
 
@@ -196,16 +192,15 @@ def test_income_is_earned_on_the_due_date() -> None:
 def test_repayment_credits_receivables_as_allocated_and_overpayment_to_the_borrower() -> None:
     plan = schedule()
     disbursed = post_loan_disbursed(loan_id="L1", schedule=plan, provider="mpesa", reference="p-1", at=AT)
-    loan = LoanPosition.from_schedule(plan).with_penalty(1, 1_000)
-    penalty = post_penalty_charged(loan_id="L1", installment=1, amount=kes(1_000), reference="pen-1", at=AT)
-    allocation = allocate(loan, kes(plan.total_repayable.minor + 1_000 + 700))
+    loan = LoanPosition.from_schedule(plan)
+    allocation = allocate(loan, kes(plan.total_repayable.minor + 700))
     repaid = post_repayment_received(
         loan_id="L1", borrower_id="B1", allocation=allocation, provider="mpesa", reference="c-1", at=AT
     )
-    entries = [disbursed, penalty, repaid]
+    entries = [disbursed, repaid]
     assert loan_receivable_balance(entries, "L1") == 0
     assert balance(entries, Account.of("borrower_credit", "B1")) == -700
-    assert balance(entries, CASH) == plan.total_repayable.minor + 1_700
+    assert balance(entries, CASH) == plan.total_repayable.minor + 700
     assert trial_balance(entries) == {"KES": 0}
 
 
@@ -224,7 +219,7 @@ History = tuple[str, list[JournalEntry], LoanPosition | None]
 
 @st.composite
 def loan_histories(draw: st.DrawFn) -> History:
-    """A random loan: disbursed then failed, or settled then due dates, penalties and repayments."""
+    """A random loan: disbursed then reversed, or settled then due dates and repayments."""
     currency = draw(st.sampled_from(CURRENCIES))
     n = draw(st.integers(min_value=1, max_value=4))
 
@@ -247,13 +242,13 @@ def loan_histories(draw: st.DrawFn) -> History:
         loan_id=loan_id, schedule=plan, provider=provider, reference=reference, at=AT
     )
     if draw(st.integers(min_value=0, max_value=4)) == 0:
-        return loan_id, [disbursed, post_payout_failed(disbursed, "failed", AT)], None
+        return loan_id, [disbursed, reverse(disbursed, "failed", AT)], None
     settled = post_payout_settled(provider=provider, amount=plan.principal, reference=reference, at=AT)
     entries, loan = [disbursed, settled], LoanPosition.from_schedule(plan)
     recognised: set[int] = set()
     for step in range(draw(st.integers(min_value=0, max_value=6))):
         at = AT + timedelta(days=step)
-        action = draw(st.sampled_from(["pay", "pay", "due", "penalty"]))
+        action = draw(st.sampled_from(["pay", "pay", "due"]))
         if action == "pay":
             allocation = allocate(loan, money(draw(st.integers(min_value=1, max_value=10**8))))
             entries.append(
@@ -272,13 +267,6 @@ def loan_histories(draw: st.DrawFn) -> History:
             recognised.add(installment.number)
             due = post_installment_due(loan_id=loan_id, installment=installment, currency=currency, at=at)
             entries.extend([due] if due else [])
-        elif action == "penalty":
-            minor = draw(st.integers(min_value=1, max_value=10**5))
-            penalty = post_penalty_charged(
-                loan_id=loan_id, installment=1, amount=money(minor), reference=f"x-{loan_id}-{step}", at=at
-            )
-            entries.append(penalty)
-            loan = loan.with_penalty(1, minor)
     return loan_id, entries, loan
 
 

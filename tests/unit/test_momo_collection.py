@@ -13,9 +13,8 @@ import pytest
 
 from mkopo.adapters.payments.momo import MomoAuthenticationError
 from mkopo.adapters.payments.momo_collection import MomoCollectionProvider, MomoSession
-from mkopo.adapters.payments.ports_collection import CollectionNotFound, CollectionProvider, CollectionStatus
 from mkopo.domain.money import Money
-from mkopo.service.ports import ProviderUnavailable
+from mkopo.service.ports import CollectionNotFound, CollectionProvider, CollectionStatus, ProviderUnavailable
 
 PATH = "/collection/v1_0/requesttopay"
 BASIC = "Basic " + base64.b64encode(b"user:key").decode()

@@ -24,9 +24,15 @@ from mkopo.adapters.payments.mpesa import (
     parse_transaction_status_result,
     stk_password,
 )
-from mkopo.adapters.payments.ports_collection import CollectionNotFound, CollectionProvider, CollectionStatus
 from mkopo.domain.money import Money
-from mkopo.service.ports import PayoutProvider, PayoutStatus, ProviderUnavailable
+from mkopo.service.ports import (
+    CollectionNotFound,
+    CollectionProvider,
+    CollectionStatus,
+    PayoutProvider,
+    PayoutStatus,
+    ProviderUnavailable,
+)
 
 BASIC = "Basic " + base64.b64encode(b"ck:cs").decode()
 NOW = datetime(2026, 12, 1, 6, 5, 9, tzinfo=UTC)  # 09:05:09 in Nairobi

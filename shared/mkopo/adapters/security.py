@@ -10,7 +10,6 @@ from typing import Any
 import argon2
 import jwt
 
-from mkopo.access_settings import AccessSettings, signing_keys
 from mkopo.config import Settings
 
 
@@ -69,8 +68,8 @@ class JwtTokens:
         self._issuer, self._audience, self._ttl = issuer, audience, ttl_s
 
     @classmethod
-    def from_settings(cls, settings: Settings, access: AccessSettings | None = None) -> JwtTokens:
-        active, keys = signing_keys(settings, access or AccessSettings())
+    def from_settings(cls, settings: Settings) -> JwtTokens:
+        active, keys = settings.signing_keys()
         return cls(
             keys=keys,
             active_kid=active,

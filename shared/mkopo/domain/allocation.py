@@ -9,7 +9,6 @@ outstanding is REPAID.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
@@ -175,22 +174,6 @@ class LoanPosition(BaseModel):
     def arrears_bucket(self, on: date) -> ArrearsBucket:
         """The delinquency bucket of the loan on a date."""
         return arrears_bucket(self.days_past_due(on))
-
-    def with_penalty(self, number: int, minor: int) -> LoanPosition:
-        """The position after charging a penalty of ``minor`` units on installment ``number``."""
-        if minor <= 0:
-            raise ValueError("a penalty must be positive")
-        penalty = Portion(penalties=minor)
-        return self._replace(number, lambda i: i.model_copy(update={"due": i.due.plus(penalty)}))
-
-    def _replace(
-        self, number: int, change: Callable[[InstallmentPosition], InstallmentPosition]
-    ) -> LoanPosition:
-        """The position with installment ``number`` replaced by ``change(installment)``."""
-        if not any(i.number == number for i in self.installments):
-            raise ValueError(f"no installment {number}")
-        updated = tuple(change(i) if i.number == number else i for i in self.installments)
-        return LoanPosition(currency=self.currency, installments=updated)
 
 
 class AllocationLine(BaseModel):

@@ -32,6 +32,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 TERMINAL: frozenset[Status] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 
+# Payout states kept on an application (the same values as the payments port's PayoutStatus).
+PAYOUT_PENDING, PAYOUT_SUCCESSFUL, PAYOUT_FAILED = "PENDING", "SUCCESSFUL", "FAILED"
+# A provider that answers "no such payout" for a pending one: the payout is requested again later.
+PAYOUT_UNKNOWN = "PROVIDER_HAS_NO_RECORD"
+
 
 class IllegalTransition(Exception):
     def __init__(self, current: Status, target: Status) -> None:
@@ -87,7 +92,7 @@ class Application(BaseModel):
         return target in TRANSITIONS[self.status]
 
     def move_to(self, target: Status, at: datetime) -> None:
-        """Apply a transition or raise IllegalTransition."""
+        """The one transition helper: apply a legal move (timeline, time) or raise IllegalTransition."""
         if not self.can_move_to(target):
             raise IllegalTransition(self.status, target)
         self.status = target
@@ -97,3 +102,98 @@ class Application(BaseModel):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL
+
+    def record_score(
+        self,
+        *,
+        score: int,
+        probability_of_default: float,
+        reasons: list[str],
+        credit_limit_minor: int,
+        at: datetime,
+    ) -> None:
+        """SUBMITTED -> SCORED with the scorecard's result and the borrower's credit limit."""
+        self.move_to(Status.SCORED, at)
+        self.decision.score = score
+        self.decision.probability_of_default = probability_of_default
+        self.decision.reasons = reasons
+        self.decision.credit_limit_minor = credit_limit_minor
+
+    def approve(self, at: datetime) -> None:
+        self.move_to(Status.APPROVED, at)
+        self.decision.outcome = Status.APPROVED
+        self.decision.reasons = []
+
+    def reject(self, reasons: list[str], at: datetime) -> None:
+        self.move_to(Status.REJECTED, at)
+        self.decision.outcome = Status.REJECTED
+        self.decision.reasons = reasons
+
+    def refer(self, reasons: list[str], at: datetime) -> None:
+        """Refer to a credit officer (MANUAL_REVIEW): no outcome yet, the reasons say why."""
+        self.move_to(Status.MANUAL_REVIEW, at)
+        self.decision.outcome = None
+        self.decision.reasons = reasons
+
+    def record_review(self, officer_id: str, comment: str, at: datetime) -> None:
+        """The officer's decision, once the application has left MANUAL_REVIEW for its outcome."""
+        self.review = Review(officer_id=officer_id, outcome=self.status, comment=comment, decided_at=at)
+
+    @property
+    def payout_pending(self) -> bool:
+        return self.status == Status.APPROVED and self.disbursement.status == PAYOUT_PENDING
+
+    def record_payout_pending(self, provider: str, reference: str, at: datetime) -> bool:
+        """The payout is on record before the provider hears of it; False if nothing changed."""
+        if self.status != Status.APPROVED or self.disbursement.status == PAYOUT_PENDING:
+            return False
+        self.disbursement.provider = provider
+        self.disbursement.reference = reference
+        self.disbursement.status = PAYOUT_PENDING
+        self.disbursement.requested_at = at
+        self.updated_at = at
+        return True
+
+    def note_payout_unknown(self) -> bool:
+        """The provider has no record of the pending payout; False if not pending or noted already."""
+        if not self.payout_pending or self.disbursement.reason == PAYOUT_UNKNOWN:
+            return False
+        self.disbursement.reason = PAYOUT_UNKNOWN
+        return True
+
+    def request_payout_again(self, at: datetime) -> bool:
+        """Clear the unknown mark and restart the payout's clock; False unless it was marked unknown."""
+        if self.status != Status.APPROVED or self.disbursement.reason != PAYOUT_UNKNOWN:
+            return False
+        self.disbursement.reason = None
+        self.disbursement.requested_at = at
+        return True
+
+    def record_payout_settled(
+        self, *, provider: str, reference: str, provider_transaction_id: str | None, at: datetime
+    ) -> None:
+        """APPROVED -> DISBURSED: the provider paid the borrower."""
+        self.move_to(Status.DISBURSED, at)
+        self._record_payout(provider, reference, PAYOUT_SUCCESSFUL, provider_transaction_id, None)
+
+    def record_payout_failed(
+        self,
+        *,
+        provider: str,
+        reference: str,
+        provider_transaction_id: str | None,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        """APPROVED -> DISBURSEMENT_FAILED: the provider could not pay the borrower."""
+        self.move_to(Status.DISBURSEMENT_FAILED, at)
+        self._record_payout(provider, reference, PAYOUT_FAILED, provider_transaction_id, reason)
+
+    def _record_payout(
+        self, provider: str, reference: str, status: str, transaction_id: str | None, reason: str | None
+    ) -> None:
+        self.disbursement.provider = provider
+        self.disbursement.reference = reference
+        self.disbursement.status = status
+        self.disbursement.provider_transaction_id = transaction_id
+        self.disbursement.reason = reason

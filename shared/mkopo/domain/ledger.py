@@ -13,10 +13,10 @@ Accounting approach (kept simple and auditable for short microloans):
   Cr ``deferred_fees``. So a loan's receivables always equal what the borrower owes under the schedule.
   When the provider confirms the payout (``post_payout_settled``): Dr ``disbursement_clearing`` /
   Cr ``cash_at_provider``. A clearing balance that stays non-zero is money whose fate is unknown: reconcile.
-* A failed payout reverses the disbursement entry (``post_payout_failed``); a payout reversed by the
-  provider after settlement reverses both (``post_payout_reversed``). Entries are never edited or deleted.
+* A payout that fails is booked nowhere: the loan and its entries exist only once the provider paid. Entries
+  are never edited or deleted; a mistake is undone by its ``reverse``.
 * Income is earned on due dates (``post_installment_due``): Dr ``deferred_*`` / Cr ``interest_income`` and
-  ``fee_income``. Penalties are earned when charged (``post_penalty_charged``).
+  ``fee_income``.
 * A repayment (``post_repayment_received``): Dr ``cash_at_provider`` / Cr the receivables as allocated
   (penalties, fees, interest, principal), Cr ``borrower_credit`` for any overpayment. Money that cannot be
   matched to a loan goes to ``suspense`` (``post_unidentified_collection``), never dropped.
@@ -30,7 +30,6 @@ yields the same id and a store can refuse the duplicate.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -40,7 +39,14 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mkopo.domain.allocation import Allocation, Component
-from mkopo.domain.money import CURRENCIES, Currency, Money
+from mkopo.domain.chart_of_accounts import (
+    LOAN_RECEIVABLES,
+    RECEIVABLE_OF,
+    Account,
+    AccountKind,
+    LedgerError,
+)
+from mkopo.domain.money import Currency, Money
 from mkopo.domain.schedule import Installment, RepaymentSchedule
 
 __all__ = [
@@ -58,10 +64,7 @@ __all__ = [
     "loan_receivable_balance",
     "post_installment_due",
     "post_loan_disbursed",
-    "post_payout_failed",
-    "post_payout_reversed",
     "post_payout_settled",
-    "post_penalty_charged",
     "post_repayment_received",
     "post_unidentified_collection",
     "reverse",
@@ -69,106 +72,6 @@ __all__ = [
 ]
 
 LEDGER_NAMESPACE = uuid.UUID("6f1c8a52-4d0e-5b8e-9a51-3c2f0d7e8b11")
-PART_RE = re.compile(r"[A-Za-z0-9._-]{1,128}")
-
-
-class LedgerError(ValueError):
-    """A journal entry or account that would break double-entry rules."""
-
-
-class AccountKind(StrEnum):
-    """Account kinds and what their name parts identify."""
-
-    LOANS_RECEIVABLE = "loans_receivable"
-    INTEREST_RECEIVABLE = "interest_receivable"
-    FEES_RECEIVABLE = "fees_receivable"
-    PENALTIES_RECEIVABLE = "penalties_receivable"
-    DEFERRED_INTEREST = "deferred_interest"
-    DEFERRED_FEES = "deferred_fees"
-    DISBURSEMENT_CLEARING = "disbursement_clearing"
-    COLLECTION_CLEARING = "collection_clearing"
-    CASH_AT_PROVIDER = "cash_at_provider"
-    INTEREST_INCOME = "interest_income"
-    FEE_INCOME = "fee_income"
-    PENALTY_INCOME = "penalty_income"
-    BORROWER_CREDIT = "borrower_credit"
-    SUSPENSE = "suspense"
-
-
-# Name parts per kind; "currency" parts must be a supported currency and match the entry's currency.
-PARTS: dict[AccountKind, tuple[str, ...]] = {
-    AccountKind.LOANS_RECEIVABLE: ("loan_id",),
-    AccountKind.INTEREST_RECEIVABLE: ("loan_id",),
-    AccountKind.FEES_RECEIVABLE: ("loan_id",),
-    AccountKind.PENALTIES_RECEIVABLE: ("loan_id",),
-    AccountKind.DEFERRED_INTEREST: ("loan_id",),
-    AccountKind.DEFERRED_FEES: ("loan_id",),
-    AccountKind.DISBURSEMENT_CLEARING: ("provider", "currency"),
-    AccountKind.COLLECTION_CLEARING: ("provider", "currency"),
-    AccountKind.CASH_AT_PROVIDER: ("provider", "currency"),
-    AccountKind.INTEREST_INCOME: ("currency",),
-    AccountKind.FEE_INCOME: ("currency",),
-    AccountKind.PENALTY_INCOME: ("currency",),
-    AccountKind.BORROWER_CREDIT: ("borrower_id",),
-    AccountKind.SUSPENSE: ("currency",),
-}
-LOAN_RECEIVABLES = (
-    AccountKind.LOANS_RECEIVABLE,
-    AccountKind.INTEREST_RECEIVABLE,
-    AccountKind.FEES_RECEIVABLE,
-    AccountKind.PENALTIES_RECEIVABLE,
-)
-RECEIVABLE_OF: dict[Component, AccountKind] = {
-    Component.PENALTIES: AccountKind.PENALTIES_RECEIVABLE,
-    Component.FEES: AccountKind.FEES_RECEIVABLE,
-    Component.INTEREST: AccountKind.INTEREST_RECEIVABLE,
-    Component.PRINCIPAL: AccountKind.LOANS_RECEIVABLE,
-}
-
-
-class Account(BaseModel):
-    """A ledger account named ``kind:part[:part]``, e.g. ``cash_at_provider:mpesa:KES``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: AccountKind
-    parts: tuple[str, ...]
-
-    @model_validator(mode="after")
-    def _valid_parts(self) -> Account:
-        """The parts fit the kind: right count, no separators, supported currencies."""
-        expected = PARTS[self.kind]
-        if len(self.parts) != len(expected):
-            raise ValueError(f"{self.kind} needs parts {expected}, got {self.parts}")
-        for label, part in zip(expected, self.parts, strict=True):
-            if not PART_RE.fullmatch(part):
-                raise ValueError(f"invalid {label} {part!r} in a {self.kind} account")
-            if label == "currency" and part not in CURRENCIES:
-                raise ValueError(f"unsupported currency {part!r}")
-        return self
-
-    @classmethod
-    def of(cls, kind: AccountKind | str, *parts: str) -> Account:
-        """An account from its kind and parts."""
-        return cls(kind=AccountKind(kind), parts=tuple(parts))
-
-    @classmethod
-    def parse(cls, name: str) -> Account:
-        """An account from its ``kind:part[:part]`` name."""
-        kind, *parts = name.split(":")
-        try:
-            return cls.of(kind, *parts)
-        except ValueError as exc:
-            raise LedgerError(f"invalid account name {name!r}: {exc}") from exc
-
-    @property
-    def currency(self) -> str | None:
-        """The currency named in the account, if its kind has one."""
-        labels = PARTS[self.kind]
-        return self.parts[labels.index("currency")] if "currency" in labels else None
-
-    def __str__(self) -> str:
-        return ":".join((self.kind.value, *self.parts))
 
 
 class Line(BaseModel):
@@ -213,7 +116,6 @@ class EntryKind(StrEnum):
     LOAN_DISBURSED = "LOAN_DISBURSED"
     PAYOUT_SETTLED = "PAYOUT_SETTLED"
     INSTALLMENT_DUE = "INSTALLMENT_DUE"
-    PENALTY_CHARGED = "PENALTY_CHARGED"
     REPAYMENT_RECEIVED = "REPAYMENT_RECEIVED"
     UNIDENTIFIED_COLLECTION = "UNIDENTIFIED_COLLECTION"
     REVERSAL = "REVERSAL"
@@ -330,24 +232,6 @@ def post_payout_settled(*, provider: str, amount: Money, reference: str, at: dat
     return _entry(EntryKind.PAYOUT_SETTLED, reference, at, amount.currency, description, lines)
 
 
-def post_payout_failed(disbursement: JournalEntry, reason: str, at: datetime) -> JournalEntry:
-    """The payout failed before any money moved: the disbursement is reversed in full."""
-    _expect(disbursement, EntryKind.LOAN_DISBURSED)
-    return reverse(disbursement, f"payout failed: {reason}", at)
-
-
-def post_payout_reversed(
-    disbursement: JournalEntry, settlement: JournalEntry, reason: str, at: datetime
-) -> tuple[JournalEntry, JournalEntry]:
-    """The provider returned a settled payout: the settlement and the disbursement are both reversed."""
-    _expect(disbursement, EntryKind.LOAN_DISBURSED)
-    _expect(settlement, EntryKind.PAYOUT_SETTLED)
-    return (
-        reverse(settlement, f"payout reversed: {reason}", at),
-        reverse(disbursement, f"payout reversed: {reason}", at),
-    )
-
-
 def post_installment_due(
     *, loan_id: str, installment: Installment, currency: str, at: datetime
 ) -> JournalEntry | None:
@@ -364,18 +248,6 @@ def post_installment_due(
     reference = f"{loan_id}:installment:{installment.number}"
     description = f"Income earned on loan {loan_id} installment {installment.number}"
     return _entry(EntryKind.INSTALLMENT_DUE, reference, at, currency, description, lines)
-
-
-def post_penalty_charged(
-    *, loan_id: str, installment: int, amount: Money, reference: str, at: datetime
-) -> JournalEntry:
-    """A penalty charged on an installment is receivable and earned at once."""
-    lines = (
-        debit(_loan(AccountKind.PENALTIES_RECEIVABLE, loan_id), amount.minor),
-        credit(Account.of(AccountKind.PENALTY_INCOME, amount.currency), amount.minor),
-    )
-    description = f"Penalty on loan {loan_id} installment {installment}"
-    return _entry(EntryKind.PENALTY_CHARGED, reference, at, amount.currency, description, lines)
 
 
 def post_repayment_received(
@@ -409,11 +281,6 @@ def post_unidentified_collection(
     )
     description = f"Unidentified collection {reference} via {provider}"
     return _entry(EntryKind.UNIDENTIFIED_COLLECTION, reference, at, amount.currency, description, lines)
-
-
-def _expect(entry: JournalEntry, kind: EntryKind) -> None:
-    if entry.kind is not kind:
-        raise LedgerError(f"expected a {kind.value} entry, got {entry.kind.value} {entry.id}")
 
 
 def balance(entries: Iterable[JournalEntry], account: Account, at: datetime | None = None) -> int:

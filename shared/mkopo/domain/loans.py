@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mkopo.domain.allocation import Allocation, LoanPosition, LoanStatus, allocate
+from mkopo.domain.allocation import (
+    Allocation,
+    InstallmentPosition,
+    InstallmentState,
+    LoanPosition,
+    LoanStatus,
+    allocate,
+    arrears_bucket,
+)
 from mkopo.domain.money import Currency, Money
 from mkopo.domain.schedule import RepaymentSchedule
+
+
+@dataclass
+class Overdue:
+    """An installment past its due date, newly in an arrears bucket."""
+
+    installment: InstallmentPosition
+    days_past_due: int
+    bucket: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.installment.number}:{self.bucket}"
+
+
+@dataclass
+class Arrears:
+    """What one day's arrears run has to do on a loan: each item is done once, ever."""
+
+    income_due: list[int] = field(default_factory=list)  # installment numbers whose income is now earned
+    reminders: list[InstallmentPosition] = field(default_factory=list)  # falling due soon, unpaid
+    overdue: list[Overdue] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.income_due or self.reminders or self.overdue)
 
 
 class Loan(BaseModel):
@@ -75,6 +109,32 @@ class Loan(BaseModel):
             self.status = LoanStatus.REPAID
             self.repaid_at = at
         return allocation
+
+    def arrears_due(self, on: date, reminder_days: int) -> Arrears:
+        """Income to earn, reminders to send and overdue flags to raise on ``on``, none done before."""
+        work = Arrears()
+        for inst in self.position.installments:
+            if inst.due_date <= on and inst.number not in self.income_recognised:
+                work.income_due.append(inst.number)
+            state = inst.state(on)
+            due_soon = on <= inst.due_date <= on + timedelta(days=reminder_days)
+            if due_soon and state != InstallmentState.PAID and f"{inst.number}" not in self.reminders_sent:
+                work.reminders.append(inst)
+            if state == InstallmentState.OVERDUE:
+                days = inst.days_past_due(on)
+                overdue = Overdue(installment=inst, days_past_due=days, bucket=arrears_bucket(days).value)
+                if overdue.key not in self.overdue_flags:
+                    work.overdue.append(overdue)
+        return work
+
+    def age_arrears(self, on: date, reminder_days: int, at: datetime) -> Arrears:
+        """Record today's arrears work on the loan (so it is never done twice) and return it."""
+        work = self.arrears_due(on, reminder_days)
+        self.income_recognised.extend(work.income_due)
+        self.reminders_sent.extend(f"{inst.number}" for inst in work.reminders)
+        self.overdue_flags.extend(o.key for o in work.overdue)
+        self.updated_at = at
+        return work
 
     def next_due(self, on: date) -> dict[str, Any] | None:
         """The oldest installment with something outstanding."""

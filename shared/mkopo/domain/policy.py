@@ -7,11 +7,17 @@ from pydantic import BaseModel, ConfigDict
 from mkopo.domain.applications import Status
 
 
+def has_other_active_loan(active_application_id: str | None, application_id: str) -> bool:
+    """One active loan per borrower: the slot is free, or already held by this application."""
+    return active_application_id not in (None, application_id)
+
+
 class DecisionPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    approve_min_score: int = 600
-    max_exposure_minor: int = 10_000_000
+    # The thresholds come from configuration (mkopo.config.Settings.decision_policy), their one home.
+    approve_min_score: int
+    max_exposure_minor: int
     # Scores in [review_min_score, approve_min_score) are referred to a credit officer when nothing else
     # fails; None (or a value >= approve_min_score) turns manual review off.
     review_min_score: int | None = None
@@ -36,7 +42,7 @@ class DecisionPolicy(BaseModel):
             reasons.append("AMOUNT_ABOVE_LIMIT")
         if amount_minor > self.max_exposure_minor:
             reasons.append("MAX_EXPOSURE_EXCEEDED")
-        if active_application_id not in (None, application_id):
+        if has_other_active_loan(active_application_id, application_id):
             reasons.append("ACTIVE_LOAN_EXISTS")
         if reasons == ["SCORE_BELOW_CUTOFF"] and self.in_review_band(score):
             return Status.MANUAL_REVIEW, ["SCORE_IN_REVIEW_BAND"]

@@ -21,9 +21,9 @@ def create_app(container: AppContainer) -> Router:
 
 
 def _limits() -> accounts.Limits:
-    from mkopo.access_settings import get_access_settings
+    from mkopo.config import get_settings
 
-    s = get_access_settings()
+    s = get_settings()
     return accounts.Limits(
         max_failures=s.login_max_failures,
         lockout_s=s.login_lockout_s,

@@ -89,9 +89,9 @@ class HttpSettings:
 
 def _settings() -> HttpSettings:
     try:
-        from mkopo.access_settings import get_access_settings
+        from mkopo.config import get_settings
 
-        s = get_access_settings()
+        s = get_settings()
         return HttpSettings(s.allowed_origins(), s.max_body_bytes)
     except Exception:  # pragma: no cover - settings errors surface elsewhere
         return HttpSettings()

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mkopo.domain import ledger
-from mkopo.domain.applications import Application, Status
+from mkopo.domain.applications import PAYOUT_UNKNOWN, Application, Status
 from mkopo.domain.events import DisbursementFailed, DomainEvent, LoanApproved, LoanDisbursed
 from mkopo.domain.loans import Loan
 from mkopo.domain.money import Money
@@ -17,14 +17,13 @@ from mkopo.domain.schedule import schedule_for_offer
 from mkopo.faults import checkpoint
 from mkopo.service.ports import EventPublisher, Payments, PayoutNotFound, PayoutResult, PayoutStatus
 from mkopo.service.store import Borrower, Store, Transaction
-from mkopo.service.transitions import advance, load
+from mkopo.service.transitions import advance, load, update
 
 log = logging.getLogger(__name__)
 PAYOUT_NAMESPACE = uuid.UUID("9d3c1a52-3f7e-4c61-8f0b-2b1c6d6f6b70")
 NEVER_REQUESTED_AFTER = timedelta(minutes=2)
 # A provider that answers "no such payout" (asynchronously, like M-Pesa's status query) this long after the
-# request never got it: reconciliation requests it again under the same reference.
-PAYOUT_UNKNOWN = "PROVIDER_HAS_NO_RECORD"
+# request never got it: reconciliation requests it again under the same reference (PAYOUT_UNKNOWN).
 UNKNOWN_AFTER = timedelta(seconds=30)
 
 
@@ -78,51 +77,18 @@ def _request(
 
 def mark_pending(store: Store, application_id: str, provider: str, reference: str, at: datetime) -> None:
     """Record that a payout is being requested, so reconciliation can ask about it later."""
-
-    def run(tx: Transaction) -> None:
-        app = tx.get_application(application_id)
-        if app is None or app.status != Status.APPROVED or app.disbursement.status == "PENDING":
-            return
-        app.disbursement.provider = provider
-        app.disbursement.reference = reference
-        app.disbursement.status = PayoutStatus.PENDING.value
-        app.disbursement.requested_at = at
-        app.updated_at = at
-        tx.save_application(app)
-
-    store.transaction(run)
+    update(store, application_id, lambda app: app.record_payout_pending(provider, reference, at))
 
 
 def note_payout_unknown(store: Store, application_id: str) -> bool:
     """The provider says it has no record of this pending payout; the next reconciliation pass past
     ``UNKNOWN_AFTER`` requests it again (the same reference: a provider that did get it pays once)."""
-
-    def run(tx: Transaction) -> bool:
-        app = tx.get_application(application_id)
-        if app is None or app.status != Status.APPROVED or app.disbursement.status != PayoutStatus.PENDING:
-            return False
-        if app.disbursement.reason == PAYOUT_UNKNOWN:
-            return False
-        app.disbursement.reason = PAYOUT_UNKNOWN
-        tx.save_application(app)
-        return True
-
-    return store.transaction(run)
+    return update(store, application_id, lambda app: app.note_payout_unknown())
 
 
 def _claim_request_again(store: Store, application_id: str, at: datetime) -> bool:
     """Clear the unknown mark and restart the payout's clock, from one reconciliation pass only."""
-
-    def run(tx: Transaction) -> bool:
-        app = tx.get_application(application_id)
-        if app is None or app.status != Status.APPROVED or app.disbursement.reason != PAYOUT_UNKNOWN:
-            return False
-        app.disbursement.reason = None
-        app.disbursement.requested_at = at
-        tx.save_application(app)
-        return True
-
-    return store.transaction(run)
+    return update(store, application_id, lambda app: app.request_payout_again(at))
 
 
 def settle_payout(
@@ -150,11 +116,6 @@ def settle_payout(
             raise PayoutAmountMismatch(
                 f"{result.provider} reports {reported_amount} paid, we asked {principal}"
             )
-        app.disbursement.provider = result.provider
-        app.disbursement.reference = result.reference
-        app.disbursement.status = result.status.value
-        app.disbursement.provider_transaction_id = result.provider_transaction_id
-        app.disbursement.reason = result.reason
         common: dict[str, Any] = {
             "application_id": app.id,
             "occurred_at": at,
@@ -164,19 +125,21 @@ def settle_payout(
             "payout_provider": result.provider,
             "reference": result.reference,
         }
+        outcome = {"provider": result.provider, "reference": result.reference}
+        txid = result.provider_transaction_id
         if result.status == PayoutStatus.SUCCESSFUL:
-            app.move_to(Status.DISBURSED, at)
+            app.record_payout_settled(**outcome, provider_transaction_id=txid, at=at)
             _open_loan(tx, app, result, at)
             return LoanDisbursed.new(
                 **common,
                 provider_transaction_id=result.provider_transaction_id,
                 total_repayable_minor=app.offer.total_repayable.minor,
             )
-        app.move_to(Status.DISBURSEMENT_FAILED, at)
+        app.record_payout_failed(**outcome, provider_transaction_id=txid, reason=result.reason, at=at)
         tx.save_borrower(Borrower(id=app.borrower_id, active_application_id=None))
         return DisbursementFailed.new(**common, reason=result.reason or "UNKNOWN")
 
-    return advance(store, publisher, application_id, Status.APPROVED, change)
+    return advance(store, publisher, application_id, Status.APPROVED, change) is not None
 
 
 class PayoutAmountMismatch(Exception):

@@ -19,11 +19,10 @@ from typing import Any
 
 from mkopo import topology
 from mkopo.domain.events import MalformedEvent, json_object, parse_event
-from mkopo.service.analytics import event_row
-from mkopo.service.audit_export import audit_row
 from mkopo.service.errors import TransientFailure
 from mkopo.service.ports import EventPublisher, EventSink, Inbox, Pulled
 from mkopo.service.store import Store
+from mkopo.service.warehouse_rows import audit_row, event_row
 
 log = logging.getLogger(__name__)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from mkopo.domain import ledger
-from mkopo.domain.allocation import InstallmentState, LoanStatus, arrears_bucket
+from mkopo.domain.allocation import InstallmentPosition, LoanStatus
 from mkopo.domain.events import DomainEvent, InstallmentOverdue, RepaymentDue
-from mkopo.domain.loans import Loan
+from mkopo.domain.loans import Loan, Overdue
 from mkopo.domain.money import Money
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.outbox import dispatch
@@ -116,7 +116,7 @@ def run_arrears(
     counts = {"loans": 0, "income_entries": 0, "reminders": 0, "overdue": 0}
     for loan in store.list_loans_by_status(LoanStatus.ACTIVE.value, limit):
         counts["loans"] += 1
-        if not _has_arrears_work(loan, now, reminder_days):
+        if not loan.arrears_due(now.date(), reminder_days):
             continue  # most loans on most days: no transaction at all
         run = partial(_arrears_for, loan_id=loan.id, now=now, reminder_days=reminder_days, counts=counts)
         events = store.transaction(run)
@@ -124,80 +124,54 @@ def run_arrears(
     return counts
 
 
-def _has_arrears_work(loan: Loan, now: datetime, reminder_days: int) -> bool:
-    today = now.date()
-    for inst in loan.position.installments:
-        if inst.due_date <= today and inst.number not in loan.income_recognised:
-            return True
-        state = inst.state(today)
-        soon = today <= inst.due_date <= today + timedelta(days=reminder_days)
-        if soon and state != InstallmentState.PAID and f"{inst.number}" not in loan.reminders_sent:
-            return True
-        if state == InstallmentState.OVERDUE:
-            key = f"{inst.number}:{arrears_bucket(inst.days_past_due(today)).value}"
-            if key not in loan.overdue_flags:
-                return True
-    return False
-
-
 def _arrears_for(
     tx: Transaction, loan_id: str, now: datetime, reminder_days: int, counts: dict[str, int]
 ) -> list[DomainEvent]:
+    """Age one loan in its transaction: income entries, then reminder and overdue events."""
     loan = tx.get_loan(loan_id)
     if loan is None or loan.status != LoanStatus.ACTIVE:
         return []
-    today, events = now.date(), []
-    for inst, scheduled in zip(loan.position.installments, loan.schedule.installments, strict=True):
-        if inst.due_date <= today and inst.number not in loan.income_recognised:
-            entry = ledger.post_installment_due(
-                loan_id=loan.id, installment=scheduled, currency=loan.currency, at=now
-            )
-            if entry is not None:
-                tx.add_journal_entry(entry)
-                counts["income_entries"] += 1
-            loan.income_recognised.append(inst.number)
-        state = inst.state(today)
-        outstanding = inst.outstanding.total
-        due_soon = today <= inst.due_date <= today + timedelta(days=reminder_days)
-        if state in (InstallmentState.PENDING, InstallmentState.PARTIALLY_PAID) and due_soon:
-            key = f"{inst.number}"
-            if key not in loan.reminders_sent:
-                loan.reminders_sent.append(key)
-                counts["reminders"] += 1
-                events.append(
-                    RepaymentDue.new(
-                        application_id=loan.id,
-                        occurred_at=now,
-                        occurrence=key,
-                        borrower_id=loan.borrower_id,
-                        installment=inst.number,
-                        due_date=inst.due_date.isoformat(),
-                        outstanding_minor=outstanding,
-                        currency=loan.currency,
-                    )
-                )
-        if state == InstallmentState.OVERDUE:
-            days = inst.days_past_due(today)
-            bucket = arrears_bucket(days).value
-            key = f"{inst.number}:{bucket}"
-            if key not in loan.overdue_flags:
-                loan.overdue_flags.append(key)
-                counts["overdue"] += 1
-                events.append(
-                    InstallmentOverdue.new(
-                        application_id=loan.id,
-                        occurred_at=now,
-                        occurrence=key,
-                        borrower_id=loan.borrower_id,
-                        installment=inst.number,
-                        days_past_due=days,
-                        bucket=bucket,
-                        outstanding_minor=outstanding,
-                        currency=loan.currency,
-                    )
-                )
-    loan.updated_at = now
+    work = loan.age_arrears(now.date(), reminder_days, now)
+    scheduled = {i.number: i for i in loan.schedule.installments}
+    for number in work.income_due:
+        entry = ledger.post_installment_due(
+            loan_id=loan.id, installment=scheduled[number], currency=loan.currency, at=now
+        )
+        if entry is not None:
+            tx.add_journal_entry(entry)
+            counts["income_entries"] += 1
+    events = [_reminder(loan, inst, now) for inst in work.reminders]
+    events += [_overdue(loan, overdue, now) for overdue in work.overdue]
+    counts["reminders"] += len(work.reminders)
+    counts["overdue"] += len(work.overdue)
     tx.save_loan(loan)
     for event in events:
         tx.add_event(event)
     return events
+
+
+def _reminder(loan: Loan, inst: InstallmentPosition, now: datetime) -> DomainEvent:
+    return RepaymentDue.new(
+        application_id=loan.id,
+        occurred_at=now,
+        occurrence=f"{inst.number}",
+        borrower_id=loan.borrower_id,
+        installment=inst.number,
+        due_date=inst.due_date.isoformat(),
+        outstanding_minor=inst.outstanding.total,
+        currency=loan.currency,
+    )
+
+
+def _overdue(loan: Loan, overdue: Overdue, now: datetime) -> DomainEvent:
+    return InstallmentOverdue.new(
+        application_id=loan.id,
+        occurred_at=now,
+        occurrence=overdue.key,
+        borrower_id=loan.borrower_id,
+        installment=overdue.installment.number,
+        days_past_due=overdue.days_past_due,
+        bucket=overdue.bucket,
+        outstanding_minor=overdue.installment.outstanding.total,
+        currency=loan.currency,
+    )

@@ -8,15 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mkopo.domain.applications import Review, Status
-from mkopo.domain.events import DomainEvent
+from mkopo.domain.applications import Application, Status
+from mkopo.domain.policy import has_other_active_loan
 from mkopo.service import queries
-from mkopo.service.audit import status_change
-from mkopo.service.decisions import approve, rejected_event
+from mkopo.service.decisions import approve, reject
 from mkopo.service.errors import AlreadyExists, Forbidden, NotFound
-from mkopo.service.outbox import dispatch
 from mkopo.service.ports import EventPublisher
 from mkopo.service.store import Borrower, Store, Transaction, User
+from mkopo.service.transitions import Change, advance
 
 REVIEW_DECLINED = "REVIEW_DECLINED"
 
@@ -59,43 +58,32 @@ def decide(
 ) -> dict[str, Any]:
     """Record the officer's decision; approval resumes the disbursement path through the outbox."""
 
-    def run(tx: Transaction) -> tuple[dict[str, Any], list[DomainEvent]]:
-        app = tx.get_application(application_id)
-        if app is None:
-            raise NotFound(f"application {application_id} not found")
+    def check(app: Application) -> None:
         if app.borrower_id == officer.id:
             raise Forbidden("you cannot decide your own application")
         if app.status != Status.MANUAL_REVIEW:
             if app.review is not None:
                 raise AlreadyExists("this application has already been decided")
             raise AlreadyExists(f"this application is {app.status.value}, not waiting for review")
-        score = app.decision.score or 0
-        event: DomainEvent
+
+    def change(tx: Transaction, app: Application) -> Change:
         if cmd.outcome == ReviewOutcome.APPROVED:
             borrower = tx.get_borrower(app.borrower_id) or Borrower(id=app.borrower_id)
-            if borrower.active_application_id not in (None, app.id):
+            if has_other_active_loan(borrower.active_application_id, app.id):
                 raise AlreadyExists("the borrower has another active loan; reject this application")
-            event = approve(tx, app, borrower, score, now)
+            event = approve(tx, app, borrower, app.decision.score or 0, now)
         else:
-            app.move_to(Status.REJECTED, now)
-            app.decision.outcome = Status.REJECTED
-            app.decision.reasons = [REVIEW_DECLINED]
-            event = rejected_event(app, app.decision.score, [REVIEW_DECLINED], now)
-        app.review = Review(officer_id=officer.id, outcome=app.status, comment=cmd.comment, decided_at=now)
-        tx.save_application(app)
-        tx.add_event(event)
-        tx.add_audit(
-            status_change(
-                app,
-                Status.MANUAL_REVIEW,
-                action="review_decided",
-                at=now,
-                actor=officer,
-                extra={"outcome": app.status.value, "comment": cmd.comment},
-            )
-        )
-        return review_item(app), [event]
+            event = reject(app, app.decision.score, [REVIEW_DECLINED], now)
+        app.record_review(officer.id, cmd.comment, now)
+        extra = {"outcome": app.status.value, "comment": cmd.comment}
+        return Change(event=event, action="review_decided", actor=officer, extra=extra)
 
-    view, events = store.transaction(run)
-    dispatch(events, store=store, publisher=publisher)
-    return view
+    def not_found(app_id: str) -> Exception:
+        return NotFound(f"application {app_id} not found")
+
+    app = advance(
+        store, publisher, application_id, Status.MANUAL_REVIEW, change, check=check, missing=not_found
+    )
+    if app is None:  # check() refuses every other status; kept for the type checker
+        raise AlreadyExists("this application has already been decided")
+    return review_item(app)

@@ -29,11 +29,13 @@ def score_application(
     result = scorecard.score(features)
 
     def change(tx: Transaction, app: Application) -> DomainEvent:
-        app.move_to(Status.SCORED, now)
-        app.decision.score = result.score
-        app.decision.probability_of_default = result.probability_of_default
-        app.decision.reasons = result.reasons
-        app.decision.credit_limit_minor = features.credit_limit_minor
+        app.record_score(
+            score=result.score,
+            probability_of_default=result.probability_of_default,
+            reasons=result.reasons,
+            credit_limit_minor=features.credit_limit_minor,
+            at=now,
+        )
         return ApplicationScored.new(
             application_id=app.id,
             occurred_at=now,
@@ -45,4 +47,4 @@ def score_application(
         )
 
     checkpoint("scoring.before_write")
-    return advance(store, publisher, event.application_id, Status.SUBMITTED, change)
+    return advance(store, publisher, event.application_id, Status.SUBMITTED, change) is not None

@@ -1,5 +1,5 @@
 # The audit trail in BigQuery: one row per audit record, read from Firestore (`audit/`, not yet exported)
-# and written in batches by the audit-exporter function. Schema from shared/mkopo/analytics.py
+# and written in batches by the audit-exporter function. Schema from shared/mkopo/warehouse_schema.py
 # (AUDIT_SCHEMA; tests/infra/test_audit_table.py keeps audit_schema.json equal to it).
 resource "google_bigquery_table" "audit" {
   #checkov:skip=CKV_GCP_121:deletion_protection = var.deletion_protection: true in prod, false only in dev where the table is disposable.

@@ -1,5 +1,5 @@
 resource "google_bigquery_dataset" "analytics" {
-  #checkov:skip=CKV_GCP_81:Google-managed encryption; the events hold pseudonymous ids only (analytics.py), no PII.
+  #checkov:skip=CKV_GCP_81:Google-managed encryption; the events hold pseudonymous ids only (warehouse_schema.py), no PII.
   project                    = var.project_id
   dataset_id                 = var.bigquery_dataset
   location                   = var.bigquery_location
@@ -10,10 +10,10 @@ resource "google_bigquery_dataset" "analytics" {
   depends_on = [google_project_service.api]
 }
 
-# Schema generated from shared/mkopo/analytics.py by infra/scripts/gen_schema.py (a test keeps it current).
+# Schema generated from shared/mkopo/warehouse_schema.py by infra/scripts/gen_schema.py (a test keeps it current).
 resource "google_bigquery_table" "events" {
   #checkov:skip=CKV_GCP_121:deletion_protection = var.deletion_protection: true in prod, false only in dev where the table is disposable.
-  #checkov:skip=CKV_GCP_80:Google-managed encryption; the events hold pseudonymous ids only (analytics.py), no PII.
+  #checkov:skip=CKV_GCP_80:Google-managed encryption; the events hold pseudonymous ids only (warehouse_schema.py), no PII.
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.analytics.dataset_id
   table_id            = "events"

@@ -43,7 +43,7 @@ class PaymentDirectory:
         s = self._s
         return DarajaSession(
             base_url=s.mpesa_base_url,
-            consumer_key=s.mpesa_consumer_key,
+            consumer_key=s.mpesa_consumer_key.get_secret_value(),
             consumer_secret=s.mpesa_consumer_secret.get_secret_value(),
         )
 
@@ -57,7 +57,7 @@ class PaymentDirectory:
         session = MomoSession(
             base_url=s.momo_base_url,
             product="collection",
-            api_user=s.momo_api_user,
+            api_user=s.momo_api_user.get_secret_value(),
             api_key=s.momo_api_key.get_secret_value(),
             subscription_key=s.momo_subscription_key.get_secret_value(),
             target_environment=s.momo_target_environment,

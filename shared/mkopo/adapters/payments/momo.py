@@ -148,7 +148,7 @@ class MomoPayoutProvider(SessionProvider):
         """A provider configured from ``mkopo.config.Settings``; keyword overrides win."""
         params: dict[str, Any] = {
             "base_url": settings.momo_base_url,
-            "api_user": settings.momo_api_user,
+            "api_user": settings.momo_api_user.get_secret_value(),
             "api_key": settings.momo_api_key.get_secret_value(),
             "subscription_key": settings.momo_subscription_key.get_secret_value(),
             "target_environment": settings.momo_target_environment,

@@ -27,8 +27,8 @@ from mkopo.adapters.payments.momo import (
     _payment_body,
     _status_and_reason,
 )
-from mkopo.adapters.payments.ports_collection import CollectionNotFound, CollectionResult, CollectionStatus
 from mkopo.domain.money import Money, MoneyError
+from mkopo.service.ports import CollectionNotFound, CollectionResult, CollectionStatus
 
 __all__ = ["MomoCollectionProvider", "MomoSession"]
 

@@ -47,9 +47,15 @@ from mkopo.adapters.payments.http_session import (
     TokenSession,
     json_object,
 )
-from mkopo.adapters.payments.ports_collection import CollectionNotFound, CollectionResult, CollectionStatus
 from mkopo.domain.money import Money, MoneyError
-from mkopo.service.ports import PayoutResult, PayoutStatus, ProviderUnavailable
+from mkopo.service.ports import (
+    CollectionNotFound,
+    CollectionResult,
+    CollectionStatus,
+    PayoutResult,
+    PayoutStatus,
+    ProviderUnavailable,
+)
 
 __all__ = [
     "MpesaAuthenticationError",
