@@ -71,6 +71,18 @@ class Function:
 # A batch that fails is redelivered whole: more attempts before a BigQuery outage dead-letters events.
 _BATCH = RetryPolicy(minimum_backoff_s=10, maximum_backoff_s=600, max_delivery_attempts=20)
 
+# Provider credentials (config.Settings refuses their local defaults in the cloud): payouts need these,
+# collections (STK Push's passkey) one more.
+PAYOUT_SECRETS = (
+    "momo-api-user",
+    "momo-api-key",
+    "momo-subscription-key",
+    "mpesa-consumer-key",
+    "mpesa-consumer-secret",
+    "mpesa-security-credential",
+)
+MONEY_SECRETS = (*PAYOUT_SECRETS, "mpesa-passkey")
+
 FUNCTIONS: tuple[Function, ...] = (
     Function("auth", "auth", "http", routes=("/v1/auth", "/v1/users"), secrets=("jwt-signing-key",)),
     Function("offers", "offers", "http", routes=("/v1/offers", "/openapi.json", "/docs")),
@@ -90,7 +102,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "pubsub",
         topics=(LOAN_APPROVED,),
         retry=RetryPolicy(minimum_backoff_s=2, maximum_backoff_s=120, max_delivery_attempts=10),
-        secrets=("momo-api-key", "mpesa-consumer-secret"),
+        secrets=PAYOUT_SECRETS,
     ),
     Function(
         "notify",
@@ -125,7 +137,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "loans",
         "http",
         routes=("/v1/loans", "/v1/ledger"),
-        secrets=("jwt-signing-key", "momo-api-key", "mpesa-consumer-secret"),
+        secrets=("jwt-signing-key", *MONEY_SECRETS),
     ),
     Function(
         "payment-callbacks",
@@ -139,7 +151,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "reconciliation",
         "schedule",
         schedule="*/5 * * * *",
-        secrets=("momo-api-key", "mpesa-consumer-secret", "callback-signing-key"),
+        secrets=(*MONEY_SECRETS, "callback-signing-key"),
     ),
     Function("arrears", "arrears", "schedule", schedule="0 6 * * *"),
     # Staff work: the officers' review queue and decisions, the admins' audit trail.

@@ -91,7 +91,7 @@ locals {
       topics      = ["loan_approved"]
       routes      = []
       schedule    = null
-      secrets     = ["momo-api-key", "mpesa-consumer-secret"]
+      secrets     = ["momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential"]
       retry       = { minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
       analytics   = false
     }
@@ -131,7 +131,7 @@ locals {
       topics      = []
       routes      = ["/v1/loans", "/v1/ledger"]
       schedule    = null
-      secrets     = ["jwt-signing-key", "momo-api-key", "mpesa-consumer-secret"]
+      secrets     = ["jwt-signing-key", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = false
     }
@@ -151,7 +151,7 @@ locals {
       topics      = []
       routes      = []
       schedule    = "*/5 * * * *"
-      secrets     = ["momo-api-key", "mpesa-consumer-secret", "callback-signing-key"]
+      secrets     = ["momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey", "callback-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = false
     }
@@ -217,16 +217,21 @@ locals {
   }
 
   # Every secret some function reads (the union of Function.secrets). Values never live here.
-  secrets = ["callback-signing-key", "jwt-signing-key", "momo-api-key", "mpesa-consumer-secret"]
+  secrets = ["callback-signing-key", "jwt-signing-key", "momo-api-key", "momo-api-user", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-passkey", "mpesa-security-credential"]
   # END GENERATED
 
   # --- Not (yet) in topology.py; kept here and reported to the topology owner. -------------------------
   # The environment variable (config.Settings field, prefix MKOPO_) each secret is exposed as.
   secret_env = {
-    "jwt-signing-key"       = "MKOPO_JWT_SECRET"
-    "momo-api-key"          = "MKOPO_MOMO_API_KEY"
-    "mpesa-consumer-secret" = "MKOPO_MPESA_CONSUMER_SECRET"
-    "callback-signing-key"  = "MKOPO_CALLBACK_SIGNING_KEY"
+    "jwt-signing-key"           = "MKOPO_JWT_SECRET"
+    "momo-api-key"              = "MKOPO_MOMO_API_KEY"
+    "mpesa-consumer-secret"     = "MKOPO_MPESA_CONSUMER_SECRET"
+    "callback-signing-key"      = "MKOPO_CALLBACK_SIGNING_KEY"
+    "momo-api-user"             = "MKOPO_MOMO_API_USER"
+    "momo-subscription-key"     = "MKOPO_MOMO_SUBSCRIPTION_KEY"
+    "mpesa-consumer-key"        = "MKOPO_MPESA_CONSUMER_KEY"
+    "mpesa-security-credential" = "MKOPO_MPESA_SECURITY_CREDENTIAL"
+    "mpesa-passkey"             = "MKOPO_MPESA_PASSKEY"
   }
   # Topics each function publishes to: outbox writers publish after commit, the relay republishes any
   # unsent event, and every Pub/Sub consumer publishes poison messages to dead_letter itself
