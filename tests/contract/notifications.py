@@ -29,3 +29,14 @@ class NotificationsContract:
         ]
         assert [n.id for n in store.list_notifications(user_id, 1)] == [notes[1].id]
         assert store.list_notifications(new_id("user"), 10) == []
+
+    def test_changing_a_notification_read_or_saved_changes_nothing_stored(self, store: Store) -> None:
+        note = notification(user_id=new_id("user"))
+        store.save_notification(note)
+        original = note.model_copy()
+        note.status = "sent"  # the caller's object, after saving
+        read = store.get_notification(note.id)
+        assert read == original
+        assert read is not None
+        read.status = "failed"
+        assert store.get_notification(note.id) == original

@@ -37,3 +37,11 @@ class UsersContract:
         with pytest.raises(Conflict):
             store.write(lambda tx: tx.create_user(user(first.id)))
         assert store.get_user(first.id) == first
+
+    def test_changing_a_user_read_changes_nothing_stored(self, store: Store) -> None:
+        made = user()
+        store.transaction(lambda tx: tx.create_user(made))
+        read = store.get_user(made.id)
+        assert read is not None
+        read.full_name = "Someone Else"
+        assert store.get_user(made.id) == made
