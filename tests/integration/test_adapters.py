@@ -1,11 +1,14 @@
-"""The real adapters against the real emulators (no fakes here)."""
+"""The real adapters against the real emulators (no fakes here).
+
+The store's own behaviour is in the contract suites (test_store_contract.py); here, what spans adapters.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from google.cloud import firestore
@@ -13,9 +16,8 @@ from google.cloud import firestore
 from mkopo.adapters.bigquery import BigQueryEventSink, make_client
 from mkopo.adapters.firestore import FirestoreStore
 from mkopo.adapters.pubsub import PubSubPublisher
-from mkopo.domain.events import CheckoutSubmitted
 from mkopo.service import checkout, warehouse_rows
-from mkopo.service.store import Conflict, User
+from mkopo.service.store import User
 from tests.factories import checkout_submitted, kes_offers
 
 pytestmark = pytest.mark.integration
@@ -44,13 +46,6 @@ class NullPublisher:
         pass
 
 
-def test_user_phone_is_unique(store: FirestoreStore) -> None:
-    user = make_user(store)
-    assert store.get_user_by_phone(user.phone) == user
-    with pytest.raises(Conflict):
-        make_user(store, user.phone)
-
-
 def test_concurrent_checkouts_with_one_key_create_one_application(store: FirestoreStore) -> None:
     user = make_user(store)
     [offer, *_] = kes_offers(store, NOW)
@@ -71,33 +66,6 @@ def test_concurrent_checkouts_with_one_key_create_one_application(store: Firesto
         bodies = list(pool.map(submit, range(6)))
     assert len({b["application_id"] for b in bodies}) == 1
     assert [a.id for a in store.list_applications(user.id, 10)] == [bodies[0]["application_id"]]
-
-
-def test_user_and_offer_are_read_together(store: FirestoreStore) -> None:
-    user = make_user(store, f"+2547{uuid.uuid4().int % 10**8:08d}")
-    [offer, *_] = kes_offers(store, NOW)
-    assert store.get_user_and_offer(user.id, offer.id) == (user, offer)
-    assert store.get_user_and_offer(user.id, "missing") == (user, None)
-    assert store.get_user_and_offer("missing", offer.id) == (None, offer)
-    assert store.get_user_and_offer("a/b", "") == (None, None)
-
-
-def test_outbox_lists_only_unsent_old_events(store: FirestoreStore) -> None:
-    event = CheckoutSubmitted.new(
-        application_id=str(uuid.uuid4()),
-        occurred_at=NOW - timedelta(minutes=1),
-        borrower_id="u",
-        lender="l",
-        product="p",
-        amount_minor=1,
-        currency="KES",
-        term_days=30,
-    )
-    store.transaction(lambda tx: tx.add_event(event))
-    assert [i.event_id for i in store.unsent_outbox(NOW, 10)] == [event.event_id]
-    assert store.unsent_outbox(NOW - timedelta(minutes=2), 10) == []
-    store.mark_sent([event.event_id])
-    assert store.unsent_outbox(NOW, 10) == []
 
 
 def test_publisher_delivers_payload_and_attributes(emulators: dict[str, str]) -> None:

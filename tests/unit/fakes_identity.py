@@ -1,46 +1,42 @@
-"""In-memory identity port, sharing the InMemoryStore's data (users written by either are seen by both)."""
+"""In-memory identity ports, sharing the InMemoryStore's data (users written by either are seen by both)."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mkopo.service.identity_store import RefreshToken, ThrottleState, TokenFamily
 from mkopo.service.store import User
-from tests.unit.fakes import FakeTransaction, InMemoryStore
+from tests.unit.fakes_store import FakeTransaction, InMemoryStore
 
 T = TypeVar("T")
 
 
-class FakeIdentityTransaction:
-    def __init__(self, tx: FakeTransaction, deletes: list[tuple[str, str]]) -> None:
-        self._tx, self._deletes = tx, deletes
-
-    def __getattr__(self, name: str) -> Any:  # create_user, get_user_id_by_phone, add_audit
-        return getattr(self._tx, name)
+class FakeIdentityTransaction(FakeTransaction):
+    """The IdentityTransaction port: the pipeline's transaction plus accounts and sessions."""
 
     def get_user(self, user_id: str) -> User | None:
-        return self._tx._get("users", user_id)
-
-    def get_refresh_token(self, token_hash: str) -> RefreshToken | None:
-        return self._tx._get("refresh_tokens", token_hash)
-
-    def get_family(self, family_id: str) -> TokenFamily | None:
-        return self._tx._get("token_families", family_id)
+        return self._get("users", user_id)
 
     def save_user(self, user: User) -> None:
-        self._tx.writes.append(("users", user.id, user, False))
+        self._put("users", user.id, user)
 
     def release_phone(self, phone: str) -> None:
-        self._deletes.append(("phones", phone))
+        self.deletes.append(("phones", phone))
+
+    def get_refresh_token(self, token_hash: str) -> RefreshToken | None:
+        return self._get("refresh_tokens", token_hash)
+
+    def get_family(self, family_id: str) -> TokenFamily | None:
+        return self._get("token_families", family_id)
 
     def save_refresh_token(self, token: RefreshToken) -> None:
-        self._tx.writes.append(("refresh_tokens", token.id, token, False))
+        self._put("refresh_tokens", token.id, token)
 
     def save_family(self, family: TokenFamily) -> None:
-        self._tx.writes.append(("token_families", family.id, family, False))
+        self._put("token_families", family.id, family)
 
 
 class FakeIdentityStore:
@@ -49,17 +45,12 @@ class FakeIdentityStore:
         self.throttle: dict[str, ThrottleState] = {}
 
     def transaction(self, fn: Callable[[FakeIdentityTransaction], T]) -> T:
-        deletes: list[tuple[str, str]] = []
-        result = self.store.transaction(lambda tx: fn(FakeIdentityTransaction(tx, deletes)))
-        for collection, key in deletes:
-            self.store.col(collection).pop(key, None)
-        return result
+        return self.store.run_transaction(FakeIdentityTransaction, fn)
 
     def list_users(self, *, limit: int, after: str | None, role: str | None) -> list[User]:
         users = sorted(self.store.col("users").values(), key=lambda u: u.id)
-        return [u for u in users if (after is None or u.id > after) and (role is None or u.role == role)][
-            :limit
-        ]
+        chosen = [u for u in users if (after is None or u.id > after) and (role is None or u.role == role)]
+        return copy.deepcopy(chosen[:limit])
 
     def throttle_state(self, key: str) -> ThrottleState:
         return copy.deepcopy(self.throttle.get(key, ThrottleState()))

@@ -1,4 +1,10 @@
-"""The persistence port: repositories read and written inside one transaction, plus plain queries."""
+"""The persistence ports: one small port per aggregate, and the composite ``Store`` the service layer uses.
+
+Each aggregate has a transaction side (``...Writes``: reads and writes inside one transaction, reads
+first) and, where it has any, a query side (plain reads outside a transaction). ``Transaction`` and
+``Store`` at the bottom are the union of them: the one place the union is spelled out. A handler that
+needs only one aggregate may ask for its small port; the adapters and the fake implement the union.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ if TYPE_CHECKING:  # only in signatures here: functions that never touch money d
     from mkopo.domain.loans import Loan, Repayment
 
 T = TypeVar("T")
+Tx = TypeVar("Tx", covariant=True)
 
 
 class User(BaseModel):
@@ -82,28 +89,40 @@ class Conflict(Exception):
     """A document that must be new already exists."""
 
 
-class Transaction(Protocol):
-    """Reads first, then writes: the Firestore rule. Writes apply only if the whole function succeeds."""
+class Transactional(Protocol[Tx]):
+    """A store whose changes run inside a transaction of type ``Tx``."""
 
+    def transaction(self, fn: Callable[[Tx], T]) -> T:
+        """Run fn in a transaction, re-running it on contention; Conflict if a create finds a document."""
+        ...
+
+
+# --- Applications and the borrower's exposure ----------------------------------------------------------
+
+
+class ApplicationWrites(Protocol):
     def get_application(self, application_id: str) -> Application | None: ...
     def get_borrower(self, borrower_id: str) -> Borrower | None: ...
-    def get_idempotency(self, key: str) -> IdempotencyRecord | None: ...
-    def get_user_id_by_phone(self, phone: str) -> str | None: ...
-
     def create_application(self, app: Application) -> None: ...
     def save_application(self, app: Application) -> None: ...
     def save_borrower(self, borrower: Borrower) -> None: ...
-    def create_idempotency(self, record: IdempotencyRecord) -> None: ...
-    def create_user(self, user: User) -> None: ...
-    def add_event(self, event: DomainEvent) -> None:
-        """Write the event to the outbox, in this transaction."""
+
+
+class Applications(Transactional[ApplicationWrites], Protocol):
+    def get_application(self, application_id: str) -> Application | None: ...
+    def list_applications(self, borrower_id: str, limit: int) -> list[Application]:
+        """A borrower's applications, newest first."""
         ...
 
-    def add_audit(self, record: AuditRecord) -> None:
-        """Append an audit record, in this transaction (never updated or deleted)."""
+    def list_applications_by_status(self, status: str, limit: int) -> list[Application]:
+        """Applications in one status, oldest update first (a work queue)."""
         ...
 
-    # Money: loans, repayments and the journal (entries are immutable: create only).
+
+# --- Money: loans, repayments and the journal (entries are immutable: create only) ---------------------
+
+
+class LoanWrites(Protocol):
     def get_loan(self, loan_id: str) -> Loan | None: ...
     def get_repayment(self, repayment_id: str) -> Repayment | None: ...
     def create_loan(self, loan: Loan) -> None: ...
@@ -113,7 +132,169 @@ class Transaction(Protocol):
     def add_journal_entry(self, entry: JournalEntry) -> None: ...
 
 
-class Store(Protocol):
+class Loans(Transactional[LoanWrites], Protocol):
+    def get_loan(self, loan_id: str) -> Loan | None: ...
+    def list_loans(self, borrower_id: str, limit: int) -> list[Loan]:
+        """A borrower's loans, newest disbursement first."""
+        ...
+
+    def list_loans_by_status(self, status: str, limit: int) -> list[Loan]:
+        """Loans in one status, in no particular order."""
+        ...
+
+    def get_repayment(self, repayment_id: str) -> Repayment | None: ...
+    def list_repayments(self, loan_id: str, limit: int) -> list[Repayment]:
+        """A loan's repayments, oldest request first."""
+        ...
+
+    def list_repayments_by_status(self, status: str, limit: int) -> list[Repayment]:
+        """Repayments in one status, oldest request first."""
+        ...
+
+    def journal_entries(
+        self, *, account: str | None = None, until: datetime | None = None, limit: int = 1000
+    ) -> list[JournalEntry]:
+        """Journal entries, oldest first, optionally only those touching one account or up to a time."""
+        ...
+
+
+# --- Users (as the loan pipeline sees them; accounts and sessions: mkopo.service.identity_store) -------
+
+
+class UserWrites(Protocol):
+    def get_user_id_by_phone(self, phone: str) -> str | None: ...
+    def create_user(self, user: User) -> None:
+        """Create the user and claim their phone; Conflict if either exists."""
+        ...
+
+
+class Users(Transactional[UserWrites], Protocol):
+    def get_user(self, user_id: str) -> User | None: ...
+    def get_user_by_phone(self, phone: str) -> User | None: ...
+
+
+# --- Offers, idempotency, notifications -----------------------------------------------------------------
+
+
+class Offers(Protocol):
+    def get_offer(self, offer_id: str) -> Offer | None: ...
+    def save_offers(self, offers: Sequence[Offer]) -> None: ...
+
+
+class IdempotencyWrites(Protocol):
+    def get_idempotency(self, key: str) -> IdempotencyRecord | None: ...
+    def create_idempotency(self, record: IdempotencyRecord) -> None: ...
+
+
+class Idempotency(Transactional[IdempotencyWrites], Protocol):
+    def get_idempotency(self, key: str) -> IdempotencyRecord | None: ...
+
+
+class Notifications(Protocol):
+    def get_notification(self, notification_id: str) -> Notification | None: ...
+    def save_notification(self, notification: Notification) -> None: ...
+    def list_notifications(self, user_id: str, limit: int) -> list[Notification]:
+        """A user's notifications, newest first."""
+        ...
+
+
+# --- Outbox and audit: written with the change they record ---------------------------------------------
+
+
+class OutboxWrites(Protocol):
+    def add_event(self, event: DomainEvent) -> None:
+        """Write the event to the outbox, in this transaction."""
+        ...
+
+
+class Outbox(Transactional[OutboxWrites], Protocol):
+    def unsent_outbox(self, created_before: datetime, limit: int) -> list[OutboxItem]:
+        """Items not yet marked sent and created before a time, oldest first."""
+        ...
+
+    def mark_sent(self, event_ids: Sequence[str], *, wait: bool = True) -> None:
+        """Mark outbox items published; ``wait=False`` may finish in the background (the relay's republish
+        of an item not yet marked is harmless: consumers are idempotent)."""
+        ...
+
+
+class AuditWrites(Protocol):
+    def add_audit(self, record: AuditRecord) -> None:
+        """Append an audit record, in this transaction (never updated or deleted)."""
+        ...
+
+
+class Audit(Transactional[AuditWrites], Protocol):
+    def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
+        """Audit records of one entity, oldest first."""
+        ...
+
+    def unexported_audit(self, limit: int) -> list[AuditRecord]:
+        """Audit records not yet in BigQuery (the audit exporter's queue), in no particular order."""
+        ...
+
+    def mark_audit_exported(self, record_ids: Sequence[str]) -> None: ...
+
+
+# --- The exporters' bookkeeping: export marks and leases -----------------------------------------------
+
+
+class ExportMarks(Protocol):
+    def exported(self, keys: Sequence[str]) -> set[str]:
+        """Which of these export keys are marked exported (one read for the whole batch)."""
+        ...
+
+    def mark_exported(self, keys: Sequence[str]) -> None: ...
+
+
+class Leases(Protocol):
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take (or renew) the named lease unless another holder has it unexpired."""
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease back if ``holder`` has it (otherwise nothing happens)."""
+        ...
+
+
+# --- Reads across aggregates, in one round trip ---------------------------------------------------------
+
+
+class JointReads(Protocol):
+    def get_user_and_offer(self, user_id: str, offer_id: str) -> tuple[User | None, Offer | None]:
+        """A borrower and the offer they check out, read together (one round trip)."""
+        ...
+
+    def get_notification_and_application(
+        self, notification_id: str, application_id: str
+    ) -> tuple[Notification | None, Application | None]:
+        """Both in one round trip (the notifier needs both for every event)."""
+        ...
+
+
+# --- The composite: the union of the ports above (the only place it is spelled out) --------------------
+
+
+class Transaction(
+    ApplicationWrites, LoanWrites, UserWrites, IdempotencyWrites, OutboxWrites, AuditWrites, Protocol
+):
+    """Reads first, then writes: the Firestore rule. Writes apply only if the whole function succeeds."""
+
+
+class Store(
+    Applications,
+    Loans,
+    Users,
+    Offers,
+    Idempotency,
+    Notifications,
+    Outbox,
+    Audit,
+    ExportMarks,
+    Leases,
+    JointReads,
+    Protocol,
+):
     def transaction(self, fn: Callable[[Transaction], T]) -> T:
         """Run fn in a transaction, re-running it on contention; Conflict if a create finds a document."""
         ...
@@ -121,65 +302,3 @@ class Store(Protocol):
     def write(self, fn: Callable[[Transaction], T]) -> T:
         """Run a write-only fn as one atomic batch (one round trip); Conflict if a create finds a document."""
         ...
-
-    def get_idempotency(self, key: str) -> IdempotencyRecord | None: ...
-    def get_offer(self, offer_id: str) -> Offer | None: ...
-    def save_offers(self, offers: Sequence[Offer]) -> None: ...
-    def get_application(self, application_id: str) -> Application | None: ...
-    def list_applications(self, borrower_id: str, limit: int) -> list[Application]: ...
-    def list_applications_by_status(self, status: str, limit: int) -> list[Application]:
-        """Applications in one status, oldest update first (a work queue)."""
-        ...
-
-    def unexported_audit(self, limit: int) -> list[AuditRecord]:
-        """Audit records not yet in BigQuery (the audit exporter's queue)."""
-        ...
-
-    def mark_audit_exported(self, record_ids: Sequence[str]) -> None: ...
-    def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
-        """Audit records of one entity, oldest first."""
-        ...
-
-    def get_loan(self, loan_id: str) -> Loan | None: ...
-    def list_loans(self, borrower_id: str, limit: int) -> list[Loan]: ...
-    def list_loans_by_status(self, status: str, limit: int) -> list[Loan]: ...
-    def get_repayment(self, repayment_id: str) -> Repayment | None: ...
-    def list_repayments(self, loan_id: str, limit: int) -> list[Repayment]: ...
-    def list_repayments_by_status(self, status: str, limit: int) -> list[Repayment]: ...
-    def journal_entries(
-        self, *, account: str | None = None, until: datetime | None = None, limit: int = 1000
-    ) -> list[JournalEntry]:
-        """Journal entries, oldest first, optionally only those touching one account or up to a time."""
-        ...
-
-    def get_user(self, user_id: str) -> User | None: ...
-    def get_user_and_offer(self, user_id: str, offer_id: str) -> tuple[User | None, Offer | None]:
-        """A borrower and the offer they check out, read together (one round trip)."""
-        ...
-
-    def get_user_by_phone(self, phone: str) -> User | None: ...
-    def list_notifications(self, user_id: str, limit: int) -> list[Notification]: ...
-    def get_notification_and_application(
-        self, notification_id: str, application_id: str
-    ) -> tuple[Notification | None, Application | None]:
-        """Both in one round trip (the notifier needs both for every event)."""
-        ...
-
-    def get_notification(self, notification_id: str) -> Notification | None: ...
-    def save_notification(self, notification: Notification) -> None: ...
-    def unsent_outbox(self, created_before: datetime, limit: int) -> list[OutboxItem]: ...
-    def mark_sent(self, event_ids: Sequence[str], *, wait: bool = True) -> None:
-        """Mark outbox items published; ``wait=False`` may finish in the background (the relay's republish
-        of an item not yet marked is harmless: consumers are idempotent)."""
-        ...
-
-    def exported(self, keys: Sequence[str]) -> set[str]:
-        """Which of these export keys are marked exported (one read for the whole batch)."""
-        ...
-
-    def mark_exported(self, keys: Sequence[str]) -> None: ...
-    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-        """Take (or renew) the named lease unless another holder has it unexpired."""
-        ...
-
-    def release_lease(self, name: str, holder: str) -> None: ...
