@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # --- Access: login throttling per phone (lockout) and per client address (fixed windows), CORS, bodies.
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: int = Field(default=900, ge=1)
+    login_phone_max_failures: int = Field(default=50, ge=1)
+    login_phone_window_s: int = Field(default=3600, ge=1)
     login_ip_max_failures: int = Field(default=60, ge=1)
     login_ip_window_s: int = Field(default=300, ge=1)
     # Browsers allowed to call the API (comma-separated origins); empty: no cross-origin access.

@@ -13,6 +13,7 @@ from mkopo.domain.offers import Offer
 from mkopo.domain.policy import DecisionPolicy
 from mkopo.domain.scorecard import default_scorecard
 from mkopo.service import checkout, offers
+from mkopo.service.idempotency import Accepted
 from mkopo.service.store import User
 from tests.unit.fakes import (
     FakeCollections,
@@ -58,7 +59,7 @@ class World:
         )
         return found[0]
 
-    def submit(self, user: User, offer: Offer, key: str = "key-1") -> checkout.CheckoutResult:
+    def submit(self, user: User, offer: Offer, key: str = "key-1") -> Accepted:
         return checkout.submit(
             checkout.Checkout(offer_id=offer.id),
             user=user,

@@ -17,7 +17,7 @@ from mkopo.domain.events import ApplicationScored
 from mkopo.domain.policy import DecisionPolicy
 from mkopo.http import logs
 from mkopo.http.openapi import INTERNAL_FUNCTIONS, PUBLIC_FUNCTIONS, document, routers
-from mkopo.service import accounts, decisions, reviews
+from mkopo.service import accounts, decisions, reviews, sessions
 from mkopo.service.errors import AlreadyExists, Forbidden, TooManyRequests, Unauthorized
 from tests.unit.conftest import World
 from tests.unit.fakes import PlainHasher
@@ -98,15 +98,15 @@ def setup_user(
 
 
 def do_login(world: World, identity: FakeIdentityStore, password: str = "correct horse", ip: str = "1.2.3.4"):  # noqa: S107
-    return accounts.login(
-        accounts.Login(phone="+254712345678", password=password),
+    return sessions.login(
+        sessions.Login(phone="+254712345678", password=password),
         store=world.store,
         hasher=PlainHasher(),
         tokens=tokens(),
         identity=identity,
         now=world.now,
         client_ip=ip,
-        limits=accounts.Limits(max_failures=3, lockout_s=600, ip_max_failures=5, ip_window_s=60),
+        limits=sessions.Limits(max_failures=3, lockout_s=600, ip_max_failures=5, ip_window_s=60),
     )
 
 
@@ -114,26 +114,26 @@ def test_refresh_rotation_and_reuse_detection(world: World) -> None:
     setup_user(world)
     identity = FakeIdentityStore(world.store)
     pair = do_login(world, identity)
-    assert isinstance(pair, accounts.TokenPair)
-    lim = accounts.Limits()
-    nxt = accounts.refresh(
-        accounts.RefreshRequest(refresh_token=pair.refresh_token),
+    assert isinstance(pair, sessions.TokenPair)
+    lim = sessions.Limits()
+    nxt = sessions.refresh(
+        sessions.RefreshRequest(refresh_token=pair.refresh_token),
         identity=identity,
         tokens=tokens(),
         now=world.now,
         limits=lim,
     )
     with pytest.raises(Unauthorized):  # reuse of the spent token
-        accounts.refresh(
-            accounts.RefreshRequest(refresh_token=pair.refresh_token),
+        sessions.refresh(
+            sessions.RefreshRequest(refresh_token=pair.refresh_token),
             identity=identity,
             tokens=tokens(),
             now=world.now,
             limits=lim,
         )
     with pytest.raises(Unauthorized):  # ... revoked the whole family
-        accounts.refresh(
-            accounts.RefreshRequest(refresh_token=nxt.refresh_token),
+        sessions.refresh(
+            sessions.RefreshRequest(refresh_token=nxt.refresh_token),
             identity=identity,
             tokens=tokens(),
             now=world.now,
@@ -145,7 +145,7 @@ def test_refresh_rotation_and_reuse_detection(world: World) -> None:
     )
 
 
-def test_lockout_per_phone_and_throttle_per_address(world: World) -> None:
+def test_lockout_per_phone_and_address_and_throttle_per_address(world: World) -> None:
     setup_user(world)
     identity = FakeIdentityStore(world.store)
     for _ in range(2):
@@ -161,19 +161,60 @@ def test_lockout_per_phone_and_throttle_per_address(world: World) -> None:
     # Per address: failures for many phones from one address.
     for i in range(5):
         with pytest.raises((Unauthorized, TooManyRequests)):
-            accounts.login(
-                accounts.Login(phone=f"+2547123450{i:02d}", password="x"),
+            sessions.login(
+                sessions.Login(phone=f"+2547123450{i:02d}", password="x"),
                 store=world.store,
                 hasher=PlainHasher(),
                 tokens=tokens(),
                 identity=identity,
                 now=world.now,
                 client_ip="9.9.9.9",
-                limits=accounts.Limits(ip_max_failures=5, ip_window_s=60),
+                limits=sessions.Limits(ip_max_failures=5, ip_window_s=60),
             )
     with pytest.raises(TooManyRequests):
         do_login(world, identity, ip="9.9.9.9")
     assert do_login(world, identity, ip="8.8.8.8").access_token
+
+
+def test_a_stranger_cannot_lock_a_borrower_out(world: World) -> None:
+    """Five wrong passwords from another address lock that address's attempts, not the borrower's."""
+    setup_user(world)
+    identity = FakeIdentityStore(world.store)
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            do_login(world, identity, "wrong", ip="6.6.6.6")
+    with pytest.raises(TooManyRequests):
+        do_login(world, identity, "wrong", ip="6.6.6.6")
+    with pytest.raises(TooManyRequests):
+        do_login(world, identity, ip="6.6.6.6")
+    assert do_login(world, identity, ip="1.2.3.4").access_token
+
+
+def test_many_addresses_guessing_one_phone_meet_the_slower_per_phone_limit(world: World) -> None:
+    setup_user(world)
+    identity = FakeIdentityStore(world.store)
+    limits = sessions.Limits(max_failures=3, phone_max_failures=6, phone_window_s=3600)
+
+    def attempt(password: str, ip: str) -> object:
+        return sessions.login(
+            sessions.Login(phone="+254712345678", password=password),
+            store=world.store,
+            hasher=PlainHasher(),
+            tokens=tokens(),
+            identity=identity,
+            now=world.now,
+            client_ip=ip,
+            limits=limits,
+        )
+
+    for i in range(6):  # two failures each from three addresses: no pair is locked
+        with pytest.raises(Unauthorized):
+            attempt("wrong", f"10.0.0.{i % 3}")
+    with pytest.raises(TooManyRequests) as limited:
+        attempt("correct horse", "10.0.0.9")
+    assert "this account" in limited.value.detail and limited.value.retry_after_s <= 3601
+    world.now += timedelta(hours=1)
+    assert attempt("correct horse", "10.0.0.9")
 
 
 def test_admin_cannot_demote_self_and_delete_anonymises(world: World) -> None:

@@ -4,10 +4,11 @@ import jwt
 import pytest
 
 from mkopo.adapters.security import Argon2Hasher, InvalidToken, JwtTokens
-from mkopo.service import accounts
+from mkopo.service import accounts, sessions
 from mkopo.service.errors import AlreadyExists, Unauthorized
 from tests.unit.conftest import World
 from tests.unit.fakes import PlainHasher
+from tests.unit.fakes_identity import FakeIdentityStore
 
 SECRET = "unit-test-secret-of-reasonable-length"
 
@@ -32,11 +33,15 @@ def test_register_normalises_the_phone_and_refuses_a_duplicate(world: World) -> 
 def test_login_issues_a_verifiable_token(world: World) -> None:
     user_id = register(world)
     issuer = tokens()
-    token = accounts.login(
-        accounts.Login(phone="+254712345678", password="correct horse"),
+    token = sessions.login(
+        sessions.Login(phone="+254712345678", password="correct horse"),
         store=world.store,
         hasher=PlainHasher(),
         tokens=issuer,
+        identity=FakeIdentityStore(world.store),
+        now=world.now,
+        client_ip="1.2.3.4",
+        limits=sessions.Limits(),
     )
     assert token.token_type == "Bearer" and token.expires_in == 900
     claims = issuer.verify(token.access_token)
@@ -50,11 +55,15 @@ def test_login_issues_a_verifiable_token(world: World) -> None:
 def test_wrong_credentials_give_one_answer(world: World, phone: str, password: str) -> None:
     register(world)
     with pytest.raises(Unauthorized) as err:
-        accounts.login(
-            accounts.Login(phone=phone, password=password),
+        sessions.login(
+            sessions.Login(phone=phone, password=password),
             store=world.store,
             hasher=PlainHasher(),
             tokens=tokens(),
+            identity=FakeIdentityStore(world.store),
+            now=world.now,
+            client_ip="1.2.3.4",
+            limits=sessions.Limits(),
         )
     assert err.value.detail == "invalid phone number or password"
 

@@ -88,6 +88,19 @@ class Application(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def submit(cls, *, id: str, borrower_id: str, phone: str, offer: Offer, at: datetime) -> Application:
+        """A borrower checks an offer out: the application starts SUBMITTED."""
+        return cls(
+            id=id,
+            borrower_id=borrower_id,
+            phone=phone,
+            offer=offer,
+            timeline=[TimelineEntry(status=Status.SUBMITTED, at=at)],
+            created_at=at,
+            updated_at=at,
+        )
+
     def can_move_to(self, target: Status) -> bool:
         return target in TRANSITIONS[self.status]
 

@@ -173,3 +173,39 @@ class Repayment(BaseModel):
     requested_at: datetime
     resent_at: datetime | None = None
     settled_at: datetime | None = None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RepaymentStatus.PENDING
+
+    def remember_request(self, provider_request_id: str) -> bool:
+        """Keep the provider's id for a request still pending (what a status query asks about)."""
+        if not self.is_pending:
+            return False
+        self.provider_request_id = provider_request_id
+        return True
+
+    def fail(self, reason: str | None, at: datetime, transaction_id: str | None) -> None:
+        """The provider says the borrower did not pay (declined, timed out, no funds)."""
+        self.status, self.reason = RepaymentStatus.FAILED, reason
+        self.settled_at, self.provider_transaction_id = at, transaction_id
+
+    def receive(self, received: Money | None, at: datetime, transaction_id: str | None) -> bool:
+        """Record what arrived: SUCCESSFUL if it is the amount asked, else AMOUNT_MISMATCH (False)."""
+        self.settled_at, self.provider_transaction_id = at, transaction_id
+        self.received_minor = received.minor if received else None
+        if received != self.amount:
+            self.status, self.reason = (
+                RepaymentStatus.AMOUNT_MISMATCH,
+                f"asked {self.amount}, reported {received}",
+            )
+            return False
+        self.status = RepaymentStatus.SUCCESSFUL
+        return True
+
+    def claim_resend(self, now: datetime, older_than: timedelta) -> bool:
+        """One reconciliation pass at a time may resend a request the provider never got."""
+        if not self.is_pending or (self.resent_at is not None and self.resent_at > now - older_than):
+            return False
+        self.resent_at = now
+        return True

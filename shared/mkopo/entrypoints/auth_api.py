@@ -9,7 +9,7 @@ from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, client_ip, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, json_body, query_params
-from mkopo.service import accounts
+from mkopo.service import accounts, sessions
 from mkopo.service.store import User
 
 api = Api(authenticate=current_user)
@@ -20,13 +20,13 @@ def create_app(container: AppContainer) -> Router:
     return api.bind(container)
 
 
-def _limits() -> accounts.Limits:
-    from mkopo.config import get_settings
-
-    s = get_settings()
-    return accounts.Limits(
+def _limits(c: AppContainer) -> sessions.Limits:
+    s = c.settings
+    return sessions.Limits(
         max_failures=s.login_max_failures,
         lockout_s=s.login_lockout_s,
+        phone_max_failures=s.login_phone_max_failures,
+        phone_window_s=s.login_phone_window_s,
         ip_max_failures=s.login_ip_max_failures,
         ip_window_s=s.login_ip_window_s,
         refresh_ttl_s=s.refresh_token_ttl_s,
@@ -51,20 +51,20 @@ def register(c: AppContainer, request: Request) -> Reply:
     "POST",
     "/v1/auth/login",
     summary="Exchange phone and password for an access token and a refresh token",
-    body=accounts.Login,
+    body=sessions.Login,
     responses={200: schemas.TokenPair},
     tags=TAGS,
 )
 def login(c: AppContainer, request: Request) -> Reply:
-    token = accounts.login(
-        json_body(request, accounts.Login),
+    token = sessions.login(
+        json_body(request, sessions.Login),
         store=c.store,
         hasher=c.hasher,
         tokens=c.tokens,
         identity=c.identity,
         now=c.now(),
         client_ip=client_ip(request),
-        limits=_limits(),
+        limits=_limits(c),
     )
     return Reply(200, token.model_dump())
 
@@ -73,13 +73,13 @@ def login(c: AppContainer, request: Request) -> Reply:
     "POST",
     "/v1/auth/refresh",
     summary="Rotate a refresh token: a new access token and a new refresh token (each works once)",
-    body=accounts.RefreshRequest,
+    body=sessions.RefreshRequest,
     responses={200: schemas.TokenPair},
     tags=TAGS,
 )
 def refresh(c: AppContainer, request: Request) -> Reply:
-    cmd = json_body(request, accounts.RefreshRequest)
-    pair = accounts.refresh(cmd, identity=c.identity, tokens=c.tokens, now=c.now(), limits=_limits())
+    cmd = json_body(request, sessions.RefreshRequest)
+    pair = sessions.refresh(cmd, identity=c.identity, tokens=c.tokens, now=c.now(), limits=_limits(c))
     return Reply(200, pair.model_dump())
 
 
@@ -87,13 +87,13 @@ def refresh(c: AppContainer, request: Request) -> Reply:
     "POST",
     "/v1/auth/logout",
     summary="Revoke a refresh token and every token rotated from the same login",
-    body=accounts.RefreshRequest,
+    body=sessions.RefreshRequest,
     responses={204: None},
     tags=TAGS,
 )
 def logout(c: AppContainer, request: Request) -> Reply:
-    cmd = json_body(request, accounts.RefreshRequest)
-    accounts.logout(cmd, identity=c.identity, now=c.now())
+    cmd = json_body(request, sessions.RefreshRequest)
+    sessions.logout(cmd, identity=c.identity, now=c.now())
     return Reply(204, None)
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -14,13 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from mkopo.domain import phone as phones
 from mkopo.service import audit
-from mkopo.service.errors import AlreadyExists, NotFound, TooManyRequests, Unauthorized, Unprocessable
-from mkopo.service.identity_store import IdentityStore, IdentityTransaction, RefreshToken, TokenFamily
-from mkopo.service.ports import PasswordHasher, TokenIssuer
+from mkopo.service.errors import AlreadyExists, NotFound, Unprocessable
+from mkopo.service.identity_store import IdentityStore, IdentityTransaction
+from mkopo.service.ports import PasswordHasher
 from mkopo.service.store import Conflict, Store, Transaction, User
-
-INVALID_LOGIN = "invalid phone number or password"
-INVALID_REFRESH = "the refresh token is invalid, expired or revoked; log in again"
 
 
 class Role(StrEnum):
@@ -61,19 +55,6 @@ class CreateUser(RegisterUser):
     role: Role
 
 
-class Login(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    phone: str = Field(max_length=32)
-    password: str = Field(max_length=128)
-
-
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    refresh_token: str = Field(min_length=1, max_length=256)
-
-
 class UpdateMe(BaseModel):
     """What a user may change about themselves (never role, status or phone)."""
 
@@ -105,26 +86,6 @@ class AdminUpdate(BaseModel):
         if self.status == UserStatus.DELETED:
             raise ValueError("use DELETE /v1/users/{id} to delete an account")
         return self
-
-
-class AccessToken(BaseModel):
-    access_token: str
-    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
-    expires_in: int
-
-
-class TokenPair(AccessToken):
-    refresh_token: str
-    refresh_expires_in: int
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_failures: int = 5
-    lockout_s: int = 900
-    ip_max_failures: int = 60
-    ip_window_s: int = 300
-    refresh_ttl_s: int = 30 * 86_400
 
 
 def user_view(user: User) -> dict[str, Any]:
@@ -181,188 +142,6 @@ def register(
     except Conflict as exc:
         raise AlreadyExists("an account with this phone number already exists") from exc
     return user.id
-
-
-# ------------------------------------------------------------------------------------------ login
-def new_secret() -> str:
-    """A 256-bit random opaque refresh token (URL-safe)."""
-    return secrets.token_urlsafe(32)
-
-
-def digest(value: str) -> str:
-    """SHA-256 of a high-entropy token: stored instead of the token itself."""
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-_DUMMY_HASH: dict[int, str] = {}
-
-
-def _key(kind: str, value: str) -> str:
-    return f"{kind}-" + hashlib.sha256(value.encode()).hexdigest()[:40]
-
-
-def _ip_window(client_ip: str, now: datetime, window_s: int) -> tuple[str, datetime]:
-    index = int(now.timestamp()) // window_s
-    return _key("ip", f"{client_ip}/{index}"), datetime.fromtimestamp((index + 1) * window_s, tz=now.tzinfo)
-
-
-def login(
-    cmd: Login,
-    *,
-    store: Store,
-    hasher: PasswordHasher,
-    tokens: TokenIssuer,
-    identity: IdentityStore | None = None,
-    now: datetime | None = None,
-    client_ip: str = "unknown",
-    limits: Limits | None = None,
-) -> AccessToken:
-    """Exchange phone and password for tokens; never says which part was wrong.
-
-    With an identity store: throttled per phone (a lockout after ``max_failures`` failures, reported with
-    the time it ends) and per client address (failures per fixed window), and a refresh token is issued.
-    """
-    try:
-        phone: str | None = phones.normalise(cmd.phone)
-    except phones.InvalidPhone:
-        phone = None
-    lim = limits or Limits()
-    phone_key = _key("phone", phone or cmd.phone.strip())
-    ip_key, window_end = _ip_window(client_ip, now, lim.ip_window_s) if now else ("", None)
-    if identity is not None and now is not None and window_end is not None:
-        state = identity.throttle_state(phone_key)
-        if state.locked_until is not None and state.locked_until > now:
-            raise _locked(state.locked_until, now)
-        if identity.throttle_state(ip_key).failures >= lim.ip_max_failures:
-            raise TooManyRequests(
-                "too many failed logins from your network; try again later",
-                retry_after_s=int((window_end - now).total_seconds()) + 1,
-            )
-    user = store.get_user_by_phone(phone) if phone else None
-    if user is None:
-        # Spend the same time as a real check, so timing does not reveal which phones have accounts.
-        dummy = _DUMMY_HASH.setdefault(0, hasher.hash("not-a-real-password"))
-        hasher.verify(dummy, cmd.password)
-        ok = False
-    else:
-        ok = hasher.verify(user.password_hash, cmd.password)
-    if not ok or user is None:
-        if identity is not None and now is not None and window_end is not None:
-            failures = identity.add_failure(phone_key, expires_at=now + timedelta(seconds=lim.lockout_s))
-            identity.add_failure(ip_key, expires_at=window_end)
-            if failures >= lim.max_failures:
-                until = now + timedelta(seconds=lim.lockout_s)
-                identity.lock(phone_key, until)
-                raise _locked(until, now)
-        raise Unauthorized(INVALID_LOGIN)
-    if user.status != UserStatus.ACTIVE:
-        raise Unauthorized(INVALID_LOGIN)
-    if identity is None or now is None:
-        token, ttl = tokens.issue(subject=user.id, role=user.role)
-        return AccessToken(access_token=token, expires_in=ttl)
-    if identity.throttle_state(phone_key).failures:
-        identity.clear(phone_key)
-    return _issue_pair(identity, tokens, user, now, lim.refresh_ttl_s)
-
-
-def _locked(until: datetime, now: datetime) -> TooManyRequests:
-    return TooManyRequests(
-        f"too many failed attempts: this account is locked until {until.isoformat(timespec='seconds')}",
-        retry_after_s=int((until - now).total_seconds()) + 1,
-        locked_until=until.isoformat(timespec="seconds"),
-    )
-
-
-def _issue_pair(
-    identity: IdentityStore, tokens: TokenIssuer, user: User, now: datetime, refresh_ttl_s: int
-) -> TokenPair:
-    value = new_secret()
-    family = TokenFamily(id=str(uuid.uuid4()), user_id=user.id, created_at=now)
-    record = RefreshToken(
-        id=digest(value),
-        family_id=family.id,
-        user_id=user.id,
-        issued_at=now,
-        expires_at=now + timedelta(seconds=refresh_ttl_s),
-    )
-
-    def save(tx: IdentityTransaction) -> None:
-        tx.save_family(family)
-        tx.save_refresh_token(record)
-
-    identity.transaction(save)
-    access, ttl = tokens.issue(subject=user.id, role=user.role)
-    return TokenPair(
-        access_token=access, expires_in=ttl, refresh_token=value, refresh_expires_in=refresh_ttl_s
-    )
-
-
-# ---------------------------------------------------------------------------------------- refresh
-def refresh(
-    cmd: RefreshRequest, *, identity: IdentityStore, tokens: TokenIssuer, now: datetime, limits: Limits
-) -> TokenPair:
-    """Rotate: the presented token is spent and a new one (same family) issued. A spent token presented
-    again means it was stolen (or replayed): the whole family is revoked, so the thief's copy dies too."""
-    value = new_secret()
-
-    def run(tx: IdentityTransaction) -> tuple[str, User | None]:
-        current = tx.get_refresh_token(digest(cmd.refresh_token))
-        if current is None:
-            return "invalid", None
-        family = tx.get_family(current.family_id)
-        user = tx.get_user(current.user_id)
-        if family is None or family.revoked_at is not None:
-            return "invalid", None
-        if current.used_at is not None:
-            tx.save_family(family.model_copy(update={"revoked_at": now, "revoked_reason": "reuse"}))
-            tx.add_audit(
-                audit.record(
-                    actor_id=current.user_id,
-                    actor_role=user.role if user else "unknown",
-                    action="refresh_token_reuse_detected",
-                    entity_type="user",
-                    entity_id=current.user_id,
-                    at=now,
-                    after={"family_revoked": True},
-                )
-            )
-            return "reuse", None
-        if current.expires_at <= now:
-            return "invalid", None
-        if user is None or user.status != UserStatus.ACTIVE:
-            tx.save_family(family.model_copy(update={"revoked_at": now, "revoked_reason": "user_inactive"}))
-            return "invalid", None
-        tx.save_refresh_token(current.model_copy(update={"used_at": now}))
-        tx.save_refresh_token(
-            RefreshToken(
-                id=digest(value),
-                family_id=family.id,
-                user_id=user.id,
-                issued_at=now,
-                expires_at=now + timedelta(seconds=limits.refresh_ttl_s),
-            )
-        )
-        return "ok", user
-
-    outcome, user = identity.transaction(run)
-    if outcome != "ok" or user is None:
-        raise Unauthorized(INVALID_REFRESH)
-    access, ttl = tokens.issue(subject=user.id, role=user.role)
-    return TokenPair(
-        access_token=access, expires_in=ttl, refresh_token=value, refresh_expires_in=limits.refresh_ttl_s
-    )
-
-
-def logout(cmd: RefreshRequest, *, identity: IdentityStore, now: datetime) -> None:
-    """Revoke the family of a refresh token (this login session); unknown tokens are ignored silently."""
-
-    def run(tx: IdentityTransaction) -> None:
-        current = tx.get_refresh_token(digest(cmd.refresh_token))
-        family = tx.get_family(current.family_id) if current else None
-        if family is not None and family.revoked_at is None:
-            tx.save_family(family.model_copy(update={"revoked_at": now, "revoked_reason": "logout"}))
-
-    identity.transaction(run)
 
 
 # ---------------------------------------------------------------------------------- self-service

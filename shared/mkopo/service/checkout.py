@@ -2,44 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mkopo.domain import phone as phones
-from mkopo.domain.applications import Application, Status, TimelineEntry
+from mkopo.domain.applications import Application
 from mkopo.domain.events import CheckoutSubmitted, DomainEvent
 from mkopo.domain.offers import Offer
-from mkopo.service import audit
+from mkopo.service import audit, idempotency
 from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.idempotency import Accepted
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import EventPublisher
-from mkopo.service.store import Conflict, IdempotencyRecord, Store, Transaction, User
+from mkopo.service.store import AuditRecord, Conflict, IdempotencyRecord, Store, Transaction, User
 
 
 class Checkout(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     offer_id: str = Field(min_length=1, max_length=64)
-
-
-class CheckoutResult(BaseModel):
-    status_code: int
-    body: dict[str, Any]
-    replayed: bool = False
-
-
-def idempotency_key(user_id: str, key: str) -> str:
-    """Keys are per user: one borrower's key never collides with another's."""
-    return hashlib.sha256(f"checkout:{user_id}:{key}".encode()).hexdigest()
-
-
-def request_hash(cmd: Checkout) -> str:
-    return hashlib.sha256(json.dumps(cmd.model_dump(), sort_keys=True).encode()).hexdigest()
 
 
 def submit(
@@ -52,96 +35,86 @@ def submit(
     publisher: EventPublisher,
     now: datetime,
     status_url: str,
-) -> CheckoutResult:
+) -> Accepted:
     """Create the application and publish checkout_submitted; a repeated key replays the first answer.
 
     ``offer`` is what the store holds under ``cmd.offer_id`` (None: no such offer), read with the user.
     """
-    record_key = idempotency_key(user.id, key)
-    fingerprint = request_hash(cmd)
-    application_id = str(uuid.uuid4())
+    key_hash = idempotency.record_key("checkout", user.id, key)
+    request = idempotency.fingerprint(cmd.model_dump())
 
-    def replay_or(error: Exception) -> CheckoutResult:
-        previous = store.get_idempotency(record_key)
+    def replay_or(error: Exception) -> Accepted:
+        previous = store.get_idempotency(key_hash)
         if previous is None:
             raise error
-        return replay(previous, fingerprint)
+        return idempotency.replay(previous, request)
 
-    if offer is None:
-        return replay_or(NotFound(f"offer {cmd.offer_id} does not exist"))
-    if offer.is_expired(now):
-        return replay_or(Unprocessable("this offer has expired; ask for new offers"))
-    if offer.principal.currency != phones.currency_of(user.phone):
-        return replay_or(
-            Unprocessable(
-                f"loans to {phones.market_of(user.phone)} numbers are paid in "
-                f"{phones.currency_of(user.phone)}, not {offer.principal.currency}"
-            )
-        )
+    refusal = _refusal(cmd, offer, user, now)
+    if refusal is not None:
+        return replay_or(refusal)
+    assert offer is not None
+    app = Application.submit(id=str(uuid.uuid4()), borrower_id=user.id, phone=user.phone, offer=offer, at=now)
+    body = {"application_id": app.id, "status": app.status.value, "status_url": status_url.format(id=app.id)}
+    event = _submitted_event(app, now)
 
-    def create(tx: Transaction) -> tuple[CheckoutResult, list[DomainEvent]]:
+    def create(tx: Transaction) -> None:
         """Write-only, so it commits as one batch: the idempotency record's create guards it."""
-        assert offer is not None
-        app = Application(
-            id=application_id,
-            borrower_id=user.id,
-            phone=user.phone,
-            offer=offer,
-            status=Status.SUBMITTED,
-            timeline=[TimelineEntry(status=Status.SUBMITTED, at=now)],
-            created_at=now,
-            updated_at=now,
-        )
-        event = CheckoutSubmitted.new(
-            application_id=app.id,
-            occurred_at=now,
-            borrower_id=user.id,
-            lender=offer.provider,
-            product=offer.product,
-            amount_minor=offer.principal.minor,
-            currency=offer.principal.currency,
-            term_days=offer.term_days,
-        )
-        body = {
-            "application_id": app.id,
-            "status": app.status.value,
-            "status_url": status_url.format(id=app.id),
-        }
         tx.create_application(app)
         tx.add_event(event)
-        tx.add_audit(
-            audit.record(
-                actor_id=user.id,
-                actor_role=user.role,
-                action="checkout_submitted",
-                entity_type="application",
-                entity_id=app.id,
-                at=now,
-                after={
-                    "status": app.status.value,
-                    "offer_id": offer.id,
-                    "amount_minor": offer.principal.minor,
-                },
-            )
-        )
+        tx.add_audit(_audit_record(app, user, now))
         tx.create_idempotency(
-            IdempotencyRecord(
-                key=record_key, request_hash=fingerprint, status_code=202, body=body, created_at=now
-            )
+            IdempotencyRecord(key=key_hash, request_hash=request, status_code=202, body=body, created_at=now)
         )
-        return CheckoutResult(status_code=202, body=body), [event]
 
     try:
-        result, events = store.write(create)
+        store.write(create)
     except Conflict:
         # This key was used before (or a concurrent request with it just won): replay its answer.
         return replay_or(Unprocessable("this Idempotency-Key is being used by a request still running"))
-    dispatch(events, store=store, publisher=publisher)
-    return result
+    dispatch([event], store=store, publisher=publisher)
+    return Accepted(status_code=202, body=body)
 
 
-def replay(previous: IdempotencyRecord, fingerprint: str) -> CheckoutResult:
-    """The stored answer to a repeated Idempotency-Key, or 422 if the request body differs."""
-    if previous.request_hash != fingerprint:
-        raise Unprocessable("this Idempotency-Key was already used with a different request body")
-    return CheckoutResult(status_code=previous.status_code, body=previous.body, replayed=True)
+def _refusal(cmd: Checkout, offer: Offer | None, user: User, now: datetime) -> Exception | None:
+    """Why this borrower cannot check this offer out now, if they cannot."""
+    if offer is None:
+        return NotFound(f"offer {cmd.offer_id} does not exist")
+    if offer.is_expired(now):
+        return Unprocessable("this offer has expired; ask for new offers")
+    currency = phones.currency_of(user.phone)
+    if offer.principal.currency != currency:
+        return Unprocessable(
+            f"loans to {phones.market_of(user.phone)} numbers are paid in {currency}, "
+            f"not {offer.principal.currency}"
+        )
+    return None
+
+
+def _submitted_event(app: Application, now: datetime) -> DomainEvent:
+    offer = app.offer
+    return CheckoutSubmitted.new(
+        application_id=app.id,
+        occurred_at=now,
+        borrower_id=app.borrower_id,
+        lender=offer.provider,
+        product=offer.product,
+        amount_minor=offer.principal.minor,
+        currency=offer.principal.currency,
+        term_days=offer.term_days,
+    )
+
+
+def _audit_record(app: Application, user: User, now: datetime) -> AuditRecord:
+    return audit.record(
+        actor_id=user.id,
+        actor_role=user.role,
+        action="checkout_submitted",
+        entity_type="application",
+        entity_id=app.id,
+        at=now,
+        after={
+            "status": app.status.value,
+            "offer_id": app.offer.id,
+            "amount_minor": app.offer.principal.minor,
+        },
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -13,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
-from mkopo.domain.loans import Repayment, RepaymentStatus
+from mkopo.domain.loans import Loan, Repayment, RepaymentStatus
 from mkopo.domain.money import Money, MoneyError
-from mkopo.service.checkout import CheckoutResult, replay
+from mkopo.service import idempotency
 from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.idempotency import Accepted
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import (
     CollectionNotFound,
@@ -60,45 +60,40 @@ def request_repayment(
     payments: Payments,
     publisher: EventPublisher,
     now: datetime,
-) -> CheckoutResult:
+) -> Accepted:
     """Start a collection from the borrower's wallet; a repeated Idempotency-Key replays the first answer."""
     loan = store.get_loan(loan_id)
     if loan is None or loan.borrower_id != user.id:
         raise NotFound(f"loan {loan_id} not found")
-    try:
-        amount = Money.parse(cmd.amount, loan.currency)
-    except MoneyError as exc:
-        raise Unprocessable(str(exc), errors=[{"field": "amount", "message": str(exc)}]) from exc
-    if amount.minor <= 0 or not amount.is_payable():
-        message = "amount must be positive, in whole units the provider can collect"
-        raise Unprocessable(message, errors=[{"field": "amount", "message": message}])
-    record_key = hashlib.sha256(f"repayment:{user.id}:{loan_id}:{key}".encode()).hexdigest()
-    fingerprint = hashlib.sha256(f"{loan_id}:{amount.minor}:{amount.currency}".encode()).hexdigest()
+    amount = _payable_amount(cmd.amount, loan.currency)
+    key_hash = idempotency.record_key(f"repayment/{loan_id}", user.id, key)
+    request = idempotency.fingerprint(
+        {"loan_id": loan_id, "amount_minor": amount.minor, "currency": amount.currency}
+    )
+    repayment_id = str(uuid.uuid4())
     repayment = Repayment(
-        id=str(uuid.uuid4()),
+        id=repayment_id,
         loan_id=loan.id,
         borrower_id=user.id,
         amount=amount,
-        provider="mpesa" if loan.currency == "KES" else "mtn-momo",
+        provider=payments.collection_provider(loan.currency, repayment_id).name,
         reference=str(uuid.uuid4()),
         requested_at=now,
     )
 
-    def create(tx: Transaction) -> CheckoutResult:
-        previous = tx.get_idempotency(record_key)
+    def create(tx: Transaction) -> Accepted:
+        previous = tx.get_idempotency(key_hash)
         if previous is not None:
-            return replay(previous, fingerprint)
+            return idempotency.replay(previous, request)
         current = tx.get_loan(loan_id)
         if current is None or current.status == LoanStatus.REPAID:
             raise Unprocessable("this loan is repaid; nothing is outstanding")
         body = repayment_view(repayment) | {"status_url": f"/v1/loans/{loan_id}"}
         tx.create_repayment(repayment)
         tx.create_idempotency(
-            IdempotencyRecord(
-                key=record_key, request_hash=fingerprint, status_code=202, body=body, created_at=now
-            )
+            IdempotencyRecord(key=key_hash, request_hash=request, status_code=202, body=body, created_at=now)
         )
-        return CheckoutResult(status_code=202, body=body)
+        return Accepted(status_code=202, body=body)
 
     try:
         result = store.transaction(create)
@@ -107,6 +102,17 @@ def request_repayment(
     if not result.replayed:
         _ask_provider(store, publisher, payments, repayment, now)
     return result
+
+
+def _payable_amount(text: str, currency: str) -> Money:
+    try:
+        amount = Money.parse(text, currency)
+    except MoneyError as exc:
+        raise Unprocessable(str(exc), errors=[{"field": "amount", "message": str(exc)}]) from exc
+    if amount.minor <= 0 or not amount.is_payable():
+        message = "amount must be positive, in whole units the provider can collect"
+        raise Unprocessable(message, errors=[{"field": "amount", "message": message}])
+    return amount
 
 
 def _ask_provider(
@@ -123,12 +129,12 @@ def _ask_provider(
         description=f"mkopo {loan.id[:8].upper()}",
         callback_url=payments.collection_callback_url(repayment.amount.currency, repayment.id),
     )
-    if result.provider_request_id and result.status == CollectionStatus.PENDING:
+    request_id = result.provider_request_id
+    if request_id and result.status == CollectionStatus.PENDING:
 
         def remember(tx: Transaction) -> None:
             current = tx.get_repayment(repayment.id)
-            if current is not None and current.status == RepaymentStatus.PENDING:
-                current.provider_request_id = result.provider_request_id
+            if current is not None and current.remember_request(request_id):
                 tx.save_repayment(current)
 
         store.transaction(remember)
@@ -154,76 +160,21 @@ def settle_repayment(
 
     def run(tx: Transaction) -> tuple[RepaymentStatus | None, list[DomainEvent]]:
         rep = tx.get_repayment(repayment_id)
-        if rep is None or rep.status != RepaymentStatus.PENDING:
+        if rep is None or not rep.is_pending:
             return None, []
         loan = tx.get_loan(rep.loan_id)
         if loan is None:
             raise NotFound(f"loan {rep.loan_id} not found")
         borrower = tx.get_borrower(loan.borrower_id) if result.status == CollectionStatus.SUCCESSFUL else None
-        rep.settled_at = at
-        rep.provider_transaction_id = result.provider_transaction_id
         if result.status == CollectionStatus.FAILED:
-            rep.status, rep.reason = RepaymentStatus.FAILED, result.reason
+            rep.fail(result.reason, at, result.provider_transaction_id)
             tx.save_repayment(rep)
             return rep.status, []
         received = result.amount if result.amount is not None else (rep.amount if authenticated else None)
-        rep.received_minor = received.minor if received else None
-        if received != rep.amount:
-            rep.status, rep.reason = (
-                RepaymentStatus.AMOUNT_MISMATCH,
-                f"asked {rep.amount}, reported {received}",
-            )
-            tx.save_repayment(rep)
-            if received is not None and received.minor > 0 and received.currency == rep.amount.currency:
-                tx.add_journal_entry(
-                    ledger.post_unidentified_collection(
-                        provider=rep.provider, amount=received, reference=rep.reference, at=at
-                    )
-                )
-            log.error("repayment %s amount mismatch: %s", rep.id, rep.reason)
+        if not rep.receive(received, at, result.provider_transaction_id):
+            _hold_in_suspense(tx, rep, received, at)
             return rep.status, []
-        allocation = loan.apply_payment(rep.amount, at)
-        rep.status = RepaymentStatus.SUCCESSFUL
-        tx.save_repayment(rep)
-        tx.save_loan(loan)
-        tx.add_journal_entry(
-            ledger.post_repayment_received(
-                loan_id=loan.id,
-                borrower_id=loan.borrower_id,
-                allocation=allocation,
-                provider=rep.provider,
-                reference=rep.reference,
-                at=at,
-            )
-        )
-        events: list[DomainEvent] = [
-            RepaymentReceived.new(
-                application_id=loan.id,
-                occurred_at=at,
-                occurrence=rep.id,
-                borrower_id=loan.borrower_id,
-                repayment_id=rep.id,
-                amount_minor=rep.amount.minor,
-                currency=rep.amount.currency,
-                provider=rep.provider,
-                allocated_minor=allocation.allocated,
-                overpayment_minor=allocation.overpayment,
-                outstanding_minor=loan.outstanding.minor,
-            )
-        ]
-        if loan.status == LoanStatus.REPAID and loan.repaid_at == at:
-            if borrower is not None and borrower.active_application_id == loan.id:
-                tx.save_borrower(Borrower(id=loan.borrower_id, active_application_id=None))
-            events.append(
-                LoanRepaid.new(
-                    application_id=loan.id,
-                    occurred_at=at,
-                    borrower_id=loan.borrower_id,
-                    amount_minor=loan.paid_minor,
-                    currency=loan.currency,
-                    credit_balance_minor=loan.credit_balance_minor,
-                )
-            )
+        events = _post_to_loan(tx, rep, loan, borrower, at)
         for event in events:
             tx.add_event(event)
         return rep.status, events
@@ -233,14 +184,71 @@ def settle_repayment(
     return status
 
 
+def _hold_in_suspense(tx: Transaction, rep: Repayment, received: Money | None, at: datetime) -> None:
+    """An amount other than the one asked: kept, unallocated, until an operator matches it."""
+    tx.save_repayment(rep)
+    if received is not None and received.minor > 0 and received.currency == rep.amount.currency:
+        tx.add_journal_entry(
+            ledger.post_unidentified_collection(
+                provider=rep.provider, amount=received, reference=rep.reference, at=at
+            )
+        )
+    log.error("repayment %s amount mismatch: %s", rep.id, rep.reason)
+
+
+def _post_to_loan(
+    tx: Transaction, rep: Repayment, loan: Loan, borrower: Borrower | None, at: datetime
+) -> list[DomainEvent]:
+    """Allocate the payment to the loan, journal it, and say what happened (repaid in full, perhaps)."""
+    allocation = loan.apply_payment(rep.amount, at)
+    tx.save_repayment(rep)
+    tx.save_loan(loan)
+    tx.add_journal_entry(
+        ledger.post_repayment_received(
+            loan_id=loan.id,
+            borrower_id=loan.borrower_id,
+            allocation=allocation,
+            provider=rep.provider,
+            reference=rep.reference,
+            at=at,
+        )
+    )
+    events: list[DomainEvent] = [
+        RepaymentReceived.new(
+            application_id=loan.id,
+            occurred_at=at,
+            occurrence=rep.id,
+            borrower_id=loan.borrower_id,
+            repayment_id=rep.id,
+            amount_minor=rep.amount.minor,
+            currency=rep.amount.currency,
+            provider=rep.provider,
+            allocated_minor=allocation.allocated,
+            overpayment_minor=allocation.overpayment,
+            outstanding_minor=loan.outstanding.minor,
+        )
+    ]
+    if loan.status == LoanStatus.REPAID and loan.repaid_at == at:
+        if borrower is not None and borrower.active_application_id == loan.id:
+            tx.save_borrower(Borrower(id=loan.borrower_id, active_application_id=None))
+        events.append(
+            LoanRepaid.new(
+                application_id=loan.id,
+                occurred_at=at,
+                borrower_id=loan.borrower_id,
+                amount_minor=loan.paid_minor,
+                currency=loan.currency,
+                credit_balance_minor=loan.credit_balance_minor,
+            )
+        )
+    return events
+
+
 def _claim_resend(store: Store, repayment_id: str, now: datetime, older_than: timedelta) -> bool:
     def run(tx: Transaction) -> bool:
         rep = tx.get_repayment(repayment_id)
-        if rep is None or rep.status != RepaymentStatus.PENDING:
+        if rep is None or not rep.claim_resend(now, older_than):
             return False
-        if rep.resent_at is not None and rep.resent_at > now - older_than:
-            return False
-        rep.resent_at = now
         tx.save_repayment(rep)
         return True
 
@@ -262,22 +270,34 @@ def reconcile_repayments(
         if rep.requested_at > now - older_than:
             continue
         counts["checked"] += 1
-        provider = payments.collection_provider(rep.amount.currency, rep.id)
         try:
-            try:
-                result = provider.collection_status(
-                    rep.reference, provider_request_id=rep.provider_request_id
-                )
-            except CollectionNotFound:
-                # The provider never got the request: resend it, from one reconciliation pass only
-                # (an STK Push has no idempotency key: two passes resending would collect twice).
-                if _claim_resend(store, rep.id, now, older_than):
-                    counts["resent"] += 1
-                    _ask_provider(store, publisher, payments, rep, now)
-                continue
-            settled = settle_repayment(store, publisher, rep.id, result, now, authenticated=True)
-            counts["settled"] += settled is not None
+            outcome = _reconcile_one(store, publisher, payments, rep, now, older_than)
         except Exception:
-            counts["unavailable"] += 1
+            outcome = "unavailable"
             log.warning("repayment %s could not be reconciled now", rep.id, exc_info=True)
+        if outcome:
+            counts[outcome] += 1
     return counts
+
+
+def _reconcile_one(
+    store: Store,
+    publisher: EventPublisher,
+    payments: Payments,
+    rep: Repayment,
+    now: datetime,
+    older_than: timedelta,
+) -> str | None:
+    """Settle one pending collection from the provider's answer; the counter it adds to, if any."""
+    provider = payments.collection_provider(rep.amount.currency, rep.id)
+    try:
+        result = provider.collection_status(rep.reference, provider_request_id=rep.provider_request_id)
+    except CollectionNotFound:
+        # The provider never got the request: resend it, from one reconciliation pass only
+        # (an STK Push has no idempotency key: two passes resending would collect twice).
+        if not _claim_resend(store, rep.id, now, older_than):
+            return None
+        _ask_provider(store, publisher, payments, rep, now)
+        return "resent"
+    settled = settle_repayment(store, publisher, rep.id, result, now, authenticated=True)
+    return "settled" if settled is not None else None
