@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=300)
 
     # --- Access: login throttling per phone (lockout) and per client address (fixed windows), CORS, bodies.
+    terms_version: str = Field(
+        default="2026-11-v1",
+        min_length=1,
+        description="Version of the loan terms a borrower accepts at checkout",
+    )
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: int = Field(default=900, ge=1)
     login_phone_max_failures: int = Field(default=50, ge=1)

@@ -60,6 +60,7 @@ def test_concurrent_checkouts_with_one_key_create_one_application(store: Firesto
             publisher=NullPublisher(),
             now=NOW,
             status_url="/v1/applications/{id}",
+            terms_version="test-terms-v1",
         ).body
 
     with ThreadPoolExecutor(max_workers=6) as pool:

@@ -69,6 +69,7 @@ class World:
             publisher=self.publisher,
             now=self.now,
             status_url="/v1/applications/{id}",
+            terms_version="test-terms-v1",
         )
 
     def application(self, application_id: str) -> Application:

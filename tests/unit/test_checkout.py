@@ -4,7 +4,7 @@ import pytest
 
 from mkopo import topology
 from mkopo.domain.applications import Status
-from mkopo.service import checkout
+from mkopo.service import checkout, queries
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.outbox import relay
 from mkopo.service.store import Conflict
@@ -59,6 +59,7 @@ def test_unknown_offer_is_not_found_and_nothing_is_written(world: World) -> None
             publisher=world.publisher,
             now=world.now,
             status_url="/{id}",
+            terms_version="test-terms-v1",
         )
     assert world.store.col("applications") == {} and world.store.col("outbox") == {}
     assert world.store.col("idempotency") == {}
@@ -120,3 +121,18 @@ def test_conflict_is_raised_by_the_fake_like_firestore(world: World) -> None:
     user = world.user()
     with pytest.raises(Conflict):
         world.store.transaction(lambda tx: tx.create_user(user))
+
+
+def test_checkout_records_the_borrowers_consent_to_the_disclosed_terms(world: World) -> None:
+    user, offer = world.user(), world.offer()
+    app = world.application(world.submit(user, offer).body["application_id"])
+    consent = app.consent
+    assert consent is not None
+    assert (consent.terms_version, consent.channel) == ("test-terms-v1", "api")
+    assert consent.accepted_at == world.now
+    assert consent.total_repayable_minor == offer.total_repayable.minor
+    assert consent.total_cost_minor == offer.total_cost.minor and consent.apr == str(offer.apr)
+    view = queries.application_view(app)["consent"]
+    assert view["total_repayable"] == str(offer.total_repayable) and view["terms_version"] == "test-terms-v1"
+    [record] = [r for r in world.store.col("audit").values() if r.action == "checkout_submitted"]
+    assert record.after["consent"]["terms_version"] == "test-terms-v1"

@@ -81,15 +81,42 @@ def test_same_key_replays_and_never_collects_twice(world: World) -> None:
         repay(world, user, loan, "1500", "same")
 
 
-def test_overpayment_is_held_as_credit_not_lost(world: World) -> None:
+def test_a_repayment_above_what_is_owed_is_refused_with_the_most_that_may_be_paid(world: World) -> None:
     user, loan = disbursed(world)
-    over = str(Money(minor=loan.outstanding.minor + 50_000, currency="KES"))
-    repay(world, user, loan, over, "big")
-    done = world.store.get_loan(loan.id)
-    assert done is not None and done.status == LoanStatus.REPAID and done.credit_balance_minor == 50_000
-    entries = journal(world)
-    credit = ledger.Account.of(ledger.AccountKind.BORROWER_CREDIT, user.id)
-    assert ledger.balance(entries, credit) == -50_000 and ledger.trial_balance(entries) == {"KES": 0}
+    owed = loan.outstanding
+    over = str(Money(minor=owed.minor + 50_000, currency="KES"))
+    with pytest.raises(Unprocessable, match=f"at most {owed} KES may be paid") as refused:
+        repay(world, user, loan, over, "big")
+    assert refused.value.errors and refused.value.errors[0]["field"] == "amount"
+    assert not world.collections.requests
+    assert world.store.get_loan(loan.id) == loan
+
+
+def test_pending_requests_together_never_ask_more_than_is_owed(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.pending = True
+    owed = loan.outstanding.minor
+    part = Money(minor=owed // 2 + 100, currency="KES")
+    repay(world, user, loan, str(part), "p1")
+    rest = Money(minor=owed - part.minor, currency="KES")
+    with pytest.raises(Unprocessable, match=f"at most {rest} KES"):
+        repay(world, user, loan, str(part), "p2")
+    assert len(world.collections.requests) == 1
+    repay(world, user, loan, str(rest), "p3")
+    held = world.store.get_loan(loan.id)
+    assert held is not None and held.collecting_minor == owed and held.payable.minor == 0
+
+
+def test_a_failed_collection_frees_its_reservation(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.pending = True
+    body = repay(world, user, loan, str(loan.outstanding), "all")
+    failed = CollectionResult("fake-collect", body["id"], CollectionStatus.FAILED, reason="CANCELLED")
+    rep = world.store.get_repayment(body["id"])
+    assert rep is not None
+    repayments.settle_repayment(world.store, world.publisher, rep.id, failed, world.now, authenticated=True)
+    after = world.store.get_loan(loan.id)
+    assert after is not None and after.collecting_minor == 0 and after.payable == loan.outstanding
 
 
 def test_a_short_amount_goes_to_suspense_and_leaves_the_loan_alone(world: World) -> None:

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from mkopo.domain.money import Currency
 from mkopo.domain.offers import Offer
 
 
@@ -66,6 +67,30 @@ class Disbursement(BaseModel):
     requested_at: datetime | None = None
 
 
+class Consent(BaseModel):
+    """The borrower's acceptance of the disclosed terms: which terms, what they were told, when, how."""
+
+    terms_version: str
+    channel: str
+    total_repayable_minor: int
+    total_cost_minor: int
+    apr: str
+    currency: Currency
+    accepted_at: datetime
+
+    @classmethod
+    def to(cls, offer: Offer, *, terms_version: str, channel: str, at: datetime) -> Consent:
+        return cls(
+            terms_version=terms_version,
+            channel=channel,
+            total_repayable_minor=offer.total_repayable.minor,
+            total_cost_minor=offer.total_cost.minor,
+            apr=str(offer.apr),
+            currency=offer.principal.currency,
+            accepted_at=at,
+        )
+
+
 class Review(BaseModel):
     """A credit officer's decision on an application the policy referred to them."""
 
@@ -84,18 +109,22 @@ class Application(BaseModel):
     decision: Decision = Field(default_factory=Decision)
     disbursement: Disbursement = Field(default_factory=Disbursement)
     review: Review | None = None
+    consent: Consent | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def submit(cls, *, id: str, borrower_id: str, phone: str, offer: Offer, at: datetime) -> Application:
-        """A borrower checks an offer out: the application starts SUBMITTED."""
+    def submit(
+        cls, *, id: str, borrower_id: str, phone: str, offer: Offer, consent: Consent, at: datetime
+    ) -> Application:
+        """A borrower accepts the disclosed terms and checks the offer out: it starts SUBMITTED."""
         return cls(
             id=id,
             borrower_id=borrower_id,
             phone=phone,
             offer=offer,
+            consent=consent,
             timeline=[TimelineEntry(status=Status.SUBMITTED, at=at)],
             created_at=at,
             updated_at=at,

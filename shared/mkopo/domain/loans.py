@@ -22,6 +22,14 @@ from mkopo.domain.money import Currency, Money
 from mkopo.domain.schedule import RepaymentSchedule
 
 
+class CollectionAboveOwed(ValueError):
+    """A repayment request for more than may be paid now; ``payable`` is the most that may."""
+
+    def __init__(self, payable: Money) -> None:
+        super().__init__(f"at most {payable} {payable.currency} may be paid now")
+        self.payable = payable
+
+
 @dataclass
 class Overdue:
     """An installment past its due date, newly in an arrears bucket."""
@@ -61,6 +69,7 @@ class Loan(BaseModel):
     status: LoanStatus = LoanStatus.ACTIVE
     paid_minor: int = 0
     credit_balance_minor: int = Field(default=0, description="Overpayments held for the borrower")
+    collecting_minor: int = Field(default=0, description="Asked of the borrower's wallet, not yet settled")
     disbursed_at: datetime
     repaid_at: datetime | None = None
     updated_at: datetime
@@ -97,6 +106,23 @@ class Loan(BaseModel):
     @property
     def outstanding(self) -> Money:
         return Money(minor=self.position.outstanding.total, currency=self.currency)
+
+    @property
+    def payable(self) -> Money:
+        """What the borrower may still be asked for: what is owed less what is being collected already."""
+        return Money(
+            minor=max(0, self.position.outstanding.total - self.collecting_minor), currency=self.currency
+        )
+
+    def reserve_collection(self, amount: Money) -> None:
+        """Set aside a collection request, so that requests together never ask more than is owed."""
+        if amount.minor > self.payable.minor:
+            raise CollectionAboveOwed(self.payable)
+        self.collecting_minor += amount.minor
+
+    def release_collection(self, amount: Money) -> None:
+        """The request settled (paid, failed or mismatched): it no longer holds part of what is owed."""
+        self.collecting_minor = max(0, self.collecting_minor - amount.minor)
 
     def apply_payment(self, payment: Money, at: datetime) -> Allocation:
         """Allocate a payment (fees, interest, principal, oldest first); the rest is held as credit."""

@@ -48,6 +48,7 @@ def submit(c: AppContainer, request: Request, user: Claims) -> Reply:
         publisher=c.publisher,
         now=c.now(),
         status_url="/v1/applications/{id}",
+        terms_version=c.settings.terms_version,
     )
     headers = {"Location": result.body["status_url"]}
     if result.replayed:

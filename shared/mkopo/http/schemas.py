@@ -112,6 +112,17 @@ class TimelineOut(_Out):
     at: str
 
 
+class ConsentOut(_Out):
+    """The disclosed terms the borrower accepted at checkout (digital-credit rules ask for this record)."""
+
+    terms_version: str
+    channel: str
+    total_repayable: str
+    total_cost: str
+    apr: str
+    accepted_at: str
+
+
 class ApplicationOut(_Out):
     id: str
     status: str
@@ -121,6 +132,7 @@ class ApplicationOut(_Out):
     decision: DecisionOut
     disbursement: DisbursementOut
     review: ReviewOut | None
+    consent: ConsentOut | None
     timeline: list[TimelineOut]
     created_at: str
     updated_at: str

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from mkopo.domain import phone as phones
-from mkopo.domain.applications import Application
+from mkopo.domain.applications import Application, Consent
 from mkopo.domain.events import CheckoutSubmitted, DomainEvent
 from mkopo.domain.offers import Offer
 from mkopo.service import audit, idempotency
@@ -35,6 +35,8 @@ def submit(
     publisher: EventPublisher,
     now: datetime,
     status_url: str,
+    terms_version: str,
+    channel: str = "api",
 ) -> Accepted:
     """Create the application and publish checkout_submitted; a repeated key replays the first answer.
 
@@ -53,7 +55,10 @@ def submit(
     if refusal is not None:
         return replay_or(refusal)
     assert offer is not None
-    app = Application.submit(id=str(uuid.uuid4()), borrower_id=user.id, phone=user.phone, offer=offer, at=now)
+    consent = Consent.to(offer, terms_version=terms_version, channel=channel, at=now)
+    app = Application.submit(
+        id=str(uuid.uuid4()), borrower_id=user.id, phone=user.phone, offer=offer, consent=consent, at=now
+    )
     body = {"application_id": app.id, "status": app.status.value, "status_url": status_url.format(id=app.id)}
     event = _submitted_event(app, now)
 
@@ -116,5 +121,6 @@ def _audit_record(app: Application, user: User, now: datetime) -> AuditRecord:
             "status": app.status.value,
             "offer_id": app.offer.id,
             "amount_minor": app.offer.principal.minor,
+            "consent": app.consent.model_dump(mode="json") if app.consent else None,
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mkopo.domain.applications import Application
+from mkopo.domain.money import Money
 from mkopo.service.errors import NotFound
 from mkopo.service.store import Notification, Store
 
@@ -33,9 +34,25 @@ def application_view(app: Application) -> dict[str, Any]:
             if app.review
             else None
         ),
+        "consent": _consent_view(app),
         "timeline": [{"status": t.status.value, "at": t.at.isoformat()} for t in app.timeline],
         "created_at": app.created_at.isoformat(),
         "updated_at": app.updated_at.isoformat(),
+    }
+
+
+def _consent_view(app: Application) -> dict[str, Any] | None:
+    consent = app.consent
+    if consent is None:
+        return None
+    money = lambda minor: str(Money(minor=minor, currency=consent.currency))  # noqa: E731
+    return {
+        "terms_version": consent.terms_version,
+        "channel": consent.channel,
+        "total_repayable": money(consent.total_repayable_minor),
+        "total_cost": money(consent.total_cost_minor),
+        "apr": consent.apr,
+        "accepted_at": consent.accepted_at.isoformat(),
     }
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
-from mkopo.domain.loans import Loan, Repayment, RepaymentStatus
+from mkopo.domain.loans import CollectionAboveOwed, Loan, Repayment, RepaymentStatus
 from mkopo.domain.money import Money, MoneyError
 from mkopo.service import idempotency
 from mkopo.service.errors import NotFound, Unprocessable
@@ -88,7 +88,12 @@ def request_repayment(
         current = tx.get_loan(loan_id)
         if current is None or current.status == LoanStatus.REPAID:
             raise Unprocessable("this loan is repaid; nothing is outstanding")
+        try:
+            current.reserve_collection(amount)
+        except CollectionAboveOwed as exc:
+            raise Unprocessable(str(exc), errors=[{"field": "amount", "message": str(exc)}]) from exc
         body = repayment_view(repayment) | {"status_url": f"/v1/loans/{loan_id}"}
+        tx.save_loan(current)
         tx.create_repayment(repayment)
         tx.create_idempotency(
             IdempotencyRecord(key=key_hash, request_hash=request, status_code=202, body=body, created_at=now)
@@ -166,12 +171,15 @@ def settle_repayment(
         if loan is None:
             raise NotFound(f"loan {rep.loan_id} not found")
         borrower = tx.get_borrower(loan.borrower_id) if result.status == CollectionStatus.SUCCESSFUL else None
+        loan.release_collection(rep.amount)
         if result.status == CollectionStatus.FAILED:
             rep.fail(result.reason, at, result.provider_transaction_id)
             tx.save_repayment(rep)
+            tx.save_loan(loan)
             return rep.status, []
         received = result.amount if result.amount is not None else (rep.amount if authenticated else None)
         if not rep.receive(received, at, result.provider_transaction_id):
+            tx.save_loan(loan)
             _hold_in_suspense(tx, rep, received, at)
             return rep.status, []
         events = _post_to_loan(tx, rep, loan, borrower, at)
