@@ -84,14 +84,25 @@ class FakeCollections:
     """Collects at once unless told to stay pending; reports the amount it was asked for (or ``short``)."""
 
     name: str = "fake-collect"
+    repeats_safely: bool = False
     pending: bool = False
     short_minor: int = 0
+    fault: type[ProviderUnavailable] | None = (
+        None  # raised by the next request (AnswerLost: after it was taken)
+    )
+    prompts: int = 0
     requests: dict[str, tuple[Money, str]] = field(default_factory=dict)
 
     def request_collection(
         self, *, reference: str, amount: Money, msisdn: str, description: str, callback_url: str | None = None
     ) -> CollectionResult:
+        fault, self.fault = self.fault, None
+        if fault is ProviderUnavailable:
+            raise fault("the provider is down")
+        self.prompts += 1
         self.requests.setdefault(reference, (amount, msisdn))
+        if fault is not None:
+            raise fault("the answer was lost")
         return self.collection_status(reference)
 
     def collection_status(

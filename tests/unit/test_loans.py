@@ -5,11 +5,11 @@ import pytest
 from mkopo import topology
 from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
-from mkopo.domain.loans import Loan, RepaymentStatus
+from mkopo.domain.loans import NO_ANSWER, Loan, RepaymentStatus
 from mkopo.domain.money import Money
 from mkopo.service import loans, repayments
 from mkopo.service.errors import NotFound, Unprocessable
-from mkopo.service.ports import CollectionResult, CollectionStatus
+from mkopo.service.ports import CollectionResult, CollectionStatus, ProviderAnswerLost, ProviderUnavailable
 from mkopo.service.store import User
 from tests.unit.conftest import World
 from tests.unit.test_pipeline import run_to_end
@@ -241,3 +241,50 @@ def test_a_lost_collection_request_is_resent_once_however_many_passes_run(world:
     assert first["resent"] == 1 and again["resent"] == 0  # a second pass at the same moment does not resend
     rep = world.store.get_repayment(rep_id)
     assert rep is not None and rep.resent_at == later
+
+
+def reconcile(world: World, minutes: int = 1) -> dict[str, int]:
+    args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
+    later = world.now + timedelta(minutes=minutes)
+    return repayments.reconcile_repayments(**args, now=later, older_than=timedelta(seconds=30))
+
+
+def test_a_prompt_whose_answer_was_lost_is_never_sent_again_and_late_money_still_counts(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.fault = ProviderAnswerLost
+    body = repay(world, user, loan, "1000", "lost-answer")
+    assert body["status"] == "PENDING" and world.collections.prompts == 1
+    world.collections.requests.clear()  # no CheckoutRequestID came back: the status query finds nothing
+    first, second = reconcile(world, 1), reconcile(world, 2)
+    assert (first["given_up"], first["resent"], second["resent"]) == (1, 0, 0)
+    assert world.collections.prompts == 1  # one prompt on the borrower's phone, whatever the passes
+    rep = world.store.get_repayment(body["id"])
+    freed = world.store.get_loan(loan.id)
+    assert rep is not None and (rep.status, rep.reason) == (RepaymentStatus.FAILED, NO_ANSWER)
+    assert freed is not None and freed.collecting_minor == 0
+    paid = CollectionResult(
+        "fake-collect", rep.reference, CollectionStatus.SUCCESSFUL, "rx-late", Money.parse("1000", "KES")
+    )
+    repayments.settle_repayment(world.store, world.publisher, rep.id, paid, world.now, authenticated=False)
+    after = world.store.get_loan(loan.id)
+    assert after is not None and after.outstanding.minor == loan.outstanding.minor - 100_000
+    assert world.store.get_repayment(rep.id).status == RepaymentStatus.SUCCESSFUL  # type: ignore[union-attr]
+
+
+def test_a_provider_that_was_down_is_asked_again_by_reconciliation(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.fault = ProviderUnavailable
+    body = repay(world, user, loan, "1000", "down")
+    assert body["status"] == "PENDING" and world.collections.prompts == 0
+    assert reconcile(world)["resent"] == 1 and world.collections.prompts == 1
+    assert world.store.get_repayment(body["id"]).status == RepaymentStatus.SUCCESSFUL  # type: ignore[union-attr]
+
+
+def test_an_idempotent_provider_is_asked_again_after_a_lost_answer(world: World) -> None:
+    user, loan = disbursed(world)
+    world.collections.repeats_safely = True
+    world.collections.fault = ProviderAnswerLost
+    body = repay(world, user, loan, "1000", "momo-lost")
+    world.collections.requests.clear()
+    assert reconcile(world)["resent"] == 1
+    assert world.store.get_repayment(body["id"]).status == RepaymentStatus.SUCCESSFUL  # type: ignore[union-attr]

@@ -31,6 +31,7 @@ from mkopo.service.ports import (
     CollectionStatus,
     PayoutProvider,
     PayoutStatus,
+    ProviderAnswerLost,
     ProviderUnavailable,
 )
 
@@ -254,6 +255,24 @@ def test_transport_faults_are_provider_unavailable(fake: FakeDaraja) -> None:
     with pytest.raises(ProviderUnavailable) as info:
         pay(payouts(fake))
     assert not isinstance(info.value, MpesaAuthenticationError)
+
+
+@pytest.mark.parametrize(
+    ("fault", "lost"),
+    [
+        (httpx.ReadTimeout("slow"), True),
+        (httpx.RemoteProtocolError("dropped"), True),
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("unreachable"), False),
+    ],
+)
+def test_a_sent_request_without_an_answer_is_told_from_one_never_sent(
+    fake: FakeDaraja, fault: httpx.HTTPError, lost: bool
+) -> None:
+    fake.raise_on_post = fault
+    with pytest.raises(ProviderUnavailable) as info:
+        pay(payouts(fake))
+    assert isinstance(info.value, ProviderAnswerLost) is lost
 
 
 def test_token_is_basic_auth_cached_and_refreshed_once_on_invalid_token(fake: FakeDaraja) -> None:

@@ -175,6 +175,9 @@ class Loan(BaseModel):
         return None
 
 
+NO_ANSWER = "NO_ANSWER"  # reason of a repayment given up: the provider never answered or acknowledged it
+
+
 class RepaymentStatus(StrEnum):
     PENDING = "PENDING"
     SUCCESSFUL = "SUCCESSFUL"
@@ -197,12 +200,24 @@ class Repayment(BaseModel):
     received_minor: int | None = None
     reason: str | None = None
     requested_at: datetime
+    answer_lost: bool = False  # the provider may have the request though it never answered
     resent_at: datetime | None = None
     settled_at: datetime | None = None
 
     @property
     def is_pending(self) -> bool:
         return self.status == RepaymentStatus.PENDING
+
+    def awaits(self, *, paid: bool) -> bool:
+        """Still open to a result: pending, or given up for want of an answer and now reported paid."""
+        given_up = self.status == RepaymentStatus.FAILED and self.reason == NO_ANSWER
+        return self.is_pending or (given_up and paid)
+
+    def give_up(self, at: datetime) -> None:
+        """No answer and no trace at the provider, and asking again could prompt twice: stop waiting.
+
+        Money that arrives later is still posted (``awaits``)."""
+        self.fail(NO_ANSWER, at, None)
 
     def remember_request(self, provider_request_id: str) -> bool:
         """Keep the provider's id for a request still pending (what a status query asks about)."""
@@ -218,7 +233,7 @@ class Repayment(BaseModel):
 
     def receive(self, received: Money | None, at: datetime, transaction_id: str | None) -> bool:
         """Record what arrived: SUCCESSFUL if it is the amount asked, else AMOUNT_MISMATCH (False)."""
-        self.settled_at, self.provider_transaction_id = at, transaction_id
+        self.settled_at, self.provider_transaction_id, self.reason = at, transaction_id, None
         self.received_minor = received.minor if received else None
         if received != self.amount:
             self.status, self.reason = (
@@ -234,4 +249,9 @@ class Repayment(BaseModel):
         if not self.is_pending or (self.resent_at is not None and self.resent_at > now - older_than):
             return False
         self.resent_at = now
+        return True
+
+    def lose_answer(self) -> bool:
+        """The request went out but no answer came: the provider may be prompting the borrower."""
+        self.answer_lost = True
         return True

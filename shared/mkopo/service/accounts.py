@@ -1,4 +1,4 @@
-"""Accounts: registration, login (throttled) with rotating refresh tokens, self-service and administration."""
+"""Accounts: registration, self-service and administration of users (login sessions: ``sessions``)."""
 
 from __future__ import annotations
 

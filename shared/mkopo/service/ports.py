@@ -36,6 +36,11 @@ class ProviderUnavailable(Exception):
     """A transient provider fault (timeout, 5xx): the caller should retry later."""
 
 
+class ProviderAnswerLost(ProviderUnavailable):
+    """The request was sent but no answer came back (read timeout, dropped connection): the provider may
+    have acted on it, so a request that is not idempotent must not simply be sent again."""
+
+
 class PayoutProvider(Protocol):
     """Pays money to a borrower's wallet. Idempotent by ``reference``."""
 
@@ -162,6 +167,7 @@ class CollectionProvider(Protocol):
     """Collects money from a borrower's wallet; the outcome comes later (callback or status query)."""
 
     name: str
+    repeats_safely: bool  # a repeated request with the same reference is recognised, not a second prompt
 
     def request_collection(
         self, *, reference: str, amount: Money, msisdn: str, description: str, callback_url: str | None = None

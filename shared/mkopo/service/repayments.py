@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from mkopo.domain.loans import CollectionAboveOwed, Loan, Repayment, RepaymentSt
 from mkopo.domain.money import Money, MoneyError
 from mkopo.service import idempotency
 from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.hot_documents import one_writer
 from mkopo.service.idempotency import Accepted
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import (
@@ -24,6 +26,8 @@ from mkopo.service.ports import (
     CollectionStatus,
     EventPublisher,
     Payments,
+    ProviderAnswerLost,
+    ProviderUnavailable,
 )
 from mkopo.service.store import Borrower, Conflict, IdempotencyRecord, Store, Transaction, User
 
@@ -100,10 +104,11 @@ def request_repayment(
         )
         return Accepted(status_code=202, body=body)
 
-    try:
-        result = store.transaction(create)
-    except Conflict:
-        result = store.transaction(create)
+    with one_writer(f"loans/{loan_id}"):
+        try:
+            result = store.transaction(create)
+        except Conflict:
+            result = store.transaction(create)
     if not result.replayed:
         _ask_provider(store, publisher, payments, repayment, now)
     return result
@@ -123,26 +128,30 @@ def _payable_amount(text: str, currency: str) -> Money:
 def _ask_provider(
     store: Store, publisher: EventPublisher, payments: Payments, repayment: Repayment, now: datetime
 ) -> None:
-    """Send the collection request; its outcome arrives by callback or is found by reconciliation."""
+    """Send the collection request; its outcome arrives by callback or is found by reconciliation.
+
+    A provider that cannot take the request now leaves it pending for reconciliation to send again;
+    one that took it but never answered is remembered, so that a non-idempotent prompt is not repeated.
+    """
     loan = store.get_loan(repayment.loan_id)
     assert loan is not None
     provider = payments.collection_provider(repayment.amount.currency, repayment.id)
-    result = provider.request_collection(
-        reference=repayment.reference,
-        amount=repayment.amount,
-        msisdn=loan.phone,
-        description=f"mkopo {loan.id[:8].upper()}",
-        callback_url=payments.collection_callback_url(repayment.amount.currency, repayment.id),
-    )
+    try:
+        result = provider.request_collection(
+            reference=repayment.reference,
+            amount=repayment.amount,
+            msisdn=loan.phone,
+            description=f"mkopo {loan.id[:8].upper()}",
+            callback_url=payments.collection_callback_url(repayment.amount.currency, repayment.id),
+        )
+    except ProviderUnavailable as exc:
+        log.warning("repayment %s: collection request not confirmed: %s", repayment.id, exc)
+        if isinstance(exc, ProviderAnswerLost):
+            _claim(store, repayment.id, Repayment.lose_answer)
+        return
     request_id = result.provider_request_id
     if request_id and result.status == CollectionStatus.PENDING:
-
-        def remember(tx: Transaction) -> None:
-            current = tx.get_repayment(repayment.id)
-            if current is not None and current.remember_request(request_id):
-                tx.save_repayment(current)
-
-        store.transaction(remember)
+        _claim(store, repayment.id, lambda rep: rep.remember_request(request_id))
     settle_repayment(store, publisher, repayment.id, result, now, authenticated=True)
 
 
@@ -165,13 +174,15 @@ def settle_repayment(
 
     def run(tx: Transaction) -> tuple[RepaymentStatus | None, list[DomainEvent]]:
         rep = tx.get_repayment(repayment_id)
-        if rep is None or not rep.is_pending:
+        paid = result.status == CollectionStatus.SUCCESSFUL
+        if rep is None or not rep.awaits(paid=paid):
             return None, []
         loan = tx.get_loan(rep.loan_id)
         if loan is None:
             raise NotFound(f"loan {rep.loan_id} not found")
-        borrower = tx.get_borrower(loan.borrower_id) if result.status == CollectionStatus.SUCCESSFUL else None
-        loan.release_collection(rep.amount)
+        borrower = tx.get_borrower(loan.borrower_id) if paid else None
+        if rep.is_pending:
+            loan.release_collection(rep.amount)
         if result.status == CollectionStatus.FAILED:
             rep.fail(result.reason, at, result.provider_transaction_id)
             tx.save_repayment(rep)
@@ -252,12 +263,31 @@ def _post_to_loan(
     return events
 
 
-def _claim_resend(store: Store, repayment_id: str, now: datetime, older_than: timedelta) -> bool:
+def _claim(store: Store, repayment_id: str, change: Callable[[Repayment], bool]) -> bool:
+    """Apply a change to a pending repayment in a transaction; True for the one caller it applied for."""
+
     def run(tx: Transaction) -> bool:
         rep = tx.get_repayment(repayment_id)
-        if rep is None or not rep.claim_resend(now, older_than):
+        if rep is None or not rep.is_pending or not change(rep):
             return False
         tx.save_repayment(rep)
+        return True
+
+    return store.transaction(run)
+
+
+def _give_up(store: Store, repayment_id: str, now: datetime) -> bool:
+    """Stop waiting for a prompt the provider never acknowledged; its reservation on the loan is freed."""
+
+    def run(tx: Transaction) -> bool:
+        rep = tx.get_repayment(repayment_id)
+        loan = tx.get_loan(rep.loan_id) if rep is not None else None
+        if rep is None or loan is None or not rep.is_pending:
+            return False
+        rep.give_up(now)
+        loan.release_collection(rep.amount)
+        tx.save_repayment(rep)
+        tx.save_loan(loan)
         return True
 
     return store.transaction(run)
@@ -273,7 +303,7 @@ def reconcile_repayments(
     limit: int = 200,
 ) -> dict[str, int]:
     """Ask the provider about every collection still pending after ``older_than`` (lost callbacks)."""
-    counts = {"checked": 0, "settled": 0, "resent": 0, "unavailable": 0}
+    counts = {"checked": 0, "settled": 0, "resent": 0, "given_up": 0, "unavailable": 0}
     for rep in store.list_repayments_by_status(RepaymentStatus.PENDING.value, limit):
         if rep.requested_at > now - older_than:
             continue
@@ -301,9 +331,11 @@ def _reconcile_one(
     try:
         result = provider.collection_status(rep.reference, provider_request_id=rep.provider_request_id)
     except CollectionNotFound:
+        if rep.answer_lost and not provider.repeats_safely:
+            return "given_up" if _give_up(store, rep.id, now) else None
         # The provider never got the request: resend it, from one reconciliation pass only
-        # (an STK Push has no idempotency key: two passes resending would collect twice).
-        if not _claim_resend(store, rep.id, now, older_than):
+        # (a request that is not idempotent, sent by two passes, would prompt twice).
+        if not _claim(store, rep.id, lambda current: current.claim_resend(now, older_than)):
             return None
         _ask_provider(store, publisher, payments, rep, now)
         return "resent"

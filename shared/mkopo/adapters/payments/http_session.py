@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
-from mkopo.service.ports import ProviderUnavailable
+from mkopo.service.ports import ProviderAnswerLost, ProviderUnavailable
 
 TOKEN_REFRESH_MARGIN_S = 60.0
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -119,8 +119,10 @@ class TokenSession:
         all_headers = {**self._auth_headers(token), **(headers or {})}
         try:
             return self._http().request(method, path, headers=all_headers, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"{self.errors.label} {method} {path} failed: {exc!r}") from exc
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise ProviderUnavailable(f"{self.errors.label} {method} {path} not sent: {exc!r}") from exc
+        except httpx.HTTPError as exc:  # sent, perhaps acted on, but the answer is lost
+            raise ProviderAnswerLost(f"{self.errors.label} {method} {path} got no answer: {exc!r}") from exc
 
     def _token_value(self, *, force: bool = False) -> str:
         """A cached access token, fetched when missing, near expiry or ``force``d."""

@@ -40,6 +40,7 @@ class MomoCollectionProvider(SessionProvider):
     """``CollectionProvider`` backed by MoMo requesttopay; idempotent by X-Reference-Id (our reference)."""
 
     name = "mtn-momo"
+    repeats_safely = True  # MoMo refuses a second requesttopay with the same X-Reference-Id
 
     def __init__(self, *, session: MomoSession) -> None:
         self._session = session

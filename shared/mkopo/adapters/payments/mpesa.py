@@ -238,6 +238,7 @@ class MpesaStkCollectionProvider(SessionProvider):
     """``CollectionProvider`` backed by STK Push (M-Pesa Express) to a PayBill shortcode."""
 
     name = "mpesa"
+    repeats_safely = False  # an STK Push has no idempotency key: each request is a prompt on the phone
 
     def __init__(
         self,
