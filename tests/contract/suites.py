@@ -1,5 +1,7 @@
 """Every contract suite, for a tier to run against its implementation of the ports."""
 
+from typing import Any
+
 from tests.contract.applications import ApplicationsContract
 from tests.contract.audit import AuditContract
 from tests.contract.exports import ExportMarksContract, LeasesContract
@@ -17,21 +19,28 @@ from tests.contract.outbox import OutboxContract
 from tests.contract.transactions import TransactionsContract
 from tests.contract.users import UsersContract
 
-__all__ = [
-    "AccountsContract",
-    "ApplicationsContract",
-    "AuditContract",
-    "ExportMarksContract",
-    "IdempotencyContract",
-    "JointReadsContract",
-    "LeasesContract",
-    "LoansContract",
-    "LoginThrottleContract",
-    "NotificationsContract",
-    "OffersContract",
-    "OutboxContract",
-    "SessionsContract",
-    "TransactionsContract",
-    "UserDirectoryContract",
-    "UsersContract",
-]
+SUITES: tuple[type, ...] = (
+    AccountsContract,
+    ApplicationsContract,
+    AuditContract,
+    ExportMarksContract,
+    IdempotencyContract,
+    JointReadsContract,
+    LeasesContract,
+    LoansContract,
+    LoginThrottleContract,
+    NotificationsContract,
+    OffersContract,
+    OutboxContract,
+    SessionsContract,
+    TransactionsContract,
+    UserDirectoryContract,
+    UsersContract,
+)
+
+
+def collect_into(namespace: dict[str, Any]) -> None:
+    """Add one ``Test<Port>`` class per suite to a test module, run with its fixtures."""
+    for suite in SUITES:
+        name = "Test" + suite.__name__.removesuffix("Contract")
+        namespace[name] = type(name, (suite,), {"__module__": namespace["__name__"]})

@@ -97,16 +97,27 @@ def setup_user(
     return accounts.register(cmd, store=world.store, hasher=PlainHasher(), now=world.now, role=role)
 
 
-def do_login(world: World, identity: FakeIdentityStore, password: str = "correct horse", ip: str = "1.2.3.4"):  # noqa: S107
+TEST_LIMITS = sessions.Limits(max_failures=3, lockout_s=600, ip_max_failures=5, ip_window_s=60)
+
+
+def do_login(
+    world: World,
+    identity: FakeIdentityStore,
+    password: str = "correct horse",  # noqa: S107
+    ip: str = "1.2.3.4",
+    *,
+    phone: str = "+254712345678",
+    limits: sessions.Limits = TEST_LIMITS,
+) -> sessions.TokenPair:
     return sessions.login(
-        sessions.Login(phone="+254712345678", password=password),
+        sessions.Login(phone=phone, password=password),
         store=world.store,
         hasher=PlainHasher(),
         tokens=tokens(),
         identity=identity,
         now=world.now,
         client_ip=ip,
-        limits=sessions.Limits(max_failures=3, lockout_s=600, ip_max_failures=5, ip_window_s=60),
+        limits=limits,
     )
 
 
@@ -161,14 +172,12 @@ def test_lockout_per_phone_and_address_and_throttle_per_address(world: World) ->
     # Per address: failures for many phones from one address.
     for i in range(5):
         with pytest.raises((Unauthorized, TooManyRequests)):
-            sessions.login(
-                sessions.Login(phone=f"+2547123450{i:02d}", password="x"),
-                store=world.store,
-                hasher=PlainHasher(),
-                tokens=tokens(),
-                identity=identity,
-                now=world.now,
-                client_ip="9.9.9.9",
+            do_login(
+                world,
+                identity,
+                "x",
+                "9.9.9.9",
+                phone=f"+2547123450{i:02d}",
                 limits=sessions.Limits(ip_max_failures=5, ip_window_s=60),
             )
     with pytest.raises(TooManyRequests):
@@ -195,17 +204,8 @@ def test_many_addresses_guessing_one_phone_meet_the_slower_per_phone_limit(world
     identity = FakeIdentityStore(world.store)
     limits = sessions.Limits(max_failures=3, phone_max_failures=6, phone_window_s=3600)
 
-    def attempt(password: str, ip: str) -> object:
-        return sessions.login(
-            sessions.Login(phone="+254712345678", password=password),
-            store=world.store,
-            hasher=PlainHasher(),
-            tokens=tokens(),
-            identity=identity,
-            now=world.now,
-            client_ip=ip,
-            limits=limits,
-        )
+    def attempt(password: str, ip: str) -> sessions.TokenPair:
+        return do_login(world, identity, password, ip, limits=limits)
 
     for i in range(6):  # two failures each from three addresses: no pair is locked
         with pytest.raises(Unauthorized):
