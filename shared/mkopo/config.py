@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mkopo.domain.credit import CreditTerms, LimitLadder
+
 if TYPE_CHECKING:
     from mkopo.domain.policy import DecisionPolicy
 
@@ -93,6 +95,10 @@ class Settings(BaseSettings):
     max_exposure_minor: int = Field(default=10_000_000, ge=0)
     # Scores in [review_min_score, approve_min_score) go to an officer instead of being rejected.
     review_min_score: int | None = 560
+    # The limit ladder (mkopo.domain.credit): a default and per-currency overrides, as JSON in the env,
+    # e.g. MKOPO_CREDIT_LADDERS='{"UGX": {"first_loan_share": "0.2", "step_up": "1.25"}}'.
+    credit_ladder: LimitLadder = Field(default_factory=LimitLadder)
+    credit_ladders: dict[str, LimitLadder] = Field(default_factory=dict)
 
     # --- Mobile money (MTN MoMo disbursement API shape)
     momo_base_url: str = "http://127.0.0.1:8090"
@@ -160,6 +166,14 @@ class Settings(BaseSettings):
             approve_min_score=self.approve_min_score,
             max_exposure_minor=self.max_exposure_minor,
             review_min_score=self.review_min_score,
+        )
+
+    def credit_terms(self) -> CreditTerms:
+        """The limit ladders and the maximum exposure: how limits grow with repayment."""
+        return CreditTerms(
+            default=self.credit_ladder,
+            by_currency=self.credit_ladders,
+            max_exposure_minor=self.max_exposure_minor,
         )
 
     def signing_keys(self) -> tuple[str, dict[str, str]]:

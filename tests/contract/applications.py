@@ -6,7 +6,7 @@ import pytest
 
 from mkopo.domain.applications import Status
 from mkopo.service.store import Borrower, Conflict, Store
-from tests.contract.data import an_offer, application, new_id
+from tests.contract.data import NOW, an_offer, application, new_id
 
 
 class ApplicationsContract:
@@ -71,3 +71,14 @@ class ApplicationsContract:
         cleared = borrower.model_copy(update={"active_application_id": None})
         store.transaction(lambda tx: tx.save_borrower(cleared))
         assert store.transaction(lambda tx: tx.get_borrower(borrower.id)) == cleared
+        assert store.get_borrower(borrower.id) == cleared
+
+    def test_a_borrowers_credit_profile_reads_back_equal(self, store: Store) -> None:
+        borrower = Borrower(id=new_id("b"))
+        borrower.credit.loan_disbursed("loan-1", NOW)
+        borrower.credit.loan_repaid("loan-1", principal_minor=500_000, days_late=0, at=NOW)
+        borrower.credit.observe_external_limit(5_000_000)
+        store.transaction(lambda tx: tx.save_borrower(borrower))
+        assert store.get_borrower(borrower.id) == borrower
+        assert store.transaction(lambda tx: tx.get_borrower(borrower.id)) == borrower
+        assert store.get_borrower(new_id("b")) is None and store.get_borrower("a/b") is None

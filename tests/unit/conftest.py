@@ -9,6 +9,7 @@ import pytest
 from mkopo.adapters.credit_data import SandboxCreditData
 from mkopo.adapters.lenders import default_lenders
 from mkopo.domain.applications import Application
+from mkopo.domain.credit import CreditTerms
 from mkopo.domain.offers import Offer
 from mkopo.domain.policy import DecisionPolicy
 from mkopo.domain.scorecard import default_scorecard
@@ -40,6 +41,7 @@ class World:
         self.credit = SandboxCreditData()
         self.scorecard = default_scorecard()
         self.policy = DecisionPolicy(approve_min_score=600, max_exposure_minor=10_000_000)
+        self.credit_terms = CreditTerms(max_exposure_minor=10_000_000)
         self.now = NOW
         self._n = 0
 

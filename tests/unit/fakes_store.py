@@ -142,6 +142,9 @@ class ApplicationsFake(_StorePart):
     def get_application(self, application_id: str) -> Application | None:
         return self._read("applications", application_id)
 
+    def get_borrower(self, borrower_id: str) -> Borrower | None:
+        return self._read("borrowers", borrower_id)
+
     def list_applications(self, borrower_id: str, limit: int) -> list[Application]:
         apps = self._where("applications", lambda a: a.borrower_id == borrower_id)
         return sorted(apps, key=lambda a: a.created_at, reverse=True)[:limit]

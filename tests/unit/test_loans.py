@@ -190,7 +190,12 @@ def test_nobody_else_can_see_or_repay_a_loan(world: World) -> None:
 def test_arrears_run_earns_income_reminds_and_flags_overdue_once(world: World) -> None:
     _, loan = disbursed(world)
     due = loan.schedule.installments[0].due_date
-    run = {"store": world.store, "publisher": world.publisher, "reminder_days": 3}
+    run = {
+        "store": world.store,
+        "publisher": world.publisher,
+        "reminder_days": 3,
+        "credit_terms": world.credit_terms,
+    }
     before = world.now.replace(year=due.year, month=due.month, day=due.day) - timedelta(days=2)
     assert loans.run_arrears(**run, now=before)["reminders"] == 1
     assert loans.run_arrears(**run, now=before)["reminders"] == 0

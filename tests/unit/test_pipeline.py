@@ -29,6 +29,7 @@ def run_to_end(world: World, phone: str, amount: str = "5000") -> str:
                 publisher=world.publisher,
                 credit_data=world.credit,
                 scorecard=world.scorecard,
+                credit_terms=world.credit_terms,
                 now=world.now,
             ),
         ),
@@ -116,6 +117,7 @@ def test_one_active_loan_per_borrower(world: World) -> None:
             publisher=world.publisher,
             credit_data=world.credit,
             scorecard=world.scorecard,
+            credit_terms=world.credit_terms,
             now=world.now,
         )
     scored = [

@@ -70,7 +70,9 @@ class ApplicationScored(DomainEvent):
     score: int
     probability_of_default: float
     reasons: list[str] = Field(default_factory=list)
-    credit_limit_minor: int
+    credit_limit_minor: int  # the limit this application is decided against (our ladder's, capped)
+    external_limit_minor: int | None = None  # what the credit bureau allows
+    credit_level: int | None = None  # the borrower's step on our limit ladder
 
 
 class ReviewRequested(DomainEvent):
@@ -136,6 +138,11 @@ class LoanRepaid(DomainEvent):
     amount_minor: int
     currency: str
     credit_balance_minor: int
+    days_late: int = 0
+    # The borrower's step on the limit ladder after this repayment (the limit is derived from it).
+    credit_level: int | None = None
+    credit_frozen: bool = False
+    external_limit_minor: int | None = None
 
 
 class RepaymentDue(DomainEvent):

@@ -70,6 +70,9 @@ class Loan(BaseModel):
     paid_minor: int = 0
     credit_balance_minor: int = Field(default=0, description="Overpayments held for the borrower")
     collecting_minor: int = Field(default=0, description="Asked of the borrower's wallet, not yet settled")
+    days_late_max: int = Field(
+        default=0, description="The most days any installment was paid after its due date"
+    )
     disbursed_at: datetime
     repaid_at: datetime | None = None
     updated_at: datetime
@@ -127,6 +130,9 @@ class Loan(BaseModel):
     def apply_payment(self, payment: Money, at: datetime) -> Allocation:
         """Allocate a payment (fees, interest, principal, oldest first); the rest is held as credit."""
         allocation = allocate(self.position, payment)
+        for before, after in zip(self.position.installments, allocation.position.installments, strict=True):
+            if before.outstanding.total and not after.outstanding.total:
+                self.days_late_max = max(self.days_late_max, (at.date() - before.due_date).days)
         self.position = allocation.position
         self.paid_minor += allocation.allocated
         self.credit_balance_minor += allocation.overpayment

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mkopo.domain.money import Currency
+
 # Market → (region code, currency of loans for borrowers there).
-MARKETS: dict[str, str] = {"KE": "KES", "UG": "UGX", "TZ": "TZS", "RW": "RWF", "NG": "NGN", "GH": "GHS"}
+MARKETS: dict[str, Currency] = {"KE": "KES", "UG": "UGX", "TZ": "TZS", "RW": "RWF", "NG": "NGN", "GH": "GHS"}
 # Each market's calling code belongs to that region alone, so a normalised number's prefix names its market
 # (what phonenumbers.region_code_for_number answers, without importing phonenumbers: cold start matters).
 CALLING_CODES: dict[str, str] = {
@@ -55,7 +57,7 @@ def market_of(e164: str) -> str:
     return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or ""
 
 
-def currency_of(e164: str) -> str:
+def currency_of(e164: str) -> Currency:
     return MARKETS[market_of(e164)]
 
 

@@ -46,6 +46,7 @@ class Jobs:
             publisher=c.publisher,
             now=c.now(),
             reminder_days=c.settings.repayment_reminder_days,
+            credit_terms=c.settings.credit_terms(),
         )
         return Reply(200, counts)
 

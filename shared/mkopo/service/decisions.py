@@ -19,7 +19,7 @@ from mkopo.service.transitions import Change, advance
 def approve(tx: Transaction, app: Application, borrower: Borrower, score: int, now: datetime) -> DomainEvent:
     """Move to APPROVED holding the borrower's single active-loan slot (the caller checked it is free)."""
     app.approve(now)
-    borrower.active_application_id = app.id
+    borrower.hold_slot(app.id)
     tx.save_borrower(borrower)
     return LoanApproved.new(
         application_id=app.id,

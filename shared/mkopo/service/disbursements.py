@@ -112,6 +112,7 @@ def settle_payout(
 
     def change(tx: Transaction, app: Application) -> DomainEvent:
         principal = app.offer.principal
+        borrower = tx.get_borrower(app.borrower_id) or Borrower(id=app.borrower_id)
         if result.status == PayoutStatus.SUCCESSFUL and reported_amount not in (None, principal):
             raise PayoutAmountMismatch(
                 f"{result.provider} reports {reported_amount} paid, we asked {principal}"
@@ -129,6 +130,8 @@ def settle_payout(
         txid = result.provider_transaction_id
         if result.status == PayoutStatus.SUCCESSFUL:
             app.record_payout_settled(**outcome, provider_transaction_id=txid, at=at)
+            if borrower.credit.loan_disbursed(app.id, at):
+                tx.save_borrower(borrower)
             _open_loan(tx, app, result, at)
             return LoanDisbursed.new(
                 **common,
@@ -136,7 +139,8 @@ def settle_payout(
                 total_repayable_minor=app.offer.total_repayable.minor,
             )
         app.record_payout_failed(**outcome, provider_transaction_id=txid, reason=result.reason, at=at)
-        tx.save_borrower(Borrower(id=app.borrower_id, active_application_id=None))
+        if borrower.free_slot(app.id):
+            tx.save_borrower(borrower)
         return DisbursementFailed.new(**common, reason=result.reason or "UNKNOWN")
 
     return advance(store, publisher, application_id, Status.APPROVED, change) is not None

@@ -8,6 +8,7 @@ from typing import Any
 
 from mkopo.domain import ledger
 from mkopo.domain.allocation import InstallmentPosition, LoanStatus
+from mkopo.domain.credit import Borrower, CreditTerms, LimitLadder
 from mkopo.domain.events import DomainEvent, InstallmentOverdue, RepaymentDue
 from mkopo.domain.loans import Loan, Overdue
 from mkopo.domain.money import Money
@@ -110,7 +111,13 @@ def trial_balance(store: Store) -> dict[str, Any]:
 
 
 def run_arrears(
-    *, store: Store, publisher: EventPublisher, now: datetime, reminder_days: int, limit: int = 1000
+    *,
+    store: Store,
+    publisher: EventPublisher,
+    now: datetime,
+    reminder_days: int,
+    credit_terms: CreditTerms,
+    limit: int = 1000,
 ) -> dict[str, int]:
     """Daily: earn income on due installments, warn before due dates, flag overdue ones by arrears bucket."""
     counts = {"loans": 0, "income_entries": 0, "reminders": 0, "overdue": 0}
@@ -118,20 +125,34 @@ def run_arrears(
         counts["loans"] += 1
         if not loan.arrears_due(now.date(), reminder_days):
             continue  # most loans on most days: no transaction at all
-        run = partial(_arrears_for, loan_id=loan.id, now=now, reminder_days=reminder_days, counts=counts)
+        run = partial(
+            _arrears_for,
+            loan_id=loan.id,
+            now=now,
+            reminder_days=reminder_days,
+            ladder=credit_terms.ladder(loan.currency),
+            counts=counts,
+        )
         events = store.transaction(run)
         dispatch(events, store=store, publisher=publisher)
     return counts
 
 
 def _arrears_for(
-    tx: Transaction, loan_id: str, now: datetime, reminder_days: int, counts: dict[str, int]
+    tx: Transaction,
+    loan_id: str,
+    now: datetime,
+    reminder_days: int,
+    ladder: LimitLadder,
+    counts: dict[str, int],
 ) -> list[DomainEvent]:
-    """Age one loan in its transaction: income entries, then reminder and overdue events."""
+    """Age one loan in its transaction: income entries, reminder and overdue events, the limit ladder."""
     loan = tx.get_loan(loan_id)
     if loan is None or loan.status != LoanStatus.ACTIVE:
         return []
     work = loan.age_arrears(now.date(), reminder_days, now)
+    if work.overdue:
+        _count_on_ladder(tx, loan, work.overdue, ladder, now)
     scheduled = {i.number: i for i in loan.schedule.installments}
     for number in work.income_due:
         entry = ledger.post_installment_due(
@@ -148,6 +169,16 @@ def _arrears_for(
     for event in events:
         tx.add_event(event)
     return events
+
+
+def _count_on_ladder(
+    tx: Transaction, loan: Loan, overdue: list[Overdue], ladder: LimitLadder, now: datetime
+) -> None:
+    """Arrears move the borrower's limit: down a step past 30 days, to zero at 90 (once per loan each)."""
+    borrower = tx.get_borrower(loan.borrower_id) or Borrower(id=loan.borrower_id)
+    days = max(o.days_past_due for o in overdue)
+    borrower.credit.overdue(loan.id, days_past_due=days, at=now, ladder=ladder)
+    tx.save_borrower(borrower)
 
 
 def _reminder(loan: Loan, inst: InstallmentPosition, now: datetime) -> DomainEvent:

@@ -248,19 +248,29 @@ def _post_to_loan(
         )
     ]
     if loan.status == LoanStatus.REPAID and loan.repaid_at == at:
-        if borrower is not None and borrower.active_application_id == loan.id:
-            tx.save_borrower(Borrower(id=loan.borrower_id, active_application_id=None))
-        events.append(
-            LoanRepaid.new(
-                application_id=loan.id,
-                occurred_at=at,
-                borrower_id=loan.borrower_id,
-                amount_minor=loan.paid_minor,
-                currency=loan.currency,
-                credit_balance_minor=loan.credit_balance_minor,
-            )
-        )
+        events.append(_repaid(tx, loan, borrower or Borrower(id=loan.borrower_id), at))
     return events
+
+
+def _repaid(tx: Transaction, loan: Loan, borrower: Borrower, at: datetime) -> DomainEvent:
+    """Repaid in full: the active-loan slot is free and the repayment counts on the limit ladder."""
+    borrower.free_slot(loan.id)
+    borrower.credit.loan_repaid(
+        loan.id, principal_minor=loan.schedule.principal.minor, days_late=loan.days_late_max, at=at
+    )
+    tx.save_borrower(borrower)
+    return LoanRepaid.new(
+        application_id=loan.id,
+        occurred_at=at,
+        borrower_id=loan.borrower_id,
+        amount_minor=loan.paid_minor,
+        currency=loan.currency,
+        credit_balance_minor=loan.credit_balance_minor,
+        days_late=loan.days_late_max,
+        credit_level=borrower.credit.level,
+        credit_frozen=borrower.credit.frozen,
+        external_limit_minor=borrower.credit.external_limit_minor,
+    )
 
 
 def _claim(store: Store, repayment_id: str, change: Callable[[Repayment], bool]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from mkopo.domain.applications import Application, Status
+from mkopo.domain.credit import Borrower, CreditTerms
 from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, DomainEvent
 from mkopo.domain.scorecard import Scorecard
 from mkopo.faults import checkpoint
@@ -20,8 +21,10 @@ def score_application(
     publisher: EventPublisher,
     credit_data: CreditData,
     scorecard: Scorecard,
+    credit_terms: CreditTerms,
     now: datetime,
 ) -> bool:
+    """Score once: the external features through the scorecard, the limit from our own ladder."""
     app = load(store, event.application_id)
     if app.status != Status.SUBMITTED:
         return False
@@ -29,11 +32,20 @@ def score_application(
     result = scorecard.score(features)
 
     def change(tx: Transaction, app: Application) -> DomainEvent:
+        borrower = tx.get_borrower(app.borrower_id) or Borrower(id=app.borrower_id)
+        borrower.credit.observe_external_limit(features.credit_limit_minor)
+        line = credit_terms.line(
+            borrower.credit,
+            currency=app.offer.principal.currency,
+            external_minor=features.credit_limit_minor,
+            has_active_loan=False,  # the policy's own rule
+        )
+        tx.save_borrower(borrower)
         app.record_score(
             score=result.score,
             probability_of_default=result.probability_of_default,
             reasons=result.reasons,
-            credit_limit_minor=features.credit_limit_minor,
+            credit_limit_minor=line.limit_minor,
             at=now,
         )
         return ApplicationScored.new(
@@ -43,7 +55,9 @@ def score_application(
             score=result.score,
             probability_of_default=result.probability_of_default,
             reasons=result.reasons,
-            credit_limit_minor=features.credit_limit_minor,
+            credit_limit_minor=line.limit_minor,
+            external_limit_minor=features.credit_limit_minor,
+            credit_level=borrower.credit.level,
         )
 
     checkpoint("scoring.before_write")

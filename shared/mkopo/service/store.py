@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from mkopo.domain.applications import Application
+from mkopo.domain.credit import Borrower
 from mkopo.domain.events import DomainEvent
 from mkopo.domain.offers import Offer
 
@@ -34,13 +35,6 @@ class User(BaseModel):
     role: str = "applicant"
     status: str = "active"  # active | disabled | deleted (anonymised)
     created_at: datetime
-
-
-class Borrower(BaseModel):
-    """Per-borrower exposure; the only document two applications of one borrower both touch."""
-
-    id: str
-    active_application_id: str | None = None
 
 
 class IdempotencyRecord(BaseModel):
@@ -110,6 +104,10 @@ class ApplicationWrites(Protocol):
 
 class Applications(Transactional[ApplicationWrites], Protocol):
     def get_application(self, application_id: str) -> Application | None: ...
+    def get_borrower(self, borrower_id: str) -> Borrower | None:
+        """The borrower's exposure and credit profile, outside a transaction (what they may read)."""
+        ...
+
     def list_applications(self, borrower_id: str, limit: int) -> list[Application]:
         """A borrower's applications, newest first."""
         ...

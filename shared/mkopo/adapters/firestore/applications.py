@@ -41,6 +41,10 @@ class ApplicationsStore(StorePart):
         doc = self._get(APPLICATIONS, application_id) if valid_id(application_id) else None
         return Application.model_validate(doc) if doc else None
 
+    def get_borrower(self, borrower_id: str) -> Borrower | None:
+        doc = self._get(BORROWERS, borrower_id) if valid_id(borrower_id) else None
+        return Borrower.model_validate(doc) if doc else None
+
     def list_applications(self, borrower_id: str, limit: int) -> list[Application]:
         query = (
             self._db.collection(APPLICATIONS)
