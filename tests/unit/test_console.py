@@ -152,6 +152,7 @@ def test_an_officer_approves_from_the_queue_and_a_second_decision_is_a_409(
     again = decide(second, app_id, "REJECTED")
     body = text(again)
     assert again.status_code == 409 and "already been decided" in body and "Amina W" in body
+    assert 'hx-swap-oob="true"' not in body  # from the queue: no status line to refresh
     assert world.application(app_id).status == Status.DISBURSED
     assert "Nothing is waiting for review" in text(first.get("/console/queue"))
 

@@ -144,8 +144,9 @@ def decide(ctx: Ctx, application_id: str) -> Response:
         status, error = exc.status, exc.detail
     app = console_queries.application_page(c.store, application_id)
     context = {"app": app, "error": error, "errors": errors, "comment": form.get("comment", "")}
-    if ctx.htmx:
-        return page(ctx, "_decision.html", status, **context)
+    if ctx.htmx:  # on the application page the status line is refreshed too (out of band)
+        oob = "/console/applications/" in ctx.request.headers.get("HX-Current-URL", "")
+        return page(ctx, "_decision.html", status, oob_status=oob, **context)
     if status == 200:
         return render.redirect(f"/console/applications/{application_id}")
     return page(ctx, "application.html", status, **context)
