@@ -13,14 +13,17 @@ from mkopo import topology
 from mkopo.domain.applications import Status
 from mkopo.domain.policy import DecisionPolicy
 from mkopo.entrypoints import backoffice_api
-from mkopo.entrypoints.console import session
+from mkopo.entrypoints.console import PAGES, session
 from mkopo.entrypoints.consumers import create_consumers
+from mkopo.entrypoints.identity import ADMIN
 from mkopo.service.store import User
 from tests.unit.conftest import World
 from tests.unit.fake_container import FakeContainer, deliver, http_client, recorded_push
 from tests.unit.test_functions_backoffice import referred
 
 PASSWORD = "s3cret-pass"
+PUBLIC_PAGES = {"/console/login", "/console/static/{name}"}
+ADMIN_PAGES = {"/console/audit"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -212,3 +215,37 @@ def test_sign_out_ends_the_session(container: FakeContainer) -> None:
     out = client.post("/console/logout", data={"csrf_token": token})
     assert out.status_code == 303 and out.headers["Location"] == "/console/login"
     assert client.get("/console/queue").status_code == 303
+
+
+def test_every_console_route_enforces_its_role(container: FakeContainer) -> None:
+    """Each route requested without a session and as each role: the status the declaration promises."""
+    world = container.world
+    app_id = referred(world, container, phone="+254700000063")
+    clients = {"none": http_client(backoffice_api.create_app(container))}
+    for role, phone in (
+        ("officer", "+254700000064"),
+        ("admin", "+254700000065"),
+        ("demoted", "+254700000066"),
+    ):
+        user = staff(world, phone, "officer" if role == "demoted" else role)
+        clients[role] = signed_in(container, user)
+        if role == "demoted":  # an officer made applicant after signing in
+            world.store.col("users")[user.id] = user.model_copy(update={"role": "applicant"})
+    for method, pattern, roles, _ in PAGES:
+        path = pattern.replace("{application_id}", app_id).replace("{borrower_id}", "nobody")
+        path = path.replace("{loan_id}", "none").replace("{name}", "console.css")
+        for who, client in clients.items():
+            response = client.open(path, method=method, data={})
+            assert (not roles) == (pattern in PUBLIC_PAGES) and (roles == ADMIN) == (pattern in ADMIN_PAGES)
+            if not roles and method == "POST":
+                assert response.status_code == 403 and "Form refused" in text(response)  # no CSRF token
+            elif not roles:
+                assert response.status_code not in {401, 403}, (who, method, path)
+            elif who == "none":
+                assert response.status_code in {303, 401}, (who, method, path, response.status_code)
+            elif who == "demoted" or (who == "officer" and pattern in ADMIN_PAGES):
+                assert response.status_code == 403, (who, method, path, response.status_code)
+            elif method == "POST":
+                assert response.status_code == 403 and "Form refused" in text(response)  # no CSRF token
+            else:
+                assert response.status_code in {200, 303, 404}, (who, method, path, response.status_code)
