@@ -136,6 +136,8 @@ def test_roles_are_enforced_on_every_page(container: FakeContainer) -> None:
     assert client.get("/console/queue").status_code == 303  # a disabled account is signed out at once
     anonymous = http_client(backoffice_api.create_app(container))
     assert anonymous.post(f"/console/applications/{app_id}/decision", data={}).status_code == 401
+    expired = anonymous.post(f"/console/applications/{app_id}/decision", headers={"HX-Request": "true"})
+    assert expired.status_code == 204 and expired.headers["HX-Redirect"] == "/console/login"
 
 
 def test_an_officer_approves_from_the_queue_and_a_second_decision_is_a_409(

@@ -71,7 +71,9 @@ def _guarded(c: AppContainer, roles: frozenset[str], page: Page) -> Callable[...
 def _serve(ctx: Ctx, roles: frozenset[str], page: Page, kwargs: dict[str, Any]) -> Response:
     if roles and ctx.user is None:
         target = "/console/login?next=" + quote(ctx.request.path, safe="/")
-        if ctx.request.method == "GET" and not ctx.htmx:
+        if ctx.htmx:  # htmx follows HX-Redirect with a full page load
+            return render.redirect("/console/login", htmx=True)
+        if ctx.request.method == "GET":
             return render.redirect(target)
         return render.html("error.html", 401, title="Signed out", detail="sign in again to continue", ctx=ctx)
     if roles and ctx.user is not None and ctx.user.role not in roles:
