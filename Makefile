@@ -11,7 +11,7 @@ include infra/infra.mk
 include analytics/analytics.mk
 include bench/bench.mk
 
-.PHONY: help install dev down test lint unit integration e2e clean
+.PHONY: help install browser dev down test lint unit integration e2e clean
 
 help:
 	@echo "make dev    start emulators, functions and the API on http://127.0.0.1:8000"
@@ -34,6 +34,15 @@ $(BQ_VENV)/.installed: emulators/requirements-bq.txt
 
 install: $(VENV)/.installed $(BQ_VENV)/.installed
 
+# Debian's Chromium for the console's browser tests (Playwright cannot download browsers here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+browser: $(CHROMIUM)
+
 dev: install
 	$(PY) -m emulators.dev up
 
@@ -51,10 +60,10 @@ unit: $(VENV)/.installed
 integration: install
 	$(PY) -m pytest -q tests/integration
 
-e2e: install
+e2e: install browser
 	$(PY) -m pytest -q tests/e2e
 
-test: install lint infra-check $(ANALYTICS_STAMP)
+test: install browser lint infra-check $(ANALYTICS_STAMP)
 	$(PY) -m pytest -q tests --ignore=tests/infra
 	$(PY) -m chaos.run --offset 15000
 

@@ -19,6 +19,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -181,6 +182,11 @@ class GatewayHandler(BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
+def _no_cookies() -> CookieJar:
+    """A cookie jar that refuses to keep anything."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 class GatewayServer(ThreadingHTTPServer):
     """The gateway's HTTP server, holding the upstream map and one pooled HTTP client."""
 
@@ -189,7 +195,11 @@ class GatewayServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], upstream: Upstream) -> None:
         super().__init__(address, GatewayHandler)
         self.upstream = upstream
-        self.client = httpx.Client(timeout=FUNCTION_TIMEOUT_S, trust_env=False, follow_redirects=False)
+        # No cookie jar: the client is shared by every caller, so a Set-Cookie it kept would be sent on
+        # other browsers' requests. Cookies pass through in the headers, as at a load balancer.
+        self.client = httpx.Client(
+            timeout=FUNCTION_TIMEOUT_S, trust_env=False, follow_redirects=False, cookies=_no_cookies()
+        )
 
 
 def relay_loop(upstream: Upstream, interval_s: float, stop: threading.Event) -> None:

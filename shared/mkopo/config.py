@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     jwt_audience: str = "mkopo-api"
     access_token_ttl_s: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=300)
+    # The officers' console: how long a signed-in session lasts without signing in again.
+    console_session_ttl_s: int = Field(default=1800, ge=60, le=43_200)
 
     # --- Access: login throttling per phone (lockout) and per client address (fixed windows), CORS, bodies.
     terms_version: str = Field(

@@ -156,7 +156,11 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("arrears", "arrears", "schedule", schedule="0 6 * * *"),
     # Staff work: the officers' review queue and decisions, the admins' audit trail.
     Function(
-        "backoffice", "backoffice", "http", routes=("/v1/reviews", "/v1/audit"), secrets=("jwt-signing-key",)
+        "backoffice",
+        "backoffice",
+        "http",
+        routes=("/v1/reviews", "/v1/audit", "/console"),
+        secrets=("jwt-signing-key",),
     ),
     # Audit records go from Firestore (written with the change they record) straight to their table.
     Function("audit-exporter", "audit_exporter", "schedule", schedule="* * * * *", analytics=True),

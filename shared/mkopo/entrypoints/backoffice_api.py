@@ -1,4 +1,5 @@
-"""HTTPS function `backoffice`: the officers' review queue and decisions, the admins' audit trail."""
+"""HTTPS function `backoffice`: the officers' review queue and decisions, the admins' audit trail, and
+the officers' console in a browser (``/console/``, mkopo.entrypoints.console)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ api = Api(authenticate=current_user)
 
 
 def create_app(container: AppContainer) -> Router:
-    return api.bind(container)
+    from mkopo.entrypoints import console
+
+    return console.install(api.bind(container), container)
 
 
 @api.route(

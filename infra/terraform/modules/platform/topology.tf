@@ -169,7 +169,7 @@ locals {
       entry_point = "backoffice"
       trigger     = "http"
       topics      = []
-      routes      = ["/v1/reviews", "/v1/audit"]
+      routes      = ["/v1/reviews", "/v1/audit", "/console"]
       schedule    = null
       secrets     = ["jwt-signing-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }

@@ -1,0 +1,114 @@
+"""What the officers' console reads: the review queue, borrowers, loans and audit trails, as plain dicts.
+
+Read models only, through the store ports; every write the console makes goes through the same service
+functions the JSON API calls (``reviews.decide``, ``accounts.login``). Phones are shown masked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mkopo.domain import phone as phones
+from mkopo.domain.chart_of_accounts import LOAN_RECEIVABLES, Account
+from mkopo.domain.ledger import JournalEntry
+from mkopo.domain.money import Money
+from mkopo.service import audit, loans, queries, reviews
+from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.store import Store, User
+
+QUEUE_LIMIT = 100
+HISTORY_LIMIT = 50
+
+
+def review_queue(store: Store) -> list[dict[str, Any]]:
+    """Applications waiting for an officer, oldest first, with the borrower's history summary."""
+    items = reviews.queue(store, limit=QUEUE_LIMIT)
+    for item in items:
+        item["probability_of_default"] = _pd(store, item["id"])
+        item["history"] = history_summary(store, item["borrower_id"])
+    return items
+
+
+def _pd(store: Store, application_id: str) -> float | None:
+    app = store.get_application(application_id)
+    return app.decision.probability_of_default if app else None
+
+
+def history_summary(store: Store, borrower_id: str) -> dict[str, int]:
+    """How many applications and loans the borrower has had, and how many loans are repaid."""
+    apps = store.list_applications(borrower_id, HISTORY_LIMIT)
+    owned = store.list_loans(borrower_id, HISTORY_LIMIT)
+    repaid = sum(1 for loan in owned if loan.repaid_at is not None)
+    return {"applications": len(apps), "loans": len(owned), "repaid": repaid}
+
+
+def application_page(store: Store, application_id: str) -> dict[str, Any]:
+    app = store.get_application(application_id)
+    if app is None:
+        raise NotFound(f"application {application_id} not found")
+    view = reviews.review_item(app)
+    view["probability_of_default"] = app.decision.probability_of_default
+    view["history"] = history_summary(store, app.borrower_id)
+    if app.review is not None:
+        officer = store.get_user(app.review.officer_id)
+        view["review"]["officer_name"] = officer.full_name if officer else app.review.officer_id
+    return view
+
+
+def find_borrower(store: Store, phone: str) -> User | None:
+    """The account with this phone number, or None; a malformed number is a 422 on the form."""
+    try:
+        normalised = phones.normalise(phone)
+    except phones.InvalidPhone as exc:
+        raise Unprocessable("enter a phone number in international form, e.g. +254700000001") from exc
+    return store.get_user_by_phone(normalised)
+
+
+def borrower_page(store: Store, borrower_id: str, now: datetime) -> dict[str, Any]:
+    user = store.get_user(borrower_id)
+    if user is None:
+        raise NotFound(f"borrower {borrower_id} not found")
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "phone": phones.masked(user.phone),
+        "role": user.role,
+        "status": user.status,
+        "applications": queries.list_applications(store, user_id=user.id, limit=HISTORY_LIMIT),
+        "loans": [loans.loan_view(loan, store, now) for loan in store.list_loans(user.id, HISTORY_LIMIT)],
+        "notifications": queries.list_notifications(store, user_id=user.id, limit=20),
+    }
+
+
+def loan_page(store: Store, loan_id: str, now: datetime) -> dict[str, Any]:
+    loan = store.get_loan(loan_id)
+    if loan is None:
+        raise NotFound(f"loan {loan_id} not found")
+    view = loans.loan_view(loan, store, now)
+    view["borrower_id"] = loan.borrower_id
+    view["entries"] = loan_entries(store, loan_id)
+    return view
+
+
+def loan_entries(store: Store, loan_id: str) -> list[dict[str, Any]]:
+    """Every journal entry touching one of the loan's receivable accounts, oldest first, once each."""
+    seen: dict[str, Any] = {}
+    for kind in LOAN_RECEIVABLES:
+        for entry in store.journal_entries(account=str(Account.of(kind, loan_id)), limit=500):
+            seen.setdefault(entry.id, entry)
+    ordered = sorted(seen.values(), key=lambda e: (e.occurred_at, e.id))
+    return [_entry(e) for e in ordered]
+
+
+def _entry(entry: JournalEntry) -> dict[str, Any]:
+    """An entry with each line's debit or credit shown in major units."""
+    view = loans.entry_view(entry)
+    for line in view["lines"]:
+        shown = str(Money(minor=abs(line["amount"]), currency=entry.currency))
+        line["debit"], line["credit"] = (shown, "") if line["amount"] > 0 else ("", shown)
+    return view
+
+
+def audit_page(store: Store, entity_id: str) -> list[dict[str, Any]]:
+    return audit.trail(store, entity_id, 200)

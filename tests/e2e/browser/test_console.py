@@ -1,0 +1,193 @@
+"""The officers' console in Debian's Chromium (Playwright), against the local stack through the gateway.
+
+An officer signs in, finds a borderline application in the review queue, approves it with a comment and
+watches it reach DISBURSED; a second officer's stale approval shows the 409 (who and when); an applicant's
+credentials are refused. Every page is screenshotted at desktop and 360-pixel widths into
+``.run/screens/`` (the README shows two of them, copied by hand to ``docs/console/``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from emulators.stack import Stack
+
+from tests.e2e.test_access import PASSWORD, Client, create_admin, login, thin_number
+from tests.e2e.test_loan_journey import wait_for
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[3]
+SCREENS = ROOT / ".run" / "screens"
+CHROMIUM = os.environ.get("MKOPO_CHROMIUM", "/usr/bin/chromium")
+# Thin-file sandbox numbers scored 560-599 for KES 5,000 (the review band); test_access uses others.
+BORDERLINE = ["+254712000050", "+254712000053", "+254712000054", "+254712000057", "+254712000060"]
+WIDTHS = {"desktop": (1280, 900), "phone": (360, 780)}
+
+if not Path(CHROMIUM).exists():  # `make test` installs it (see the Makefile's browser target)
+    pytest.skip(f"no Chromium at {CHROMIUM}: run `make browser`", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless=new"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def staff(api: httpx.Client, stack: Stack) -> dict[str, Client]:
+    """An admin and an officer made with the documented CLI, and an officer the admin created."""
+    phone = thin_number()
+    admin_id = create_admin(stack, phone)
+    admin = Client(api, phone, login(api, phone), admin_id)
+    phone = thin_number()
+    r = admin.post(
+        "/v1/users", {"phone": phone, "password": PASSWORD, "full_name": "Otieno", "role": "officer"}
+    )
+    assert r.status_code == 201, r.text
+    otieno = Client(api, phone, login(api, phone), r.json()["user_id"])
+    phone = thin_number()
+    wanjiku_id = create_officer(stack, phone)
+    wanjiku = Client(api, phone, login(api, phone), wanjiku_id)
+    return {"admin": admin, "otieno": otieno, "wanjiku": wanjiku}
+
+
+def create_officer(stack: Stack, phone: str) -> str:
+    """The README's command for an officer account, run as an operator would."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | stack.emulator_env()
+    env |= {"PYTHONPATH": str(ROOT / "shared"), "MKOPO_ADMIN_PASSWORD": PASSWORD}
+    command = [sys.executable, "-m", "mkopo.cli", "create-officer", "--phone", phone, "--name", "Wanjiku"]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def referred_application(api: httpx.Client) -> tuple[Client, str]:
+    """A borrower whose KES 5,000 application is referred to an officer (MANUAL_REVIEW)."""
+    for phone in BORDERLINE:
+        r = api.post(
+            "/v1/auth/register", json={"phone": phone, "password": PASSWORD, "full_name": "Baraka M"}
+        )
+        if r.status_code == 409:
+            continue
+        assert r.status_code == 201, r.text
+        borrower = Client(api, phone, login(api, phone), r.json()["user_id"])
+        app_id = borrower.apply()
+        status = wait_for(functools.partial(_settled, borrower, app_id), timeout=60)
+        if status == "MANUAL_REVIEW":
+            return borrower, app_id
+    raise AssertionError("no borderline sandbox number was referred for review")
+
+
+def _settled(borrower: Client, app_id: str) -> str | None:
+    status = str(borrower.status(app_id)["status"])
+    return None if status in {"SUBMITTED", "SCORED"} else status
+
+
+def shoot(page: Page, name: str) -> None:
+    """Screenshots of the current page at desktop and phone widths."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for width_name, (width, height) in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SCREENS / f"{name}-{width_name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def sign_in(page: Page, base: str, who: Client) -> None:
+    page.goto(f"{base}/console/")
+    page.get_by_label("Phone number").fill(who.phone)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+
+def unexpected(errors: list[str], *statuses: int) -> list[str]:
+    """Console errors other than the browser's note of a refusal the test asked for."""
+    expected = tuple(f"Failed to load resource: the server responded with a status of {s}" for s in statuses)
+    return [e for e in errors if not e.startswith(expected)] if expected else errors
+
+
+def new_page(browser: Browser, errors: list[str]) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
+def test_an_officer_approves_a_referred_application_in_the_browser(
+    browser: Browser, gateway_url: str, api: httpx.Client, staff: dict[str, Client]
+) -> None:
+    errors: list[str] = []
+    borrower, app_id = referred_application(api)
+    first, second = new_page(browser, errors), new_page(browser, errors)
+    first.goto(f"{gateway_url}/console/login")
+    shoot(first, "login")
+    sign_in(first, gateway_url, staff["otieno"])
+    sign_in(second, gateway_url, staff["wanjiku"])
+    card = first.locator("article", has=first.locator(f'a[href="/console/applications/{app_id}"]'))
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("5000")
+    shoot(first, "queue")
+    second.goto(f"{gateway_url}/console/applications/{app_id}")  # opened before the first officer decides
+
+    card.get_by_label("Comment (kept in the audit trail)").fill("Regular M-Pesa inflows for a year")
+    card.get_by_role("button", name="Approve").click()
+    expect(card.get_by_role("status")).to_contain_text("APPROVED by Otieno")
+
+    second.get_by_label("Comment (kept in the audit trail)").fill("Looks fine to me as well")
+    second.get_by_role("button", name="Approve").click()
+    expect(second.get_by_role("alert")).to_contain_text("already been decided")
+    expect(second.get_by_role("status")).to_contain_text("by Otieno")
+    expect(second.locator("#app-status")).not_to_have_text("MANUAL_REVIEW")  # refreshed out of band
+    shoot(second, "stale-decision-409")
+
+    def disbursed() -> bool:
+        first.goto(f"{gateway_url}/console/applications/{app_id}")
+        return first.locator("#app-status").inner_text() == "DISBURSED"
+
+    wait_for(disbursed, timeout=60, every=1.0)
+    assert borrower.status(app_id)["status"] == "DISBURSED"
+    shoot(first, "application")
+    first.get_by_role("link", name="loan").click()
+    expect(first.get_by_role("heading", name="Repayment schedule")).to_be_visible()
+    expect(first.locator("table").last).to_contain_text("loans_receivable:")
+    shoot(first, "loan")
+    first.get_by_role("link", name="borrower page").click()
+    expect(first.get_by_role("heading", name="Applications")).to_be_visible()
+    shoot(first, "borrower")
+    assert unexpected(errors, 409) == [], errors  # no CSP violation, no script error
+
+
+def test_an_admin_reads_the_audit_trail_and_applicants_are_refused(
+    browser: Browser, gateway_url: str, api: httpx.Client, staff: dict[str, Client]
+) -> None:
+    errors: list[str] = []
+    page = new_page(browser, errors)
+    sign_in(page, gateway_url, staff["admin"])
+    page.get_by_role("link", name="Audit trail").click()
+    page.get_by_label("Application or user id").fill(staff["otieno"].user_id)
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("table")).to_contain_text("user_created")
+    shoot(page, "audit")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    phone = thin_number()
+    r = api.post("/v1/auth/register", json={"phone": phone, "password": PASSWORD, "full_name": "Amina W"})
+    assert r.status_code == 201, r.text
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("applicants use the mkopo app")
+    assert page.goto(f"{gateway_url}/console/queue").url.endswith("/console/login?next=/console/queue")
+    assert unexpected(errors, 403) == [], errors
