@@ -6,7 +6,7 @@ from flask import Request
 
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
-from mkopo.entrypoints.identity import ADMIN, ANYONE, client_ip, current_user
+from mkopo.entrypoints.identity import ADMIN, ANYONE, client_ip, current_user, login_limits
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, json_body, query_params
 from mkopo.service import accounts, sessions
@@ -18,19 +18,6 @@ TAGS = ("auth",)
 
 def create_app(container: AppContainer) -> Router:
     return api.bind(container)
-
-
-def _limits(c: AppContainer) -> sessions.Limits:
-    s = c.settings
-    return sessions.Limits(
-        max_failures=s.login_max_failures,
-        lockout_s=s.login_lockout_s,
-        phone_max_failures=s.login_phone_max_failures,
-        phone_window_s=s.login_phone_window_s,
-        ip_max_failures=s.login_ip_max_failures,
-        ip_window_s=s.login_ip_window_s,
-        refresh_ttl_s=s.refresh_token_ttl_s,
-    )
 
 
 @api.route(
@@ -64,7 +51,7 @@ def login(c: AppContainer, request: Request) -> Reply:
         identity=c.identity,
         now=c.now(),
         client_ip=client_ip(request),
-        limits=_limits(c),
+        limits=login_limits(c),
     )
     return Reply(200, token.model_dump())
 
@@ -79,7 +66,7 @@ def login(c: AppContainer, request: Request) -> Reply:
 )
 def refresh(c: AppContainer, request: Request) -> Reply:
     cmd = json_body(request, sessions.RefreshRequest)
-    pair = sessions.refresh(cmd, identity=c.identity, tokens=c.tokens, now=c.now(), limits=_limits(c))
+    pair = sessions.refresh(cmd, identity=c.identity, tokens=c.tokens, now=c.now(), limits=login_limits(c))
     return Reply(200, pair.model_dump())
 
 

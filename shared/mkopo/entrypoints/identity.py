@@ -8,6 +8,7 @@ from flask import Request
 
 from mkopo.entrypoints.container import AppContainer
 from mkopo.http.routing import HttpError, bearer_token
+from mkopo.service.login_throttle import Limits
 from mkopo.service.store import User
 
 if TYPE_CHECKING:
@@ -56,6 +57,20 @@ def current_user(c: AppContainer, request: Request) -> User:
     """The authenticated caller, or 401. The role comes from the stored user, not the token, so a role
     change or a disabled account takes effect at once."""
     return _account(c.store.get_user(verified_claims(c, request).subject))
+
+
+def login_limits(c: AppContainer) -> Limits:
+    """The login throttle's limits and the refresh-token lifetime, from settings (API and console alike)."""
+    s = c.settings
+    return Limits(
+        max_failures=s.login_max_failures,
+        lockout_s=s.login_lockout_s,
+        phone_max_failures=s.login_phone_max_failures,
+        phone_window_s=s.login_phone_window_s,
+        ip_max_failures=s.login_ip_max_failures,
+        ip_window_s=s.login_ip_window_s,
+        refresh_ttl_s=s.refresh_token_ttl_s,
+    )
 
 
 def client_ip(request: Request) -> str:

@@ -1,7 +1,7 @@
 """What the officers' console reads: the review queue, borrowers, loans and audit trails, as plain dicts.
 
 Read models only, through the store ports; every write the console makes goes through the same service
-functions the JSON API calls (``reviews.decide``, ``accounts.login``). Phones are shown masked.
+functions the JSON API calls (``reviews.decide``, ``sessions.login``). Phones are shown masked.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from mkopo.entrypoints.console import render
 from mkopo.entrypoints.console.session import Session
 from mkopo.entrypoints.container import AppContainer
-from mkopo.entrypoints.identity import STAFF, client_ip
-from mkopo.service import accounts, console_queries, reviews
+from mkopo.entrypoints.identity import STAFF, client_ip, login_limits
+from mkopo.service import console_queries, reviews, sessions
 from mkopo.service.errors import AlreadyExists, Forbidden, NotFound, ServiceError, Unauthorized
 from mkopo.service.store import User
 
@@ -63,25 +63,14 @@ def _next(request: Request) -> str:
     return target if target.startswith("/console/") and "//" not in target else HOME
 
 
-def _limits(ctx: Ctx) -> accounts.Limits:
-    s = ctx.c.settings
-    return accounts.Limits(
-        max_failures=s.login_max_failures,
-        lockout_s=s.login_lockout_s,
-        ip_max_failures=s.login_ip_max_failures,
-        ip_window_s=s.login_ip_window_s,
-        refresh_ttl_s=s.refresh_token_ttl_s,
-    )
-
-
 def login(ctx: Ctx) -> Response:
     """Sign in through the accounts service (same lockout as the API); applicants are refused."""
     form = ctx.request.form
     phone = form.get("phone", "")
     c, now = ctx.c, ctx.c.now()
     try:
-        cmd = accounts.Login(phone=phone, password=form.get("password", ""))
-        pair = accounts.login(
+        cmd = sessions.Login(phone=phone, password=form.get("password", ""))
+        pair = sessions.login(
             cmd,
             store=c.store,
             hasher=c.hasher,
@@ -89,17 +78,17 @@ def login(ctx: Ctx) -> Response:
             identity=c.identity,
             now=now,
             client_ip=client_ip(ctx.request),
-            limits=_limits(ctx),
+            limits=login_limits(c),
         )
     except (ValidationError, Unauthorized):
         return page(
-            ctx, "login.html", 401, phone=phone, next=_next(ctx.request), error=accounts.INVALID_LOGIN
+            ctx, "login.html", 401, phone=phone, next=_next(ctx.request), error=sessions.INVALID_LOGIN
         )
     refresh = getattr(pair, "refresh_token", None)
     user = c.store.get_user(c.tokens.verify(pair.access_token).subject)
     if user is None or user.role not in STAFF:
         if refresh:
-            accounts.logout(accounts.RefreshRequest(refresh_token=refresh), identity=c.identity, now=now)
+            sessions.logout(sessions.RefreshRequest(refresh_token=refresh), identity=c.identity, now=now)
         error = "this console is for credit officers and admins; applicants use the mkopo app"
         return page(ctx, "login.html", 403, phone=phone, next=_next(ctx.request), error=error)
     ctx.next_session = Session.signed_in(user.id, refresh)
@@ -108,8 +97,8 @@ def login(ctx: Ctx) -> Response:
 
 def logout(ctx: Ctx) -> Response:
     if ctx.session.refresh_token:
-        cmd = accounts.RefreshRequest(refresh_token=ctx.session.refresh_token)
-        accounts.logout(cmd, identity=ctx.c.identity, now=ctx.c.now())
+        cmd = sessions.RefreshRequest(refresh_token=ctx.session.refresh_token)
+        sessions.logout(cmd, identity=ctx.c.identity, now=ctx.c.now())
     ctx.signed_out = True
     return render.redirect("/console/login", htmx=ctx.htmx)
 
