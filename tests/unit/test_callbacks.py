@@ -42,3 +42,21 @@ def test_a_good_token_from_outside_the_allowed_networks_is_refused(callbacks: Fl
     assert outside.status_code == 404
     inside = callbacks.post(f"/v1/callbacks/mpesa/timeout/{APP_ID}/{token}", json={})
     assert inside.status_code == 200 and inside.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
+
+
+@pytest.mark.parametrize(
+    ("target", "method", "path", "status"),
+    [
+        ("payment_callbacks", "GET", "/robots.txt", 404),
+        ("auth", "GET", "/favicon.ico", 404),
+        ("scoring", "GET", "/", 405),
+        ("scoring", "PUT", "/anything", 405),
+    ],
+)
+def test_what_the_framework_answers_itself_is_a_problem(
+    target: str, method: str, path: str, status: int
+) -> None:
+    """Flask-level 404 and 405 (before our router) are problem+json too, not an HTML page."""
+    r = create_app(target, MAIN).test_client().open(path, method=method)
+    assert r.status_code == status and r.mimetype == "application/problem+json", r.get_data(as_text=True)
+    assert r.get_json()["status"] == status
