@@ -41,6 +41,10 @@ class UpdateMe(accounts.UpdateMe):
 class Checkout(checkout.Checkout):
     """Apply for an offer (an id from GET /v1/offers)."""
 
+    offer_id: str = Field(
+        min_length=1, max_length=64, json_schema_extra={"format": "uuid", "pattern": ids.ID_PATTERN}
+    )
+
     _offer_id = field_validator("offer_id")(ids.check_id)
 
 
