@@ -135,7 +135,8 @@ def document() -> dict[str, Any]:
             "title": "mkopo API",
             "version": "1.0.0",
             "description": "Microloans for mobile-money markets. Money is a decimal string in major units "
-            "with its currency. Errors are application/problem+json.",
+            "with its currency (a JSON number is accepted too). Errors are application/problem+json. Ids are "
+            "lowercase UUIDs; any other id is a 404. A query parameter an operation does not list is a 422.",
         },
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
