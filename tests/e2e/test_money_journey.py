@@ -129,7 +129,7 @@ def provider_statement(stack: Any) -> dict[str, int]:
             if row["status"] == "SUCCESSFUL":
                 account = f"cash_at_provider:mtn-momo:{row['currency']}"
                 net[account] = net.get(account, 0) + sign * int(
-                    Money.parse(row["amount"], row["currency"]).minor
+                    Money.parse(Decimal(str(row["amount"])), row["currency"]).minor
                 )
     return net
 
