@@ -4,6 +4,7 @@ collections (MoMo requests to pay, M-Pesa STK pushes), in one shape for the inva
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -37,7 +38,7 @@ def _get(url: str, key: str) -> list[dict[str, Any]]:
 
 def _momo(row: dict[str, Any]) -> Movement:
     done = row["status"] == "SUCCESSFUL"
-    minor = Money.parse(str(row["amount"]), row["currency"]).minor if done else 0
+    minor = Money.parse(Decimal(str(row["amount"])), row["currency"]).minor if done else 0
     return Movement(MOMO, str(row["referenceId"]), done, row["status"] != "PENDING", minor)
 
 

@@ -16,13 +16,25 @@ from typing import TYPE_CHECKING, Any
 import functions_framework
 from cloudevents.http import CloudEvent
 from flask import Request, Response
+from werkzeug.exceptions import HTTPException
 
 from mkopo.http import logs
+from mkopo.http.problems import problem
 
 if TYPE_CHECKING:
     from mkopo.entrypoints.container import AppContainer
 
 logs.configure(logging.INFO)  # one JSON line per record, in Cloud Logging's format, redacted
+
+
+def _framework_error(exc: HTTPException) -> Response:
+    """What functions-framework answers itself (/robots.txt, a GET to an event function) as a problem."""
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return problem(exc.code or 500, exc.name, exc.description or exc.name, headers=headers)
+
+
+# functions-framework runs this module inside its app's context and exposes that app's errorhandler.
+functions_framework.errorhandler(HTTPException)(_framework_error)
 
 
 def _container() -> AppContainer:

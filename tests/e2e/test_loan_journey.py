@@ -181,7 +181,8 @@ def test_bad_input_gets_clear_problems(api: httpx.Client) -> None:
     assert_problem(api.get("/v1/offers", params={"amount": "1.001", "currency": "KES", "term_days": 30}), 422)
     borrower = Borrower(api, sandbox_number("+2547000000"))
     assert_problem(api.post("/v1/checkout", json={"offer_id": "x"}, headers=borrower.headers), 400)
-    assert_problem(borrower.checkout("no-such-offer"), 404)
+    assert_problem(borrower.checkout("no-such-offer"), 422)  # not an id at all
+    assert_problem(borrower.checkout(str(uuid.uuid4())), 404)  # an id, of no offer
     assert_problem(api.post("/v1/auth/login", json={"phone": borrower.phone, "password": "wrong-pass"}), 401)
     again = api.post(
         "/v1/auth/register", json={"phone": borrower.phone, "password": "s3cret-pass", "full_name": "X Y"}

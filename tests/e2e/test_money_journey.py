@@ -101,12 +101,16 @@ def assert_ledger_balances(stack: Any, loan_id: str) -> None:
 def test_repayment_input_is_checked(api: httpx.Client) -> None:
     borrower = Borrower(api, sandbox_number("+2547000000"))
     r = borrower.api.post(
-        "/v1/loans/nope/repayments",
+        "/v1/loans/0b7f9d3e-7a51-4c0e-9a51-3c2f0d7e8b11/repayments",
         json={"amount": "10"},
         headers=borrower.headers | {"Idempotency-Key": "k"},
     )
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
-    r = borrower.api.post("/v1/loans/nope/repayments", json={"amount": "10"}, headers=borrower.headers)
+    r = borrower.api.post(
+        "/v1/loans/0b7f9d3e-7a51-4c0e-9a51-3c2f0d7e8b11/repayments",
+        json={"amount": "10"},
+        headers=borrower.headers,
+    )
     assert r.status_code == 400
     assert borrower.api.get("/v1/ledger/trial-balance", headers=borrower.headers).status_code == 403
 
@@ -125,7 +129,7 @@ def provider_statement(stack: Any) -> dict[str, int]:
             if row["status"] == "SUCCESSFUL":
                 account = f"cash_at_provider:mtn-momo:{row['currency']}"
                 net[account] = net.get(account, 0) + sign * int(
-                    Money.parse(row["amount"], row["currency"]).minor
+                    Money.parse(Decimal(str(row["amount"])), row["currency"]).minor
                 )
     return net
 

@@ -43,7 +43,7 @@ def test_a_disabled_user_is_refused_at_checkout(world: World, checkout: FlaskCli
 
 
 def test_an_unknown_offer_is_a_404_problem(world: World, checkout: FlaskClient) -> None:
-    status, body = post(checkout, world.user(), {"offer_id": "nope"})
+    status, body = post(checkout, world.user(), {"offer_id": "0b7f9d3e-7a51-4c0e-9a51-3c2f0d7e8b11"})
     assert (status, body["title"]) == (404, "Not found")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 Currency = Literal["KES", "UGX", "TZS", "RWF", "NGN", "GHS"]
 CURRENCIES: tuple[str, ...] = get_args(Currency)
@@ -19,8 +20,38 @@ EXPONENT: dict[str, int] = {"KES": 2, "UGX": 0, "TZS": 2, "RWF": 0, "NGN": 2, "G
 PAYABLE_UNIT: dict[str, int] = {"KES": 100, "UGX": 1, "TZS": 100, "RWF": 1, "NGN": 1, "GHS": 1}
 
 
+# An amount as text: ASCII digits, an optional decimal point; no sign but minus, no padding, no exponent.
+AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+
+
 class MoneyError(ValueError):
     """An amount that cannot be represented exactly in its currency."""
+
+
+def amount_text(value: object) -> str:
+    """A money input as exact decimal text: a JSON number (int or Decimal, never a float) or a string
+    of ASCII digits. The currency's decimals are checked where the currency is known (``Money.parse``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        value = format(value, "f")
+    if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
+        raise ValueError('must be a decimal number or string of ASCII digits, e.g. 2000 or "2000.00"')
+    return value
+
+
+# A request field holding an amount in major units: a JSON number or a decimal string, kept as exact text.
+AmountInput = Annotated[
+    str,
+    BeforeValidator(amount_text),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": AMOUNT_PATTERN}, {"type": "number"}],
+            "description": 'Amount in major units, e.g. 2000 or "2000.00"',
+        }
+    ),
+]
 
 
 class Money(BaseModel):
@@ -34,14 +65,17 @@ class Money(BaseModel):
         """Parse a major-unit amount ("5000", "5000.50") exactly; too many decimals is an error."""
         if currency not in EXPONENT:
             raise MoneyError(f"unsupported currency {currency!r}")
+        if isinstance(amount, str) and not _AMOUNT.fullmatch(amount):
+            raise MoneyError(f"{amount!r} is not a decimal amount in ASCII digits")
         try:
-            value = Decimal(str(amount).strip())
+            value = Decimal(amount)
         except InvalidOperation as exc:
             raise MoneyError(f"{amount!r} is not a decimal amount") from exc
         if not value.is_finite():
             raise MoneyError(f"{amount!r} is not a finite amount")
         scaled = value.scaleb(EXPONENT[currency])
-        if scaled != scaled.to_integral_value():
+        written = isinstance(amount, str) and -int(value.as_tuple().exponent) > EXPONENT[currency]
+        if written or scaled != scaled.to_integral_value():
             raise MoneyError(f"{currency} allows at most {EXPONENT[currency]} decimal places")
         return cls(minor=int(scaled), currency=currency)  # type: ignore[arg-type]
 

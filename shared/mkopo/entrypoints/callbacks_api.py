@@ -9,7 +9,6 @@ since the provider would only resend the same body, and reconciliation asks the 
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 
 from flask import Request
@@ -19,7 +18,7 @@ from mkopo.adapters.payments.directory import verify_callback_token
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import client_ip
-from mkopo.http.routing import HttpError, Reply, Router
+from mkopo.http.routing import HttpError, Reply, Router, json_document
 from mkopo.service import disbursements, repayments
 from mkopo.service.ports import PayoutStatus
 
@@ -52,10 +51,7 @@ def _authenticate(
     ):
         log.warning("refused a %s callback for %s from %s", kind, object_id, address)
         raise HttpError(404, "Not found", "no such callback")
-    try:
-        body = json.loads(request.get_data(cache=False)[:65536] or b"null")
-    except ValueError as exc:
-        raise HttpError(400, "Malformed JSON", "the callback body is not JSON") from exc
+    body = json_document(request.get_data(cache=False)[:65536])
     if not isinstance(body, dict):
         raise HttpError(400, "Malformed JSON", "the callback body must be a JSON object")
     return body

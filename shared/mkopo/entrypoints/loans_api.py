@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Request
 
+from mkopo.entrypoints import bodies
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
@@ -53,14 +54,14 @@ def get_loan(c: AppContainer, request: Request, user: User, loan_id: str) -> Rep
     "/v1/loans/{loan_id}/repayments",
     summary="Repay from the borrower's wallet: M-Pesa STK Push in Kenya, MTN MoMo elsewhere (owner)",
     roles=ANYONE,
-    body=repayments.RequestRepayment,
+    body=bodies.RequestRepayment,
     headers=IDEMPOTENCY,
     responses={202: schemas.RepaymentAccepted},
     tags=("loans",),
 )
 def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
     key = idempotency_key(request)
-    cmd = json_body(request, repayments.RequestRepayment)
+    cmd = json_body(request, bodies.RequestRepayment)
     result = repayments.request_repayment(
         cmd,
         user=user,

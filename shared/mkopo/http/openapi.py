@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mkopo.http import schemas
+from mkopo.domain import ids
+from mkopo.http import inputs, schemas
 from mkopo.http.routing import Route, Router
 
 # HTTP functions whose routers make up the public API (topology function name → entrypoint module).
@@ -28,8 +29,9 @@ PUBLIC_FUNCTIONS: dict[str, str] = {
 }
 INTERNAL_FUNCTIONS = frozenset({"payment-callbacks"})
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-# Every id in a path is opaque and URL-safe (UUIDs today).
-ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"}
+# Every id in a path has our one id shape; other path parameters (ledger accounts) are URL-safe names.
+ID_SCHEMA = {"type": "string", "format": "uuid", "pattern": ids.ID_PATTERN}
+NAME_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}
 
 
 def _module(name: str) -> ModuleType:
@@ -69,7 +71,8 @@ def _operation(route: Route, comps: _Components) -> dict[str, Any]:
     }
     params: list[dict[str, Any]] = []
     for name in re.findall(r"\{(\w+)\}", route.pattern):
-        params.append({"name": name, "in": "path", "required": True, "schema": ID_SCHEMA})
+        schema = ID_SCHEMA if inputs.is_id_parameter(name) else NAME_SCHEMA
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if route.query is not None:
         qschema = route.query.model_json_schema(mode="validation")
         required = set(qschema.get("required", []))
@@ -132,7 +135,8 @@ def document() -> dict[str, Any]:
             "title": "mkopo API",
             "version": "1.0.0",
             "description": "Microloans for mobile-money markets. Money is a decimal string in major units "
-            "with its currency. Errors are application/problem+json.",
+            "with its currency (a JSON number is accepted too). Errors are application/problem+json. Ids are "
+            "lowercase UUIDs; any other id is a 404. A query parameter an operation does not list is a 422.",
         },
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),

@@ -21,7 +21,7 @@ from flask import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from mkopo import request_context
-from mkopo.http import logs
+from mkopo.http import inputs, logs
 from mkopo.http.problems import field_errors, problem
 from mkopo.service.errors import ServiceError, TooManyRequests
 
@@ -217,6 +217,9 @@ class Router:
             if route.method != request.method:
                 allowed.append(route.method)
                 continue
+            refused = _refused_input(request, route, match.groupdict())
+            if refused is not None:
+                return refused
             try:
                 kwargs: dict[str, Any] = dict(match.groupdict())
                 if route.roles is not None:
@@ -266,6 +269,17 @@ class Router:
         return user
 
 
+def _refused_input(request: Request, route: Route, params: dict[str, str]) -> Response | None:
+    """404 for a path id of another shape, 422 for an undeclared query parameter: before any handler."""
+    if inputs.bad_path_ids(params):
+        return problem(404, "Not found", "no resource at this path")
+    unknown = sorted(set(request.args) - inputs.query_names(route.query))
+    if unknown:
+        errors = [{"field": name, "message": "unknown query parameter"} for name in unknown]
+        return problem(422, "Validation failed", "the request is not valid", errors=errors)
+    return None
+
+
 def json_body(request: Request, model: type[M]) -> M:
     """Parse and validate a JSON body (unknown fields rejected by the model)."""
     if request.content_length and request.content_length > MAX_BODY_BYTES:
@@ -275,13 +289,18 @@ def json_body(request: Request, model: type[M]) -> M:
     raw = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
     if len(raw) > MAX_BODY_BYTES:
         raise HttpError(413, "Payload too large", f"bodies are limited to {MAX_BODY_BYTES} bytes")
-    try:
-        data = json.loads(raw or b"null")
-    except ValueError as exc:
-        raise HttpError(400, "Malformed JSON", "the body is not valid JSON") from exc
+    data = json_document(raw)
     if not isinstance(data, dict):
         raise HttpError(400, "Malformed JSON", "the body must be a JSON object")
     return model.model_validate(data)
+
+
+def json_document(raw: bytes) -> Any:
+    """A JSON body parsed exactly (Decimal numbers) with bounded nesting; 400 problem otherwise."""
+    try:
+        return inputs.parse_json(raw)
+    except inputs.JsonInputError as exc:
+        raise HttpError(400, "Malformed JSON", str(exc)) from exc
 
 
 def query_params(request: Request, model: type[M]) -> M:

@@ -586,7 +586,7 @@ def _amount(raw: Any) -> Money | None:
     """An amount M-Pesa reports (number or string, KES), or None if absent; garbage is an error."""
     if raw is None or raw == "":
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
         raise MpesaCallbackError(f"invalid amount {raw!r}")
     try:
         return Money.parse(Decimal(str(raw)), "KES")
