@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,7 +49,11 @@ class World:
     def user(self, phone: str = "+254700000001") -> User:
         self._n += 1
         user = User(
-            id=f"user-{self._n}", phone=phone, full_name="Amina W", password_hash="x", created_at=self.now
+            id=str(uuid.UUID(int=self._n, version=4)),
+            phone=phone,
+            full_name="Amina W",
+            password_hash="x",
+            created_at=self.now,
         )
         self.store.col("users")[user.id] = user
         self.store.col("phones")[phone] = user.id

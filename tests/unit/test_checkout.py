@@ -51,7 +51,7 @@ def test_unknown_offer_is_not_found_and_nothing_is_written(world: World) -> None
     user = world.user()
     with pytest.raises(NotFound):
         checkout.submit(
-            checkout.Checkout(offer_id="nope"),
+            checkout.Checkout(offer_id="00000000-0000-4000-8000-000000000000"),
             user=user,
             offer=None,
             key="k",

@@ -234,8 +234,9 @@ def test_every_console_route_enforces_its_role(container: FakeContainer) -> None
         if role == "demoted":  # an officer made applicant after signing in
             world.store.col("users")[user.id] = user.model_copy(update={"role": "applicant"})
     for method, pattern, roles, _ in PAGES:
-        path = pattern.replace("{application_id}", app_id).replace("{borrower_id}", "nobody")
-        path = path.replace("{loan_id}", "none").replace("{name}", "console.css")
+        nobody = "00000000-0000-4000-8000-000000000000"  # an id of the right shape that names nothing
+        path = pattern.replace("{application_id}", app_id).replace("{borrower_id}", nobody)
+        path = path.replace("{loan_id}", nobody).replace("{name}", "console.css")
         for who, client in clients.items():
             response = client.open(path, method=method, data={})
             assert (not roles) == (pattern in PUBLIC_PAGES) and (roles == ADMIN) == (pattern in ADMIN_PAGES)

@@ -13,3 +13,7 @@ def check_name(value: str) -> str:
     if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in value):
         raise ValueError("must not contain control or invisible formatting characters")
     return value
+
+
+def check_optional_name(value: str | None) -> str | None:
+    return None if value is None else check_name(value)

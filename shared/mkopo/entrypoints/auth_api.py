@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Request
 
-from mkopo.entrypoints import bodies
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, client_ip, current_user, login_limits
@@ -25,12 +24,12 @@ def create_app(container: AppContainer) -> Router:
     "POST",
     "/v1/auth/register",
     summary="Create a borrower account",
-    body=bodies.RegisterUser,
+    body=accounts.RegisterUser,
     responses={201: schemas.UserCreated},
     tags=TAGS,
 )
 def register(c: AppContainer, request: Request) -> Reply:
-    cmd = json_body(request, bodies.RegisterUser)
+    cmd = json_body(request, accounts.RegisterUser)
     user_id = accounts.register(cmd, store=c.store, hasher=c.hasher, now=c.now())
     return Reply(201, {"user_id": user_id}, {"Location": "/v1/users/me"})
 
@@ -102,12 +101,12 @@ def me(c: AppContainer, request: Request, user: User) -> Reply:
     "/v1/users/me",
     summary="Change your name or password",
     roles=ANYONE,
-    body=bodies.UpdateMe,
+    body=accounts.UpdateMe,
     responses={200: schemas.UserOut},
     tags=("users",),
 )
 def update_me(c: AppContainer, request: Request, user: User) -> Reply:
-    cmd = json_body(request, bodies.UpdateMe)
+    cmd = json_body(request, accounts.UpdateMe)
     return Reply(200, accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=c.now()))
 
 
@@ -131,12 +130,12 @@ def list_users(c: AppContainer, request: Request, user: User) -> Reply:
     "/v1/users",
     summary="Create an account with a role, e.g. a credit officer (admins)",
     roles=ADMIN,
-    body=bodies.CreateUser,
+    body=accounts.CreateUser,
     responses={201: schemas.UserCreated},
     tags=("users",),
 )
 def create_user(c: AppContainer, request: Request, user: User) -> Reply:
-    cmd = json_body(request, bodies.CreateUser)
+    cmd = json_body(request, accounts.CreateUser)
     plain = accounts.RegisterUser(phone=cmd.phone, password=cmd.password, full_name=cmd.full_name)
     user_id = accounts.register(plain, store=c.store, hasher=c.hasher, now=c.now(), role=cmd.role, actor=user)
     return Reply(201, {"user_id": user_id}, {"Location": f"/v1/users/{user_id}"})

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from flask import Request
 from pydantic import ValidationError
 
-from mkopo.entrypoints import bodies
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ANYONE, active, verified_claims
@@ -32,7 +31,7 @@ def create_app(container: AppContainer) -> Router:
     "/v1/checkout",
     summary="Apply for an offer; the decision follows asynchronously (poll status_url)",
     roles=ANYONE,
-    body=bodies.Checkout,
+    body=checkout.Checkout,
     headers={"Idempotency-Key": "A unique key per checkout (1-128 characters); a repeat replays the answer"},
     responses={202: schemas.CheckoutAccepted},
     tags=("applications",),
@@ -60,7 +59,7 @@ def submit(c: AppContainer, request: Request, user: Claims) -> Reply:
 def _parse(c: AppContainer, request: Request, claims: Claims) -> tuple[str, checkout.Checkout]:
     """The Idempotency-Key and the command; a bad request from a disabled account still hears 401 first."""
     try:
-        return idempotency_key(request), json_body(request, bodies.Checkout)
+        return idempotency_key(request), json_body(request, checkout.Checkout)
     except (HttpError, ValidationError):
         active(c.store.get_user(claims.subject), ANYONE)
         raise

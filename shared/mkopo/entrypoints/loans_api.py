@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import Request
 
-from mkopo.entrypoints import bodies
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
@@ -54,14 +53,14 @@ def get_loan(c: AppContainer, request: Request, user: User, loan_id: str) -> Rep
     "/v1/loans/{loan_id}/repayments",
     summary="Repay from the borrower's wallet: M-Pesa STK Push in Kenya, MTN MoMo elsewhere (owner)",
     roles=ANYONE,
-    body=bodies.RequestRepayment,
+    body=repayments.RequestRepayment,
     headers=IDEMPOTENCY,
     responses={202: schemas.RepaymentAccepted},
     tags=("loans",),
 )
 def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
     key = idempotency_key(request)
-    cmd = json_body(request, bodies.RequestRepayment)
+    cmd = json_body(request, repayments.RequestRepayment)
     result = repayments.request_repayment(
         cmd,
         user=user,

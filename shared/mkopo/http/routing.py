@@ -273,6 +273,8 @@ def _refused_input(request: Request, route: Route, params: dict[str, str]) -> Re
     """404 for a path id of another shape, 422 for an undeclared query parameter: before any handler."""
     if inputs.bad_path_ids(params):
         return problem(404, "Not found", "no resource at this path")
+    if route.raw:  # pages (docs, the console) read their own query strings
+        return None
     unknown = sorted(set(request.args) - inputs.query_names(route.query))
     if unknown:
         errors = [{"field": name, "message": "unknown query parameter"} for name in unknown]

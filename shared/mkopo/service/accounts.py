@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mkopo.domain import phone as phones
+from mkopo.domain import text
 from mkopo.service import audit
 from mkopo.service.errors import AlreadyExists, NotFound, Unprocessable
 from mkopo.service.identity_store import IdentityStore, IdentityTransaction
@@ -37,6 +38,8 @@ def _phone(value: str) -> str:
 
 
 class RegisterUser(BaseModel):
+    """Create a borrower account."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phone: str = Field(max_length=32, description="Mobile number, international form, e.g. +254712345678")
@@ -47,6 +50,8 @@ class RegisterUser(BaseModel):
     @classmethod
     def _e164(cls, value: str) -> str:
         return _phone(value)
+
+    _printable_name = field_validator("full_name")(text.check_name)
 
 
 class CreateUser(RegisterUser):
@@ -63,6 +68,8 @@ class UpdateMe(BaseModel):
     full_name: str | None = Field(default=None, min_length=2, max_length=120)
     current_password: str | None = Field(default=None, max_length=128)
     new_password: str | None = Field(default=None, min_length=8, max_length=128)
+
+    _printable_name = field_validator("full_name")(text.check_optional_name)
 
     @model_validator(mode="after")
     def _password_pair(self) -> UpdateMe:

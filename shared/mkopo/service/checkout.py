@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mkopo.domain import ids
 from mkopo.domain import phone as phones
 from mkopo.domain.applications import Application, Consent
 from mkopo.domain.events import CheckoutSubmitted, DomainEvent
@@ -20,9 +21,15 @@ from mkopo.service.store import AuditRecord, Conflict, IdempotencyRecord, Store,
 
 
 class Checkout(BaseModel):
+    """Apply for an offer (an id from GET /v1/offers)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    offer_id: str = Field(min_length=1, max_length=64)
+    offer_id: str = Field(
+        min_length=1, max_length=64, json_schema_extra={"format": "uuid", "pattern": ids.ID_PATTERN}
+    )
+
+    _offer_id = field_validator("offer_id")(ids.check_id)
 
 
 def submit(

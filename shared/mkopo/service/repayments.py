@@ -14,7 +14,7 @@ from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
 from mkopo.domain.loans import CollectionAboveOwed, Loan, Repayment, RepaymentStatus
-from mkopo.domain.money import Money, MoneyError
+from mkopo.domain.money import AmountInput, Money, MoneyError
 from mkopo.service import idempotency
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.hot_documents import one_writer
@@ -35,9 +35,11 @@ log = logging.getLogger(__name__)
 
 
 class RequestRepayment(BaseModel):
+    """Repay a loan: an amount in major units, at most the currency's decimals."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    amount: str = Field(max_length=20, description="Amount in major units, e.g. 2000")
+    amount: AmountInput = Field(description="Amount in major units, e.g. 2000")
 
 
 def repayment_view(rep: Repayment) -> dict[str, Any]:
