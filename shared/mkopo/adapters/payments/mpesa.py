@@ -7,8 +7,10 @@ B2C payout (``MpesaPayoutProvider``), idempotency key ``OriginatorConversationID
 
 * ack ``ResponseCode`` "0" -> PENDING: the payout exists at M-Pesa; its Result arrives at ``result_url``
   (parse it with ``parse_b2c_result``).
-* 400 (validation: ``errorCode`` 400.002.02 ...) -> FAILED with the error code: nothing was queued. A 400
-  saying the OriginatorConversationID is a duplicate -> PENDING: the earlier request stands.
+* 400 (validation: ``errorCode`` 400.002.02 ...) -> FAILED with the error code: nothing was queued.
+* a repeated OriginatorConversationID: Daraja answers 500 ``errorCode`` 500.002.1001 "Duplicate
+  OriginatorConversationID" -> PENDING with reason DUPLICATE_REFERENCE (the earlier request stands), and a
+  Transaction Status query is sent so its Result confirms the outcome. Other 500.002.1001 errors are outages.
 * an ack with a non-zero ``ResponseCode`` -> FAILED: M-Pesa refused it.
 * 401 or errorCode 404.001.03 (invalid token) -> token refreshed once, call retried; then
   ``MpesaAuthenticationError``.
@@ -19,7 +21,9 @@ B2C payout (``MpesaPayoutProvider``), idempotency key ``OriginatorConversationID
 
 STK Push (``MpesaStkCollectionProvider``): M-Pesa has no idempotency key for STK Push; the request is
 identified by the ``CheckoutRequestID`` M-Pesa returns (``CollectionResult.provider_request_id``), which the
-caller must store to match the callback (``parse_stk_callback``) and to query the status.
+caller must store to match the callback (``parse_stk_callback``) and to query the status. A query reply
+that names another (or no) CheckoutRequestID raises ``MpesaReplyMismatch`` (a ``ProviderUnavailable``):
+it is never taken as the answer about ours.
 
 Parsers validate the shapes and never trust the amount blindly: they expose what M-Pesa says was paid so
 the caller can compare it with what was asked.
@@ -50,6 +54,7 @@ from mkopo.adapters.payments.mpesa_session import (
 from mkopo.adapters.payments.mpesa_stk import (
     STK_PATH,
     STK_QUERY_PATH,
+    MpesaReplyMismatch,
     MpesaStkCollectionProvider,
     nairobi_timestamp,
     stk_password,
@@ -67,6 +72,7 @@ __all__ = [
     "MpesaCallbackError",
     "MpesaPayoutOutcome",
     "MpesaPayoutProvider",
+    "MpesaReplyMismatch",
     "MpesaStkCollectionProvider",
     "StkCallback",
     "nairobi_timestamp",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 import httpx
@@ -16,10 +17,14 @@ from mkopo.adapters.payments.mpesa_session import (
     _refusal,
 )
 from mkopo.domain.money import Money
-from mkopo.service.ports import PayoutResult, PayoutStatus
+from mkopo.service.ports import PayoutResult, PayoutStatus, ProviderUnavailable
+
+log = logging.getLogger(__name__)
 
 B2C_PATH = "/mpesa/b2c/v3/paymentrequest"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
+DUPLICATE_CODE = "500.002.1001"  # with errorMessage "Duplicate OriginatorConversationID."
+DUPLICATE_REFERENCE = "DUPLICATE_REFERENCE"
 
 
 class MpesaPayoutProvider(SessionProvider):
@@ -55,6 +60,8 @@ class MpesaPayoutProvider(SessionProvider):
         if refusal is not None:
             return self._result(reference, PayoutStatus.FAILED, reason=refusal)
         response = self._session.post(B2C_PATH, self._b2c_body(reference, amount, _party(msisdn), note))
+        if _is_duplicate(response):
+            return self._duplicate(reference)
         return self._acknowledged(reference, response)
 
     def payout_status(self, reference: str) -> PayoutResult:
@@ -106,10 +113,31 @@ class MpesaPayoutProvider(SessionProvider):
                 reference, PayoutStatus.FAILED, reason=f"{code}: {body.get('ResponseDescription')}"
             )
         if response.status_code == 400:
-            if "duplicate" in str(body.get("errorMessage", "")).lower():
-                return self._result(reference, PayoutStatus.PENDING, reason="DUPLICATE_REFERENCE")
             return self._result(reference, PayoutStatus.FAILED, reason=ERRORS.code(response) or "BAD_REQUEST")
         raise ERRORS.unavailable(response)
 
+    def _duplicate(self, reference: str) -> PayoutResult:
+        """The earlier request with this reference stands: PENDING, and a status query asks how it went.
+
+        The query's answer comes to ``status_result_url``; if the query cannot be sent now, reconciliation
+        sends it later (the payout is pending either way, so nothing is paid twice).
+        """
+        try:
+            self.payout_status(reference)
+        except (ProviderUnavailable, ValueError) as exc:
+            log.warning("M-Pesa duplicate %s: status query not sent (%s)", reference, exc)
+        return self._result(reference, PayoutStatus.PENDING, reason=DUPLICATE_REFERENCE)
+
     def _result(self, reference: str, status: PayoutStatus, reason: str | None = None) -> PayoutResult:
         return PayoutResult(self.name, reference, status, reason=reason)
+
+
+def _is_duplicate(response: httpx.Response) -> bool:
+    """Daraja's answer to a repeated OriginatorConversationID: errorCode 500.002.1001 saying "duplicate".
+
+    500.002.1001 is also Daraja's generic internal error, so the message tells the two apart; a 400 saying
+    duplicate (seen from some gateways) counts too.
+    """
+    if response.status_code not in (400, 500) or ERRORS.code(response) not in (DUPLICATE_CODE, "400.002.02"):
+        return False
+    return "duplicate" in str(json_object(response).get("errorMessage", "")).lower()

@@ -29,6 +29,10 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 STILL_PROCESSING_CODE = "500.001.1001"
 
 
+class MpesaReplyMismatch(ProviderUnavailable):
+    """An STK query reply that names another (or no) CheckoutRequestID: not believed; ask again later."""
+
+
 class MpesaStkCollectionProvider(SessionProvider):
     """``CollectionProvider`` backed by STK Push (M-Pesa Express) to a PayBill shortcode."""
 
@@ -137,6 +141,10 @@ class MpesaStkCollectionProvider(SessionProvider):
         """Map an STK query answer: ResultCode 0 SUCCESSFUL, other codes FAILED, 'being processed' PENDING."""
         body = json_object(response)
         if response.status_code == 200 and "ResultCode" in body:
+            if body.get("CheckoutRequestID") != checkout_id:
+                raise MpesaReplyMismatch(
+                    f"M-Pesa answered a query for {checkout_id} about {body.get('CheckoutRequestID')!r}"
+                )
             code = str(body["ResultCode"])
             status = CollectionStatus.SUCCESSFUL if code == "0" else CollectionStatus.FAILED
             reason = None if code == "0" else f"{code}: {body.get('ResultDesc')}"
