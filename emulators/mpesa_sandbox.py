@@ -7,11 +7,14 @@ Endpoints (Daraja's published shapes)::
     GET  /oauth/v1/generate?grant_type=client_credentials  Basic key:secret -> {access_token, expires_in}
     POST /mpesa/b2c/v3/paymentrequest       ack {OriginatorConversationID, ConversationID, ResponseCode "0",
                                             ResponseDescription}; then {"Result": ...} POSTed to ResultURL.
-                                            A repeated OriginatorConversationID gets the same ack and pays
-                                            nothing more (no second Result): our idempotency key.
-    POST /mpesa/transactionstatus/v1/query  ack; then a Result with ResultParameters (ReceiptNo,
-                                            TransactionStatus Completed|Failed|Pending, Amount,
-                                            OriginatorConversationID, ...) POSTed to its ResultURL;
+                                            A repeated OriginatorConversationID gets Daraja's 500
+                                            errorCode 500.002.1001 "Duplicate OriginatorConversationID."
+                                            and pays nothing more (no second Result).
+    POST /mpesa/transactionstatus/v1/query  ack; then a Result with the ResultParameters of Daraja's
+                                            sample (ReceiptNo, TransactionStatus Completed|Failed|Pending,
+                                            Amount, OriginatorConversationID, InitiatedTime, FinalisedTime
+                                            once settled, DebitPartyCharges, DebitAccountType, ...) POSTed
+                                            to its ResultURL;
                                             ResultCode 2032 "The transaction could not be found" if unknown
     POST /mpesa/stkpush/v1/processrequest   ack {MerchantRequestID, CheckoutRequestID, ResponseCode "0", ...};
                                             then {"Body": {"stkCallback": ...}} POSTed to CallBackURL
@@ -59,14 +62,21 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from flask import Flask, Response, jsonify, request
 
+from emulators.mpesa_shapes import (
+    NAIROBI,
+    SUCCESS_DESC,
+    Payout,
+    StkPush,
+    b2c_result,
+    status_result,
+    stk_callback,
+)
 from emulators.sandbox_common import add_housekeeping, env_float, serve_app
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 MSISDN_RE = re.compile(r"^254[17]\d{8}$")
 TIMESTAMP_RE = re.compile(r"^\d{14}$")
 B2C_COMMANDS = {"BusinessPayment", "SalaryPayment", "PromotionPayment"}
@@ -106,8 +116,8 @@ STK_OUTCOMES: dict[str, tuple[int, str]] = {
     "254744": (1037, "DS timeout user cannot be reached"),
 }
 NEVER = "254755"
+DUPLICATE_CODE = "500.002.1001"
 SHORT_PAY = "254766"
-SUCCESS_DESC = "The service request is processed successfully."
 
 
 class DarajaError(Exception):
@@ -131,35 +141,6 @@ class SandboxConfig:
     drop_callbacks: float = 0.0
     fail_rate: float = 0.0
     seed: int | None = None
-
-
-@dataclass
-class Payout:
-    """One B2C payment as received and the Result it settles to."""
-
-    originator_conversation_id: str
-    conversation_id: str
-    body: dict[str, Any]
-    received_at: float
-    result_code: int | None
-    result_desc: str
-    transaction_id: str
-    paid_amount: int
-    attempts: int = 1
-
-
-@dataclass
-class StkPush:
-    """One STK Push as received and the callback it settles to."""
-
-    checkout_request_id: str
-    merchant_request_id: str
-    body: dict[str, Any]
-    received_at: float
-    result_code: int | None
-    result_desc: str
-    receipt: str
-    paid_amount: int
 
 
 @dataclass
@@ -376,89 +357,6 @@ def new_push(body: dict[str, Any]) -> StkPush:
     )
 
 
-def b2c_result(payout: Payout) -> dict[str, Any]:
-    """The B2C Result callback body for a settled payout."""
-    result: dict[str, Any] = {
-        "ResultType": 0,
-        "ResultCode": payout.result_code,
-        "ResultDesc": payout.result_desc,
-        "OriginatorConversationID": payout.originator_conversation_id,
-        "ConversationID": payout.conversation_id,
-        "TransactionID": payout.transaction_id,
-        "ReferenceData": {
-            "ReferenceItem": {"Key": "QueueTimeoutURL", "Value": payout.body["QueueTimeOutURL"]}
-        },
-    }
-    if payout.result_code == 0:
-        result["ResultParameters"] = {
-            "ResultParameter": [
-                {"Key": "TransactionAmount", "Value": payout.paid_amount},
-                {"Key": "TransactionReceipt", "Value": payout.transaction_id},
-                {"Key": "ReceiverPartyPublicName", "Value": f"{payout.body['PartyB']} - Sandbox Borrower"},
-                {
-                    "Key": "TransactionCompletedDateTime",
-                    "Value": f"{datetime.now(NAIROBI):%d.%m.%Y %H:%M:%S}",
-                },
-                {"Key": "B2CRecipientIsRegisteredCustomer", "Value": "Y"},
-            ]
-        }
-    return {"Result": result}
-
-
-def status_result(query: dict[str, Any], payout: Payout | None, latency_ms: int) -> dict[str, Any]:
-    """The Transaction Status Result body for the queried payout (or 'not found')."""
-    result: dict[str, Any] = {
-        "ResultType": 0,
-        "OriginatorConversationID": query["originator_conversation_id"],
-        "ConversationID": query["conversation_id"],
-        "TransactionID": "SANDBOX000",
-        "ReferenceData": {"ReferenceItem": {"Key": "Occasion", "Value": query["body"].get("Occasion", "")}},
-    }
-    if payout is None:
-        return {"Result": {**result, "ResultCode": 2032, "ResultDesc": "The transaction could not be found."}}
-    settled = time.monotonic() - payout.received_at >= latency_ms / 1000 and payout.result_code is not None
-    status = "Pending" if not settled else "Completed" if payout.result_code == 0 else "Failed"
-    parameters = [
-        {"Key": "ReceiptNo", "Value": payout.transaction_id},
-        {"Key": "TransactionStatus", "Value": status},
-        {"Key": "Amount", "Value": payout.paid_amount},
-        {"Key": "OriginatorConversationID", "Value": payout.originator_conversation_id},
-        {"Key": "ConversationID", "Value": payout.conversation_id},
-        {"Key": "DebitPartyName", "Value": f"{payout.body['PartyA']} - mkopo"},
-        {"Key": "CreditPartyName", "Value": f"{payout.body['PartyB']} - Sandbox Borrower"},
-        {"Key": "ReasonType", "Value": "Business Payment to Customer via API"},
-    ]
-    return {
-        "Result": {
-            **result,
-            "ResultCode": 0,
-            "ResultDesc": SUCCESS_DESC,
-            "ResultParameters": {"ResultParameter": parameters},
-        }
-    }
-
-
-def stk_callback(push: StkPush) -> dict[str, Any]:
-    """The STK Push callback body for a settled push."""
-    callback: dict[str, Any] = {
-        "MerchantRequestID": push.merchant_request_id,
-        "CheckoutRequestID": push.checkout_request_id,
-        "ResultCode": push.result_code,
-        "ResultDesc": push.result_desc,
-    }
-    if push.result_code == 0:
-        callback["CallbackMetadata"] = {
-            "Item": [
-                {"Name": "Amount", "Value": push.paid_amount},
-                {"Name": "MpesaReceiptNumber", "Value": push.receipt},
-                {"Name": "Balance"},
-                {"Name": "TransactionDate", "Value": int(f"{datetime.now(NAIROBI):%Y%m%d%H%M%S}")},
-                {"Name": "PhoneNumber", "Value": int(push.body["PhoneNumber"])},
-            ]
-        }
-    return {"Body": {"stkCallback": callback}}
-
-
 def payout_row(payout: Payout) -> dict[str, Any]:
     """One row of ``GET /sandbox/payouts``."""
     return {
@@ -563,7 +461,9 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
     def b2c() -> Response:
         authorised()
         payout, created = state.add_payout(new_payout(validate_b2c(request.get_json(silent=True))))
-        if created and payout.result_code is not None:
+        if not created:
+            raise DarajaError(500, DUPLICATE_CODE, "Duplicate OriginatorConversationID.")
+        if payout.result_code is not None:
             sender.schedule(
                 "b2c",
                 str(payout.body["ResultURL"]),
