@@ -50,6 +50,9 @@ Fault knobs for chaos tests (off by default; flags or ``MOMO_SANDBOX_*`` environ
                                                    the client times out not knowing the transfer exists
     --seed N          (MOMO_SANDBOX_SEED)          seed for the fault dice, for reproducible runs
 
+With ``--mode mtn`` (``MOMO_SANDBOX_MODE=mtn``) the sandbox follows MTN's public sandbox instead: EUR only and
+MTN's own test numbers (4673312345x) only, anything else refused with a 400; see ``emulators/momo_mtn.py``.
+
 Other flags: --token-ttl-s (default 3600), --api-user, --api-key, --subscription-key, --target-environment
 (each also ``MOMO_SANDBOX_<NAME>``).
 """
@@ -73,6 +76,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from emulators.momo_mtn import MODES, mtn_outcome, mtn_refusal
 from emulators.sandbox_common import add_housekeeping, env_float, serve_app
 
 TRANSFER_PATH = "/disbursement/v1_0/transfer"
@@ -117,6 +121,7 @@ class SandboxConfig:
     timeout_rate: float = 0.0
     hang_s: float = 30.0
     seed: int | None = None
+    mode: str = "local"  # "mtn": MTN's public sandbox rules (emulators/momo_mtn.py)
 
 
 @dataclass
@@ -295,10 +300,13 @@ def bearer_token(header: str) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def new_transfer(reference_id: str, body: dict[str, Any], party: str = "payee") -> Transfer:
+def new_transfer(
+    reference_id: str, body: dict[str, Any], party: str = "payee", mode: str = "local"
+) -> Transfer:
     """A transfer (or, for ``party`` "payer", request to pay) with its outcome decided by the test number."""
     table = COLLECTION_OUTCOMES if party == "payer" else OUTCOMES
-    outcome, reason = outcome_for(body[party]["partyId"], table)
+    party_id = body[party]["partyId"]
+    outcome, reason = mtn_outcome(party_id) if mode == "mtn" else outcome_for(party_id, table)
     return Transfer(
         reference_id=reference_id,
         body=body,
@@ -326,6 +334,14 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
             return momo_error(400, "NOT_ALLOWED_TARGET_ENVIRONMENT", "Unknown X-Target-Environment")
         return None
 
+    def checked_body(party: str) -> dict[str, Any]:
+        """The request's body if valid (and, in mtn mode, acceptable to MTN's sandbox), else a 400."""
+        body = validate_body(request.get_json(silent=True), party=party)
+        refusal = mtn_refusal(body, party) if cfg.mode == "mtn" else None
+        if refusal is not None:
+            raise BadRequest(*refusal)
+        return body
+
     @app.errorhandler(BadRequest)
     def bad_request(exc: BadRequest) -> Response:
         return momo_error(400, exc.code, exc.message)
@@ -346,10 +362,10 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         if denied is not None:
             return denied
         reference_id = validate_reference(request.headers.get("X-Reference-Id"))
-        body = validate_body(request.get_json(silent=True))
+        body = checked_body("payee")
         if state.roll(cfg.fail_rate):
             return momo_error(500, "INTERNAL_PROCESSING_ERROR", "Injected fault")
-        if not state.add(new_transfer(reference_id, body)):
+        if not state.add(new_transfer(reference_id, body, mode=cfg.mode)):
             return momo_error(409, "RESOURCE_ALREADY_EXIST", "Duplicated reference id. Creation failed.")
         if state.roll(cfg.timeout_rate):
             time.sleep(cfg.hang_s)
@@ -371,10 +387,10 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         if denied is not None:
             return denied
         reference_id = validate_reference(request.headers.get("X-Reference-Id"))
-        body = validate_body(request.get_json(silent=True), party="payer")
+        body = checked_body("payer")
         if state.roll(cfg.fail_rate):
             return momo_error(500, "INTERNAL_PROCESSING_ERROR", "Injected fault")
-        if not state.add(new_transfer(reference_id, body, party="payer"), collection=True):
+        if not state.add(new_transfer(reference_id, body, "payer", cfg.mode), collection=True):
             return momo_error(409, "RESOURCE_ALREADY_EXIST", "Duplicated reference id. Creation failed.")
         if state.roll(cfg.timeout_rate):
             time.sleep(cfg.hang_s)
@@ -427,6 +443,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
     parser.add_argument("--fail-rate", type=float, default=env_float("MOMO_SANDBOX_FAIL_RATE", 0.0))
     parser.add_argument("--timeout-rate", type=float, default=env_float("MOMO_SANDBOX_TIMEOUT_RATE", 0.0))
     parser.add_argument("--hang-s", type=float, default=env_float("MOMO_SANDBOX_HANG_S", 30.0))
+    mode = os.environ.get("MOMO_SANDBOX_MODE", "local")
+    parser.add_argument("--mode", choices=MODES, default=mode, help="mtn: MTN's public sandbox rules")
     seed = os.environ.get("MOMO_SANDBOX_SEED")
     parser.add_argument("--seed", type=int, default=int(seed) if seed else None)
     args = parser.parse_args(argv)
@@ -441,6 +459,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
         timeout_rate=args.timeout_rate,
         hang_s=args.hang_s,
         seed=args.seed,
+        mode=args.mode,
     )
     return args.host, args.port, config
 
