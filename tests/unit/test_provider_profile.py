@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from emulators.momo_sandbox import parse_args
 from pydantic import SecretStr, ValidationError
 
 from mkopo.adapters.payments.directory import PaymentDirectory
@@ -17,7 +18,7 @@ from mkopo.adapters.payments.momo_profile import MomoProfile
 from mkopo.config import MTN_TEST_NUMBERS, Settings
 from mkopo.domain.money import Money
 from mkopo.service.ports import CollectionStatus, PayoutStatus
-from tests.unit.test_momo_adapter import BASIC, FakeMomo
+from tests.unit.test_momo_adapter import FakeMomo
 from tests.unit.test_momo_collection import FakeCollection
 
 UGX = Money.parse("50000", "UGX")
@@ -125,10 +126,18 @@ def test_collection_under_the_mtn_profile_sends_eur_and_does_not_misread_the_eur
     assert status.amount is None  # EUR in MTN's sandbox says nothing about the loan's UGX
 
 
+def test_the_sandbox_mode_comes_from_its_flag_or_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert parse_args([])[2].mode == "local"
+    assert parse_args(["--mode", "mtn"])[2].mode == "mtn"
+    monkeypatch.setenv("MOMO_SANDBOX_MODE", "mtn")
+    assert parse_args([])[2].mode == "mtn"
+    with pytest.raises(SystemExit):
+        parse_args(["--mode", "orange"])
+
+
 def test_the_directory_builds_momo_adapters_with_the_profile() -> None:
     directory = PaymentDirectory(sandbox_settings())
     payouts = directory.payout_provider("UGX", "app-1")
     collections = directory.collection_provider("UGX", "rep-1")
     assert isinstance(payouts, MomoPayoutProvider) and isinstance(collections, MomoCollectionProvider)
     assert payouts.profile == collections.profile == MomoProfile("EUR", MTN_TEST_NUMBERS)
-    assert BASIC  # the fakes' credentials are the ones sandbox_settings gives
