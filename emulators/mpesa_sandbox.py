@@ -44,67 +44,53 @@ Callbacks are POSTed from a background thread ``--latency-ms`` after the request
 (flags or ``MPESA_SANDBOX_*`` variables): ``--duplicate-callbacks F`` sends that share of callbacks twice,
 ``--drop-callbacks F`` never sends that share, ``--fail-rate F`` answers that share of API POSTs with 500
 and records nothing, ``--seed N`` makes the dice reproducible.
+
+Request checks live in ``emulators/mpesa_requests.py``; config, state and Result bodies in
+``emulators/mpesa_shapes.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import functools
 import os
 import random
-import re
 import secrets
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import httpx
 from flask import Flask, Response, jsonify, request
 
+from emulators.mpesa_requests import (
+    DarajaError,
+    basic_credentials,
+    check_password,
+    daraja_error,
+    require,
+    validate_b2c,
+    validate_stk,
+    whole_amount,
+)
 from emulators.mpesa_shapes import (
     NAIROBI,
     SUCCESS_DESC,
     Payout,
+    SandboxConfig,
+    SandboxState,
     StkPush,
     b2c_result,
+    payout_row,
+    push_row,
     status_result,
     stk_callback,
 )
 from emulators.sandbox_common import add_housekeeping, env_float, serve_app
 
-MSISDN_RE = re.compile(r"^254[17]\d{8}$")
-TIMESTAMP_RE = re.compile(r"^\d{14}$")
-B2C_COMMANDS = {"BusinessPayment", "SalaryPayment", "PromotionPayment"}
-B2C_FIELDS = (
-    "InitiatorName",
-    "SecurityCredential",
-    "CommandID",
-    "Amount",
-    "PartyA",
-    "PartyB",
-    "Remarks",
-    "QueueTimeOutURL",
-    "ResultURL",
-    "OriginatorConversationID",
-)
-STK_FIELDS = (
-    "BusinessShortCode",
-    "Password",
-    "Timestamp",
-    "TransactionType",
-    "Amount",
-    "PartyA",
-    "PartyB",
-    "PhoneNumber",
-    "CallBackURL",
-    "AccountReference",
-    "TransactionDesc",
-)
 B2C_OUTCOMES: dict[str, tuple[int, str]] = {
     "254722": (2040, "Credit Party customer type (Unregistered or Registered Customer) can't be supported."),
     "254733": (1, "The balance is insufficient for the transaction."),
@@ -120,120 +106,6 @@ DUPLICATE_CODE = "500.002.1001"
 SHORT_PAY = "254766"
 
 
-class DarajaError(Exception):
-    """A request the sandbox rejects with Daraja's error body."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@dataclass(frozen=True)
-class SandboxConfig:
-    """Credentials, latency and fault knobs of one sandbox instance."""
-
-    consumer_key: str = "mkopo-local"
-    consumer_secret: str = "local-sandbox-secret"  # noqa: S105 - a local test credential
-    passkey: str = "local-sandbox-passkey"
-    latency_ms: int = 0
-    token_ttl_s: int = 3599
-    duplicate_callbacks: float = 0.0
-    drop_callbacks: float = 0.0
-    fail_rate: float = 0.0
-    seed: int | None = None
-
-
-@dataclass
-class SandboxState:
-    """Thread-safe in-memory payouts, STK pushes, status queries, callbacks and tokens."""
-
-    config: SandboxConfig
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    payouts: dict[str, Payout] = field(default_factory=dict)
-    pushes: dict[str, StkPush] = field(default_factory=dict)
-    queries: list[dict[str, Any]] = field(default_factory=list)
-    callbacks: list[dict[str, Any]] = field(default_factory=list)
-    tokens: dict[str, float] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=random.Random)
-
-    def issue_token(self) -> str:
-        """Issue a bearer token valid for the configured TTL."""
-        token = secrets.token_urlsafe(24)
-        with self.lock:
-            self.tokens[token] = time.monotonic() + self.config.token_ttl_s
-        return token
-
-    def token_valid(self, token: str) -> bool:
-        """Whether a bearer token was issued here and has not expired."""
-        with self.lock:
-            expires_at = self.tokens.get(token)
-        return expires_at is not None and time.monotonic() < expires_at
-
-    def add_payout(self, payout: Payout) -> tuple[Payout, bool]:
-        """Record a payout; (the existing one, False) if its OriginatorConversationID was already used."""
-        with self.lock:
-            existing = self.payouts.get(payout.originator_conversation_id)
-            if existing is not None:
-                existing.attempts += 1
-                return existing, False
-            self.payouts[payout.originator_conversation_id] = payout
-            return payout, True
-
-    def add_push(self, push: StkPush) -> None:
-        with self.lock:
-            self.pushes[push.checkout_request_id] = push
-
-    def payout(self, originator_conversation_id: str) -> Payout | None:
-        with self.lock:
-            return self.payouts.get(originator_conversation_id)
-
-    def payout_by_receipt(self, receipt: str) -> Payout | None:
-        with self.lock:
-            return next((p for p in self.payouts.values() if p.transaction_id == receipt), None)
-
-    def push(self, checkout_request_id: str) -> StkPush | None:
-        with self.lock:
-            return self.pushes.get(checkout_request_id)
-
-    def log_query(self, row: dict[str, Any]) -> None:
-        with self.lock:
-            self.queries.append(row)
-
-    def log_callback(self, row: dict[str, Any]) -> None:
-        with self.lock:
-            self.callbacks.append(row)
-
-    def roll(self, rate: float) -> bool:
-        """True with probability ``rate``."""
-        with self.lock:
-            return rate > 0 and self.rng.random() < rate
-
-    def snapshot(self) -> dict[str, list[Any]]:
-        """Copies of everything recorded, for the listing endpoints."""
-        with self.lock:
-            return {
-                "payouts": list(self.payouts.values()),
-                "pushes": list(self.pushes.values()),
-                "queries": list(self.queries),
-                "callbacks": list(self.callbacks),
-            }
-
-    def reset(self) -> None:
-        with self.lock:
-            self.payouts.clear()
-            self.pushes.clear()
-            self.queries.clear()
-            self.callbacks.clear()
-            self.tokens.clear()
-
-
-def daraja_error(status: int, code: str, message: str) -> Response:
-    """Daraja's error body ``{requestId, errorCode, errorMessage}``."""
-    response = jsonify({"requestId": secrets.token_hex(8), "errorCode": code, "errorMessage": message})
-    response.status_code = status
-    return response
-
-
 def new_id(prefix: str) -> str:
     """An id shaped like Daraja's, e.g. AG_20261201_0000a1b2c3d4e5f6a7b8."""
     return f"{prefix}{datetime.now(NAIROBI):%Y%m%d}_{secrets.token_hex(10)}"
@@ -243,79 +115,6 @@ def receipt() -> str:
     """An M-Pesa receipt-like id: 10 upper-case letters and digits."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
     return "S" + "".join(secrets.choice(alphabet) for _ in range(9))
-
-
-def whole_amount(raw: Any) -> int:
-    """A positive whole-shilling Amount (number or numeric string), else a 400."""
-    text = str(raw).strip()
-    if isinstance(raw, bool) or not re.fullmatch(r"\d+(\.0+)?", text) or int(float(text)) < 1:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Amount")
-    return int(float(text))
-
-
-def require(body: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The JSON body if every field is present and non-empty, else a 400."""
-    if not isinstance(body, dict):
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid JSON body")
-    for name in fields:
-        if body.get(name) in (None, ""):
-            raise DarajaError(400, "400.002.02", f"Bad Request - Invalid {name}")
-    return body
-
-
-def validate_msisdn(value: Any, name: str) -> str:
-    """A 2547XXXXXXXX / 2541XXXXXXXX number, else a 400."""
-    if not MSISDN_RE.match(str(value)):
-        raise DarajaError(400, "400.002.02", f"Bad Request - Invalid {name}")
-    return str(value)
-
-
-def validate_b2c(body: Any) -> dict[str, Any]:
-    """A B2C v3 payment request, else a 400."""
-    body = require(body, B2C_FIELDS)
-    if body["CommandID"] not in B2C_COMMANDS:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid CommandID")
-    whole_amount(body["Amount"])
-    validate_msisdn(body["PartyB"], "PartyB")
-    if not 2 <= len(str(body["Remarks"])) <= 100:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Remarks")
-    return body
-
-
-def validate_stk(body: Any, passkey: str) -> dict[str, Any]:
-    """An STK Push request with a correct Password, else a 400."""
-    body = require(body, STK_FIELDS)
-    check_password(body, passkey)
-    whole_amount(body["Amount"])
-    validate_msisdn(body["PhoneNumber"], "PhoneNumber")
-    validate_msisdn(body["PartyA"], "PartyA")
-    if len(str(body["AccountReference"])) > 12:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid AccountReference")
-    if len(str(body["TransactionDesc"])) > 13:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid TransactionDesc")
-    return body
-
-
-def check_password(body: dict[str, Any], passkey: str) -> None:
-    """Password must be base64(BusinessShortCode + passkey + Timestamp) with a YYYYMMDDHHMMSS timestamp."""
-    timestamp = str(body.get("Timestamp", ""))
-    if not TIMESTAMP_RE.match(timestamp):
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Timestamp")
-    expected = base64.b64encode(f"{body.get('BusinessShortCode')}{passkey}{timestamp}".encode()).decode()
-    if body.get("Password") != expected:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Password")
-
-
-def basic_credentials(header: str) -> tuple[str, str] | None:
-    """The (key, secret) pair of an ``Authorization: Basic`` header, if well formed."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        key, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return (key, secret) if sep else None
 
 
 def outcome(table: dict[str, tuple[int, str]], number: str) -> tuple[int | None, str]:
@@ -355,35 +154,6 @@ def new_push(body: dict[str, Any]) -> StkPush:
         receipt=receipt(),
         paid_amount=amount - 1 if str(body["PhoneNumber"]).startswith(SHORT_PAY) else amount,
     )
-
-
-def payout_row(payout: Payout) -> dict[str, Any]:
-    """One row of ``GET /sandbox/payouts``."""
-    return {
-        "originatorConversationId": payout.originator_conversation_id,
-        "conversationId": payout.conversation_id,
-        "attempts": payout.attempts,
-        "resultCode": payout.result_code,
-        "transactionId": payout.transaction_id if payout.result_code == 0 else None,
-        "amount": whole_amount(payout.body["Amount"]),
-        "paidAmount": payout.paid_amount,
-        "partyB": payout.body["PartyB"],
-        "body": payout.body,
-    }
-
-
-def push_row(push: StkPush) -> dict[str, Any]:
-    """One row of ``GET /sandbox/stk-pushes``."""
-    return {
-        "checkoutRequestId": push.checkout_request_id,
-        "merchantRequestId": push.merchant_request_id,
-        "resultCode": push.result_code,
-        "receipt": push.receipt if push.result_code == 0 else None,
-        "amount": whole_amount(push.body["Amount"]),
-        "paidAmount": push.paid_amount,
-        "phoneNumber": push.body["PhoneNumber"],
-        "body": push.body,
-    }
 
 
 class CallbackSender:

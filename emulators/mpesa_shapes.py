@@ -1,4 +1,5 @@
-"""What the local Daraja sandbox records and answers: payouts, STK pushes and their Result bodies.
+"""What the local Daraja sandbox knows and answers: its config, its state (payouts, STK pushes, queries,
+callbacks, tokens) and the Result bodies it sends.
 
 The bodies follow Daraja's published samples: the B2C Result, the Transaction Status Result (with
 ``InitiatedTime``, ``FinalisedTime``, ``DebitPartyCharges``, ``DebitAccountType`` ...) and the STK Push
@@ -7,11 +8,16 @@ callback.
 
 from __future__ import annotations
 
+import random
+import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from emulators.mpesa_requests import whole_amount
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 SUCCESS_DESC = "The service request is processed successfully."
@@ -148,3 +154,131 @@ def status_parameters(payout: Payout, status: str, latency_ms: int) -> list[dict
     if settled:
         parameters.insert(9, {"Key": "FinalisedTime", "Value": daraja_time(finalised)})
     return parameters
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Credentials, latency and fault knobs of one sandbox instance."""
+
+    consumer_key: str = "mkopo-local"
+    consumer_secret: str = "local-sandbox-secret"  # noqa: S105 - a local test credential
+    passkey: str = "local-sandbox-passkey"
+    latency_ms: int = 0
+    token_ttl_s: int = 3599
+    duplicate_callbacks: float = 0.0
+    drop_callbacks: float = 0.0
+    fail_rate: float = 0.0
+    seed: int | None = None
+
+
+@dataclass
+class SandboxState:
+    """Thread-safe in-memory payouts, STK pushes, status queries, callbacks and tokens."""
+
+    config: SandboxConfig
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    payouts: dict[str, Payout] = field(default_factory=dict)
+    pushes: dict[str, StkPush] = field(default_factory=dict)
+    queries: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    tokens: dict[str, float] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def issue_token(self) -> str:
+        """Issue a bearer token valid for the configured TTL."""
+        token = secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens[token] = time.monotonic() + self.config.token_ttl_s
+        return token
+
+    def token_valid(self, token: str) -> bool:
+        """Whether a bearer token was issued here and has not expired."""
+        with self.lock:
+            expires_at = self.tokens.get(token)
+        return expires_at is not None and time.monotonic() < expires_at
+
+    def add_payout(self, payout: Payout) -> tuple[Payout, bool]:
+        """Record a payout; (the existing one, False) if its OriginatorConversationID was already used."""
+        with self.lock:
+            existing = self.payouts.get(payout.originator_conversation_id)
+            if existing is not None:
+                existing.attempts += 1
+                return existing, False
+            self.payouts[payout.originator_conversation_id] = payout
+            return payout, True
+
+    def add_push(self, push: StkPush) -> None:
+        with self.lock:
+            self.pushes[push.checkout_request_id] = push
+
+    def payout(self, originator_conversation_id: str) -> Payout | None:
+        with self.lock:
+            return self.payouts.get(originator_conversation_id)
+
+    def payout_by_receipt(self, receipt: str) -> Payout | None:
+        with self.lock:
+            return next((p for p in self.payouts.values() if p.transaction_id == receipt), None)
+
+    def push(self, checkout_request_id: str) -> StkPush | None:
+        with self.lock:
+            return self.pushes.get(checkout_request_id)
+
+    def log_query(self, row: dict[str, Any]) -> None:
+        with self.lock:
+            self.queries.append(row)
+
+    def log_callback(self, row: dict[str, Any]) -> None:
+        with self.lock:
+            self.callbacks.append(row)
+
+    def roll(self, rate: float) -> bool:
+        """True with probability ``rate``."""
+        with self.lock:
+            return rate > 0 and self.rng.random() < rate
+
+    def snapshot(self) -> dict[str, list[Any]]:
+        """Copies of everything recorded, for the listing endpoints."""
+        with self.lock:
+            return {
+                "payouts": list(self.payouts.values()),
+                "pushes": list(self.pushes.values()),
+                "queries": list(self.queries),
+                "callbacks": list(self.callbacks),
+            }
+
+    def reset(self) -> None:
+        with self.lock:
+            self.payouts.clear()
+            self.pushes.clear()
+            self.queries.clear()
+            self.callbacks.clear()
+            self.tokens.clear()
+
+
+def payout_row(payout: Payout) -> dict[str, Any]:
+    """One row of ``GET /sandbox/payouts``."""
+    return {
+        "originatorConversationId": payout.originator_conversation_id,
+        "conversationId": payout.conversation_id,
+        "attempts": payout.attempts,
+        "resultCode": payout.result_code,
+        "transactionId": payout.transaction_id if payout.result_code == 0 else None,
+        "amount": whole_amount(payout.body["Amount"]),
+        "paidAmount": payout.paid_amount,
+        "partyB": payout.body["PartyB"],
+        "body": payout.body,
+    }
+
+
+def push_row(push: StkPush) -> dict[str, Any]:
+    """One row of ``GET /sandbox/stk-pushes``."""
+    return {
+        "checkoutRequestId": push.checkout_request_id,
+        "merchantRequestId": push.merchant_request_id,
+        "resultCode": push.result_code,
+        "receipt": push.receipt if push.result_code == 0 else None,
+        "amount": whole_amount(push.body["Amount"]),
+        "paidAmount": push.paid_amount,
+        "phoneNumber": push.body["PhoneNumber"],
+        "body": push.body,
+    }
