@@ -50,6 +50,9 @@ Fault knobs for chaos tests (off by default; flags or ``MOMO_SANDBOX_*`` environ
                                                    the client times out not knowing the transfer exists
     --seed N          (MOMO_SANDBOX_SEED)          seed for the fault dice, for reproducible runs
 
+With ``--mode mtn`` (``MOMO_SANDBOX_MODE=mtn``) the sandbox follows MTN's public sandbox instead: EUR only and
+MTN's own test numbers (4673312345x) only, anything else refused with a 400; see ``emulators/momo_mtn.py``.
+
 Other flags: --token-ttl-s (default 3600), --api-user, --api-key, --subscription-key, --target-environment
 (each also ``MOMO_SANDBOX_<NAME>``).
 """
@@ -57,29 +60,32 @@ Other flags: --token-ttl-s (default 3600), --api-user, --api-key, --subscription
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import random
-import re
 import secrets
 import signal
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from emulators.momo_mtn import MODES, mtn_outcome, mtn_refusal
+from emulators.momo_requests import (
+    BadRequest,
+    apim_denied,
+    basic_credentials,
+    bearer_token,
+    momo_error,
+    validate_body,
+    validate_reference,
+)
 from emulators.sandbox_common import add_housekeeping, env_float, serve_app
 
 TRANSFER_PATH = "/disbursement/v1_0/transfer"
 REQUEST_TO_PAY_PATH = "/collection/v1_0/requesttopay"
-AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-PARTY_ID_RE = re.compile(r"^\d{6,15}$")
 OUTCOMES: dict[str, tuple[str, str | None]] = {
     "254722": ("FAILED", "PAYEE_NOT_FOUND"),
     "254733": ("FAILED", "NOT_ENOUGH_FUNDS"),
@@ -92,15 +98,6 @@ COLLECTION_OUTCOMES: dict[str, tuple[str, str | None]] = {
     "254744": ("FAILED", "APPROVAL_REJECTED"),
     "254755": ("PENDING", None),
 }
-
-
-class BadRequest(Exception):
-    """A request the sandbox rejects with a 400 and a MoMo-style error body."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,7 @@ class SandboxConfig:
     timeout_rate: float = 0.0
     hang_s: float = 30.0
     seed: int | None = None
+    mode: str = "local"  # "mtn": MTN's public sandbox rules (emulators/momo_mtn.py)
 
 
 @dataclass
@@ -190,20 +188,6 @@ class SandboxState:
             self.tokens.clear()
 
 
-def momo_error(status: int, code: str, message: str) -> Response:
-    """A MoMo-style error response ``{"code", "message"}``."""
-    response = jsonify({"code": code, "message": message})
-    response.status_code = status
-    return response
-
-
-def apim_denied(message: str) -> Response:
-    """The API gateway's 401 for a missing or wrong subscription key or token."""
-    response = jsonify({"statusCode": 401, "message": message})
-    response.status_code = 401
-    return response
-
-
 def outcome_for(party_id: str, table: dict[str, tuple[str, str | None]] = OUTCOMES) -> tuple[str, str | None]:
     """The final status and reason the sandbox assigns to a payee (or, with the collection table, a payer)."""
     return table.get(party_id[:6], ("SUCCESSFUL", None))
@@ -240,65 +224,13 @@ def listing_row(transfer: Transfer, latency_ms: int, party: str = "payee") -> di
     }
 
 
-def validate_reference(value: str | None) -> str:
-    """The X-Reference-Id if it is a canonical UUID, else a 400."""
-    try:
-        parsed = uuid.UUID(value or "")
-    except ValueError:
-        raise BadRequest("INVALID_REFERENCE_ID", "X-Reference-Id must be a UUID") from None
-    if str(parsed) != (value or "").lower():
-        raise BadRequest("INVALID_REFERENCE_ID", "X-Reference-Id must be a canonical UUID")
-    return str(parsed)
-
-
-def validate_body(body: Any, party: str = "payee") -> dict[str, Any]:
-    """The body if it follows MoMo's Transfer (``payee``) or RequestToPay (``payer``) schema, else a 400."""
-    if not isinstance(body, dict):
-        raise BadRequest("BAD_REQUEST", "body must be a JSON object")
-    amount = body.get("amount")
-    if not isinstance(amount, str) or not AMOUNT_RE.match(amount) or Decimal(amount) <= 0:
-        raise BadRequest("BAD_REQUEST", "amount must be a positive decimal string")
-    currency = body.get("currency")
-    if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
-        raise BadRequest("INVALID_CURRENCY", "currency must be an ISO 4217 code")
-    validate_payee(body.get(party), party)
-    for key in ("externalId", "payerMessage", "payeeNote"):
-        if key in body and not isinstance(body[key], str):
-            raise BadRequest("BAD_REQUEST", f"{key} must be a string")
-    return body
-
-
-def validate_payee(payee: Any, party: str = "payee") -> None:
-    """A payee (or payer) must be an MSISDN party with digits only (E.164 without '+')."""
-    if not isinstance(payee, dict) or payee.get("partyIdType") != "MSISDN":
-        raise BadRequest("BAD_REQUEST", f"{party} must be {{partyIdType: MSISDN, partyId}}")
-    party_id = payee.get("partyId")
-    if not isinstance(party_id, str) or not PARTY_ID_RE.match(party_id):
-        raise BadRequest("BAD_REQUEST", f"{party}.partyId must be an MSISDN, digits only")
-
-
-def basic_credentials(header: str) -> tuple[str, str] | None:
-    """The (user, key) pair of an ``Authorization: Basic`` header, if well formed."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, sep, key = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return (user, key) if sep else None
-
-
-def bearer_token(header: str) -> str:
-    """The token of an ``Authorization: Bearer`` header, or ''."""
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def new_transfer(reference_id: str, body: dict[str, Any], party: str = "payee") -> Transfer:
+def new_transfer(
+    reference_id: str, body: dict[str, Any], party: str = "payee", mode: str = "local"
+) -> Transfer:
     """A transfer (or, for ``party`` "payer", request to pay) with its outcome decided by the test number."""
     table = COLLECTION_OUTCOMES if party == "payer" else OUTCOMES
-    outcome, reason = outcome_for(body[party]["partyId"], table)
+    party_id = body[party]["partyId"]
+    outcome, reason = mtn_outcome(party_id) if mode == "mtn" else outcome_for(party_id, table)
     return Transfer(
         reference_id=reference_id,
         body=body,
@@ -326,6 +258,14 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
             return momo_error(400, "NOT_ALLOWED_TARGET_ENVIRONMENT", "Unknown X-Target-Environment")
         return None
 
+    def checked_body(party: str) -> dict[str, Any]:
+        """The request's body if valid (and, in mtn mode, acceptable to MTN's sandbox), else a 400."""
+        body = validate_body(request.get_json(silent=True), party=party)
+        refusal = mtn_refusal(body, party) if cfg.mode == "mtn" else None
+        if refusal is not None:
+            raise BadRequest(*refusal)
+        return body
+
     @app.errorhandler(BadRequest)
     def bad_request(exc: BadRequest) -> Response:
         return momo_error(400, exc.code, exc.message)
@@ -346,10 +286,10 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         if denied is not None:
             return denied
         reference_id = validate_reference(request.headers.get("X-Reference-Id"))
-        body = validate_body(request.get_json(silent=True))
+        body = checked_body("payee")
         if state.roll(cfg.fail_rate):
             return momo_error(500, "INTERNAL_PROCESSING_ERROR", "Injected fault")
-        if not state.add(new_transfer(reference_id, body)):
+        if not state.add(new_transfer(reference_id, body, mode=cfg.mode)):
             return momo_error(409, "RESOURCE_ALREADY_EXIST", "Duplicated reference id. Creation failed.")
         if state.roll(cfg.timeout_rate):
             time.sleep(cfg.hang_s)
@@ -371,10 +311,10 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         if denied is not None:
             return denied
         reference_id = validate_reference(request.headers.get("X-Reference-Id"))
-        body = validate_body(request.get_json(silent=True), party="payer")
+        body = checked_body("payer")
         if state.roll(cfg.fail_rate):
             return momo_error(500, "INTERNAL_PROCESSING_ERROR", "Injected fault")
-        if not state.add(new_transfer(reference_id, body, party="payer"), collection=True):
+        if not state.add(new_transfer(reference_id, body, "payer", cfg.mode), collection=True):
             return momo_error(409, "RESOURCE_ALREADY_EXIST", "Duplicated reference id. Creation failed.")
         if state.roll(cfg.timeout_rate):
             time.sleep(cfg.hang_s)
@@ -427,6 +367,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
     parser.add_argument("--fail-rate", type=float, default=env_float("MOMO_SANDBOX_FAIL_RATE", 0.0))
     parser.add_argument("--timeout-rate", type=float, default=env_float("MOMO_SANDBOX_TIMEOUT_RATE", 0.0))
     parser.add_argument("--hang-s", type=float, default=env_float("MOMO_SANDBOX_HANG_S", 30.0))
+    mode = os.environ.get("MOMO_SANDBOX_MODE", "local")
+    parser.add_argument("--mode", choices=MODES, default=mode, help="mtn: MTN's public sandbox rules")
     seed = os.environ.get("MOMO_SANDBOX_SEED")
     parser.add_argument("--seed", type=int, default=int(seed) if seed else None)
     args = parser.parse_args(argv)
@@ -441,6 +383,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig]:
         timeout_rate=args.timeout_rate,
         hang_s=args.hang_s,
         seed=args.seed,
+        mode=args.mode,
     )
     return args.host, args.port, config
 

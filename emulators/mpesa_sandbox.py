@@ -7,11 +7,14 @@ Endpoints (Daraja's published shapes)::
     GET  /oauth/v1/generate?grant_type=client_credentials  Basic key:secret -> {access_token, expires_in}
     POST /mpesa/b2c/v3/paymentrequest       ack {OriginatorConversationID, ConversationID, ResponseCode "0",
                                             ResponseDescription}; then {"Result": ...} POSTed to ResultURL.
-                                            A repeated OriginatorConversationID gets the same ack and pays
-                                            nothing more (no second Result): our idempotency key.
-    POST /mpesa/transactionstatus/v1/query  ack; then a Result with ResultParameters (ReceiptNo,
-                                            TransactionStatus Completed|Failed|Pending, Amount,
-                                            OriginatorConversationID, ...) POSTed to its ResultURL;
+                                            A repeated OriginatorConversationID gets Daraja's 500
+                                            errorCode 500.002.1001 "Duplicate OriginatorConversationID."
+                                            and pays nothing more (no second Result).
+    POST /mpesa/transactionstatus/v1/query  ack; then a Result with the ResultParameters of Daraja's
+                                            sample (ReceiptNo, TransactionStatus Completed|Failed|Pending,
+                                            Amount, OriginatorConversationID, InitiatedTime, FinalisedTime
+                                            once settled, DebitPartyCharges, DebitAccountType, ...) POSTed
+                                            to its ResultURL;
                                             ResultCode 2032 "The transaction could not be found" if unknown
     POST /mpesa/stkpush/v1/processrequest   ack {MerchantRequestID, CheckoutRequestID, ResponseCode "0", ...};
                                             then {"Body": {"stkCallback": ...}} POSTed to CallBackURL
@@ -41,60 +44,53 @@ Callbacks are POSTed from a background thread ``--latency-ms`` after the request
 (flags or ``MPESA_SANDBOX_*`` variables): ``--duplicate-callbacks F`` sends that share of callbacks twice,
 ``--drop-callbacks F`` never sends that share, ``--fail-rate F`` answers that share of API POSTs with 500
 and records nothing, ``--seed N`` makes the dice reproducible.
+
+Request checks live in ``emulators/mpesa_requests.py``; config, state and Result bodies in
+``emulators/mpesa_shapes.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import functools
 import os
 import random
-import re
 import secrets
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from flask import Flask, Response, jsonify, request
 
+from emulators.mpesa_requests import (
+    DarajaError,
+    basic_credentials,
+    check_password,
+    daraja_error,
+    require,
+    validate_b2c,
+    validate_stk,
+    whole_amount,
+)
+from emulators.mpesa_shapes import (
+    NAIROBI,
+    SUCCESS_DESC,
+    Payout,
+    SandboxConfig,
+    SandboxState,
+    StkPush,
+    b2c_result,
+    payout_row,
+    push_row,
+    status_result,
+    stk_callback,
+)
 from emulators.sandbox_common import add_housekeeping, env_float, serve_app
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
-MSISDN_RE = re.compile(r"^254[17]\d{8}$")
-TIMESTAMP_RE = re.compile(r"^\d{14}$")
-B2C_COMMANDS = {"BusinessPayment", "SalaryPayment", "PromotionPayment"}
-B2C_FIELDS = (
-    "InitiatorName",
-    "SecurityCredential",
-    "CommandID",
-    "Amount",
-    "PartyA",
-    "PartyB",
-    "Remarks",
-    "QueueTimeOutURL",
-    "ResultURL",
-    "OriginatorConversationID",
-)
-STK_FIELDS = (
-    "BusinessShortCode",
-    "Password",
-    "Timestamp",
-    "TransactionType",
-    "Amount",
-    "PartyA",
-    "PartyB",
-    "PhoneNumber",
-    "CallBackURL",
-    "AccountReference",
-    "TransactionDesc",
-)
 B2C_OUTCOMES: dict[str, tuple[int, str]] = {
     "254722": (2040, "Credit Party customer type (Unregistered or Registered Customer) can't be supported."),
     "254733": (1, "The balance is insufficient for the transaction."),
@@ -106,151 +102,8 @@ STK_OUTCOMES: dict[str, tuple[int, str]] = {
     "254744": (1037, "DS timeout user cannot be reached"),
 }
 NEVER = "254755"
+DUPLICATE_CODE = "500.002.1001"
 SHORT_PAY = "254766"
-SUCCESS_DESC = "The service request is processed successfully."
-
-
-class DarajaError(Exception):
-    """A request the sandbox rejects with Daraja's error body."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@dataclass(frozen=True)
-class SandboxConfig:
-    """Credentials, latency and fault knobs of one sandbox instance."""
-
-    consumer_key: str = "mkopo-local"
-    consumer_secret: str = "local-sandbox-secret"  # noqa: S105 - a local test credential
-    passkey: str = "local-sandbox-passkey"
-    latency_ms: int = 0
-    token_ttl_s: int = 3599
-    duplicate_callbacks: float = 0.0
-    drop_callbacks: float = 0.0
-    fail_rate: float = 0.0
-    seed: int | None = None
-
-
-@dataclass
-class Payout:
-    """One B2C payment as received and the Result it settles to."""
-
-    originator_conversation_id: str
-    conversation_id: str
-    body: dict[str, Any]
-    received_at: float
-    result_code: int | None
-    result_desc: str
-    transaction_id: str
-    paid_amount: int
-    attempts: int = 1
-
-
-@dataclass
-class StkPush:
-    """One STK Push as received and the callback it settles to."""
-
-    checkout_request_id: str
-    merchant_request_id: str
-    body: dict[str, Any]
-    received_at: float
-    result_code: int | None
-    result_desc: str
-    receipt: str
-    paid_amount: int
-
-
-@dataclass
-class SandboxState:
-    """Thread-safe in-memory payouts, STK pushes, status queries, callbacks and tokens."""
-
-    config: SandboxConfig
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    payouts: dict[str, Payout] = field(default_factory=dict)
-    pushes: dict[str, StkPush] = field(default_factory=dict)
-    queries: list[dict[str, Any]] = field(default_factory=list)
-    callbacks: list[dict[str, Any]] = field(default_factory=list)
-    tokens: dict[str, float] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=random.Random)
-
-    def issue_token(self) -> str:
-        """Issue a bearer token valid for the configured TTL."""
-        token = secrets.token_urlsafe(24)
-        with self.lock:
-            self.tokens[token] = time.monotonic() + self.config.token_ttl_s
-        return token
-
-    def token_valid(self, token: str) -> bool:
-        """Whether a bearer token was issued here and has not expired."""
-        with self.lock:
-            expires_at = self.tokens.get(token)
-        return expires_at is not None and time.monotonic() < expires_at
-
-    def add_payout(self, payout: Payout) -> tuple[Payout, bool]:
-        """Record a payout; (the existing one, False) if its OriginatorConversationID was already used."""
-        with self.lock:
-            existing = self.payouts.get(payout.originator_conversation_id)
-            if existing is not None:
-                existing.attempts += 1
-                return existing, False
-            self.payouts[payout.originator_conversation_id] = payout
-            return payout, True
-
-    def add_push(self, push: StkPush) -> None:
-        with self.lock:
-            self.pushes[push.checkout_request_id] = push
-
-    def payout(self, originator_conversation_id: str) -> Payout | None:
-        with self.lock:
-            return self.payouts.get(originator_conversation_id)
-
-    def payout_by_receipt(self, receipt: str) -> Payout | None:
-        with self.lock:
-            return next((p for p in self.payouts.values() if p.transaction_id == receipt), None)
-
-    def push(self, checkout_request_id: str) -> StkPush | None:
-        with self.lock:
-            return self.pushes.get(checkout_request_id)
-
-    def log_query(self, row: dict[str, Any]) -> None:
-        with self.lock:
-            self.queries.append(row)
-
-    def log_callback(self, row: dict[str, Any]) -> None:
-        with self.lock:
-            self.callbacks.append(row)
-
-    def roll(self, rate: float) -> bool:
-        """True with probability ``rate``."""
-        with self.lock:
-            return rate > 0 and self.rng.random() < rate
-
-    def snapshot(self) -> dict[str, list[Any]]:
-        """Copies of everything recorded, for the listing endpoints."""
-        with self.lock:
-            return {
-                "payouts": list(self.payouts.values()),
-                "pushes": list(self.pushes.values()),
-                "queries": list(self.queries),
-                "callbacks": list(self.callbacks),
-            }
-
-    def reset(self) -> None:
-        with self.lock:
-            self.payouts.clear()
-            self.pushes.clear()
-            self.queries.clear()
-            self.callbacks.clear()
-            self.tokens.clear()
-
-
-def daraja_error(status: int, code: str, message: str) -> Response:
-    """Daraja's error body ``{requestId, errorCode, errorMessage}``."""
-    response = jsonify({"requestId": secrets.token_hex(8), "errorCode": code, "errorMessage": message})
-    response.status_code = status
-    return response
 
 
 def new_id(prefix: str) -> str:
@@ -262,79 +115,6 @@ def receipt() -> str:
     """An M-Pesa receipt-like id: 10 upper-case letters and digits."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
     return "S" + "".join(secrets.choice(alphabet) for _ in range(9))
-
-
-def whole_amount(raw: Any) -> int:
-    """A positive whole-shilling Amount (number or numeric string), else a 400."""
-    text = str(raw).strip()
-    if isinstance(raw, bool) or not re.fullmatch(r"\d+(\.0+)?", text) or int(float(text)) < 1:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Amount")
-    return int(float(text))
-
-
-def require(body: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The JSON body if every field is present and non-empty, else a 400."""
-    if not isinstance(body, dict):
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid JSON body")
-    for name in fields:
-        if body.get(name) in (None, ""):
-            raise DarajaError(400, "400.002.02", f"Bad Request - Invalid {name}")
-    return body
-
-
-def validate_msisdn(value: Any, name: str) -> str:
-    """A 2547XXXXXXXX / 2541XXXXXXXX number, else a 400."""
-    if not MSISDN_RE.match(str(value)):
-        raise DarajaError(400, "400.002.02", f"Bad Request - Invalid {name}")
-    return str(value)
-
-
-def validate_b2c(body: Any) -> dict[str, Any]:
-    """A B2C v3 payment request, else a 400."""
-    body = require(body, B2C_FIELDS)
-    if body["CommandID"] not in B2C_COMMANDS:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid CommandID")
-    whole_amount(body["Amount"])
-    validate_msisdn(body["PartyB"], "PartyB")
-    if not 2 <= len(str(body["Remarks"])) <= 100:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Remarks")
-    return body
-
-
-def validate_stk(body: Any, passkey: str) -> dict[str, Any]:
-    """An STK Push request with a correct Password, else a 400."""
-    body = require(body, STK_FIELDS)
-    check_password(body, passkey)
-    whole_amount(body["Amount"])
-    validate_msisdn(body["PhoneNumber"], "PhoneNumber")
-    validate_msisdn(body["PartyA"], "PartyA")
-    if len(str(body["AccountReference"])) > 12:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid AccountReference")
-    if len(str(body["TransactionDesc"])) > 13:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid TransactionDesc")
-    return body
-
-
-def check_password(body: dict[str, Any], passkey: str) -> None:
-    """Password must be base64(BusinessShortCode + passkey + Timestamp) with a YYYYMMDDHHMMSS timestamp."""
-    timestamp = str(body.get("Timestamp", ""))
-    if not TIMESTAMP_RE.match(timestamp):
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Timestamp")
-    expected = base64.b64encode(f"{body.get('BusinessShortCode')}{passkey}{timestamp}".encode()).decode()
-    if body.get("Password") != expected:
-        raise DarajaError(400, "400.002.02", "Bad Request - Invalid Password")
-
-
-def basic_credentials(header: str) -> tuple[str, str] | None:
-    """The (key, secret) pair of an ``Authorization: Basic`` header, if well formed."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        key, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return (key, secret) if sep else None
 
 
 def outcome(table: dict[str, tuple[int, str]], number: str) -> tuple[int | None, str]:
@@ -374,118 +154,6 @@ def new_push(body: dict[str, Any]) -> StkPush:
         receipt=receipt(),
         paid_amount=amount - 1 if str(body["PhoneNumber"]).startswith(SHORT_PAY) else amount,
     )
-
-
-def b2c_result(payout: Payout) -> dict[str, Any]:
-    """The B2C Result callback body for a settled payout."""
-    result: dict[str, Any] = {
-        "ResultType": 0,
-        "ResultCode": payout.result_code,
-        "ResultDesc": payout.result_desc,
-        "OriginatorConversationID": payout.originator_conversation_id,
-        "ConversationID": payout.conversation_id,
-        "TransactionID": payout.transaction_id,
-        "ReferenceData": {
-            "ReferenceItem": {"Key": "QueueTimeoutURL", "Value": payout.body["QueueTimeOutURL"]}
-        },
-    }
-    if payout.result_code == 0:
-        result["ResultParameters"] = {
-            "ResultParameter": [
-                {"Key": "TransactionAmount", "Value": payout.paid_amount},
-                {"Key": "TransactionReceipt", "Value": payout.transaction_id},
-                {"Key": "ReceiverPartyPublicName", "Value": f"{payout.body['PartyB']} - Sandbox Borrower"},
-                {
-                    "Key": "TransactionCompletedDateTime",
-                    "Value": f"{datetime.now(NAIROBI):%d.%m.%Y %H:%M:%S}",
-                },
-                {"Key": "B2CRecipientIsRegisteredCustomer", "Value": "Y"},
-            ]
-        }
-    return {"Result": result}
-
-
-def status_result(query: dict[str, Any], payout: Payout | None, latency_ms: int) -> dict[str, Any]:
-    """The Transaction Status Result body for the queried payout (or 'not found')."""
-    result: dict[str, Any] = {
-        "ResultType": 0,
-        "OriginatorConversationID": query["originator_conversation_id"],
-        "ConversationID": query["conversation_id"],
-        "TransactionID": "SANDBOX000",
-        "ReferenceData": {"ReferenceItem": {"Key": "Occasion", "Value": query["body"].get("Occasion", "")}},
-    }
-    if payout is None:
-        return {"Result": {**result, "ResultCode": 2032, "ResultDesc": "The transaction could not be found."}}
-    settled = time.monotonic() - payout.received_at >= latency_ms / 1000 and payout.result_code is not None
-    status = "Pending" if not settled else "Completed" if payout.result_code == 0 else "Failed"
-    parameters = [
-        {"Key": "ReceiptNo", "Value": payout.transaction_id},
-        {"Key": "TransactionStatus", "Value": status},
-        {"Key": "Amount", "Value": payout.paid_amount},
-        {"Key": "OriginatorConversationID", "Value": payout.originator_conversation_id},
-        {"Key": "ConversationID", "Value": payout.conversation_id},
-        {"Key": "DebitPartyName", "Value": f"{payout.body['PartyA']} - mkopo"},
-        {"Key": "CreditPartyName", "Value": f"{payout.body['PartyB']} - Sandbox Borrower"},
-        {"Key": "ReasonType", "Value": "Business Payment to Customer via API"},
-    ]
-    return {
-        "Result": {
-            **result,
-            "ResultCode": 0,
-            "ResultDesc": SUCCESS_DESC,
-            "ResultParameters": {"ResultParameter": parameters},
-        }
-    }
-
-
-def stk_callback(push: StkPush) -> dict[str, Any]:
-    """The STK Push callback body for a settled push."""
-    callback: dict[str, Any] = {
-        "MerchantRequestID": push.merchant_request_id,
-        "CheckoutRequestID": push.checkout_request_id,
-        "ResultCode": push.result_code,
-        "ResultDesc": push.result_desc,
-    }
-    if push.result_code == 0:
-        callback["CallbackMetadata"] = {
-            "Item": [
-                {"Name": "Amount", "Value": push.paid_amount},
-                {"Name": "MpesaReceiptNumber", "Value": push.receipt},
-                {"Name": "Balance"},
-                {"Name": "TransactionDate", "Value": int(f"{datetime.now(NAIROBI):%Y%m%d%H%M%S}")},
-                {"Name": "PhoneNumber", "Value": int(push.body["PhoneNumber"])},
-            ]
-        }
-    return {"Body": {"stkCallback": callback}}
-
-
-def payout_row(payout: Payout) -> dict[str, Any]:
-    """One row of ``GET /sandbox/payouts``."""
-    return {
-        "originatorConversationId": payout.originator_conversation_id,
-        "conversationId": payout.conversation_id,
-        "attempts": payout.attempts,
-        "resultCode": payout.result_code,
-        "transactionId": payout.transaction_id if payout.result_code == 0 else None,
-        "amount": whole_amount(payout.body["Amount"]),
-        "paidAmount": payout.paid_amount,
-        "partyB": payout.body["PartyB"],
-        "body": payout.body,
-    }
-
-
-def push_row(push: StkPush) -> dict[str, Any]:
-    """One row of ``GET /sandbox/stk-pushes``."""
-    return {
-        "checkoutRequestId": push.checkout_request_id,
-        "merchantRequestId": push.merchant_request_id,
-        "resultCode": push.result_code,
-        "receipt": push.receipt if push.result_code == 0 else None,
-        "amount": whole_amount(push.body["Amount"]),
-        "paidAmount": push.paid_amount,
-        "phoneNumber": push.body["PhoneNumber"],
-        "body": push.body,
-    }
 
 
 class CallbackSender:
@@ -563,7 +231,9 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
     def b2c() -> Response:
         authorised()
         payout, created = state.add_payout(new_payout(validate_b2c(request.get_json(silent=True))))
-        if created and payout.result_code is not None:
+        if not created:
+            raise DarajaError(500, DUPLICATE_CODE, "Duplicate OriginatorConversationID.")
+        if payout.result_code is not None:
             sender.schedule(
                 "b2c",
                 str(payout.body["ResultURL"]),

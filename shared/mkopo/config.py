@@ -52,6 +52,44 @@ class MissingSecret(SecretStr):
         raise SecretNotConfigured(f"MKOPO_{self.field.upper()} is not set (Secret Manager) in the cloud")
 
 
+# MTN's sandbox test numbers (its own series; 4673312345x): borrower phones are mapped onto them by prefix
+# of the E.164 number without '+' ("*" for any other), so our local test numbers keep their meaning.
+MTN_TEST_NUMBERS: dict[str, str] = {
+    "254722": "46733123450",  # payee/payer not found locally -> FAILED at MTN
+    "254733": "46733123450",  # not enough funds locally -> FAILED at MTN
+    "254744": "46733123451",  # rejected locally -> REJECTED at MTN
+    "254755": "46733123453",  # never settles locally -> ONGOING (pending) at MTN
+    "*": "46733123459",  # any other number -> SUCCESSFUL at MTN
+}
+
+ProviderProfile = Literal["local-sandbox", "provider-sandbox", "production"]
+
+# What each provider profile sets (a field given explicitly as MKOPO_<FIELD> wins). The README's
+# "Providers" section walks through each one.
+PROVIDER_PROFILES: dict[str, dict[str, object]] = {
+    "local-sandbox": {
+        "momo_base_url": "http://127.0.0.1:8090",
+        "momo_target_environment": "sandbox",
+        "momo_currency": None,
+        "momo_test_numbers": {},
+        "mpesa_base_url": "http://127.0.0.1:8091",
+    },
+    "provider-sandbox": {
+        "momo_base_url": "https://sandbox.momodeveloper.mtn.com",
+        "momo_target_environment": "sandbox",
+        "momo_currency": "EUR",  # MTN's sandbox takes EUR only
+        "momo_test_numbers": MTN_TEST_NUMBERS,
+        "mpesa_base_url": "https://sandbox.safaricom.co.ke",
+    },
+    "production": {
+        "momo_base_url": "https://proxy.momoapi.mtn.com",
+        "momo_currency": None,
+        "momo_test_numbers": {},
+        "mpesa_base_url": "https://api.safaricom.co.ke",
+    },
+}
+
+
 def _local(field: str) -> SecretStr:
     return SecretStr(LOCAL_CREDENTIALS[field])
 
@@ -102,6 +140,10 @@ class Settings(BaseSettings):
     credit_ladder: LimitLadder = Field(default_factory=LimitLadder)
     credit_ladders: dict[str, LimitLadder] = Field(default_factory=dict)
 
+    # --- Provider profile (PROVIDER_PROFILES): our local sandboxes, the providers' public sandboxes, or
+    # production; it sets the provider fields below that are not given explicitly.
+    provider_profile: ProviderProfile = "local-sandbox"
+
     # --- Mobile money (MTN MoMo disbursement API shape)
     momo_base_url: str = "http://127.0.0.1:8090"
     momo_api_user: SecretStr = _local("momo_api_user")
@@ -109,6 +151,10 @@ class Settings(BaseSettings):
     momo_subscription_key: SecretStr = _local("momo_subscription_key")
     momo_target_environment: str = "sandbox"
     payout_poll_timeout_s: float = 5.0
+    # The currency MoMo is sent instead of the loan's (MTN's sandbox: EUR); None sends the loan's own.
+    momo_currency: str | None = None
+    # Borrower phone prefix -> the test number MoMo is sent instead (MTN's sandbox); empty sends the phone.
+    momo_test_numbers: dict[str, str] = Field(default_factory=dict)
 
     # --- M-Pesa Daraja (Kenya): B2C payouts and STK Push collections
     mpesa_base_url: str = "http://127.0.0.1:8091"
@@ -155,6 +201,26 @@ class Settings(BaseSettings):
                 local.append(f"MKOPO_{field.upper()}")
         if local:
             raise ValueError(f"MKOPO_ENVIRONMENT=cloud refuses local development secrets: {', '.join(local)}")
+        return self
+
+    @model_validator(mode="after")
+    def _apply_provider_profile(self) -> Settings:
+        """Fill the provider fields not given explicitly from the profile; production has no sandbox rule."""
+        given = set(self.model_fields_set)
+        for field, value in PROVIDER_PROFILES[self.provider_profile].items():
+            if field not in given:
+                setattr(self, field, dict(value) if isinstance(value, dict) else value)
+        if self.provider_profile != "production":
+            return self
+        if "momo_target_environment" not in given or self.momo_target_environment == "sandbox":
+            raise ValueError(
+                "production needs MKOPO_MOMO_TARGET_ENVIRONMENT naming the market (mtnuganda...)"
+            )
+        if self.momo_currency or self.momo_test_numbers:
+            raise ValueError(
+                "production sends the loan's currency and phone: unset MKOPO_MOMO_CURRENCY and "
+                "MKOPO_MOMO_TEST_NUMBERS"
+            )
         return self
 
     def allowed_origins(self) -> frozenset[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -188,15 +189,37 @@ def test_b2c_test_numbers_fail_with_daraja_result_codes(
     assert (outcome.result.status, outcome.result_code, outcome.amount) == (PayoutStatus.FAILED, code, None)
 
 
-def test_repeated_reference_pays_once_and_sends_one_result(sandbox: str, inbox: Inbox) -> None:
+def test_repeated_reference_pays_once_and_is_confirmed_by_a_status_query(sandbox: str, inbox: Inbox) -> None:
     reference = str(uuid.uuid4())
     with payouts(sandbox, inbox) as provider:
         first, second = pay(provider, reference=reference), pay(provider, reference=reference)
-    assert first == second
+    assert (first.status, first.reason) == (PayoutStatus.PENDING, None)
+    assert (second.status, second.reason) == (PayoutStatus.PENDING, "DUPLICATE_REFERENCE")
+    [status] = inbox.wait_for("/status")
+    confirmed = parse_transaction_status_result(status).result
+    assert (confirmed.reference, confirmed.status) == (reference, PayoutStatus.SUCCESSFUL)
     inbox.wait_for("/b2c", count=2, timeout_s=1.0)
     assert len(inbox.at("/b2c")) == 1
     [row] = [r for r in rows(sandbox, "payouts", "payouts") if r["originatorConversationId"] == reference]
     assert row["attempts"] == 2
+
+
+def test_sandbox_answers_a_repeated_originator_conversation_id_like_daraja(
+    sandbox: str, inbox: Inbox
+) -> None:
+    """Daraja: 500 {requestId, errorCode 500.002.1001, errorMessage "Duplicate OriginatorConversationID."}."""
+    reference = str(uuid.uuid4())
+    with payouts(sandbox, inbox) as provider:
+        pay(provider, reference=reference)
+        body = {**rows(sandbox, "payouts", "payouts")[-1]["body"]}
+        response = provider._session.post("/mpesa/b2c/v3/paymentrequest", body)
+    assert response.status_code == 500
+    error = response.json()
+    assert (error["errorCode"], error["errorMessage"]) == (
+        "500.002.1001",
+        "Duplicate OriginatorConversationID.",
+    )
+    assert error["requestId"]
 
 
 def test_status_query_reconciles_a_payout_by_callback(sandbox: str, inbox: Inbox) -> None:
@@ -210,6 +233,39 @@ def test_status_query_reconciles_a_payout_by_callback(sandbox: str, inbox: Inbox
     assert (outcome.result.reference, outcome.result.status) == (ack.reference, PayoutStatus.SUCCESSFUL)
     assert outcome.result.provider_transaction_id == parse_b2c_result(b2c).result.provider_transaction_id
     assert outcome.amount_matches(KES_5000)
+    assert outcome.completed_at is not None and len(outcome.completed_at) == 14
+
+
+def test_status_result_carries_daraja_sample_fields(sandbox: str, inbox: Inbox) -> None:
+    """Daraja's Transaction Status sample: FinalisedTime, InitiatedTime, DebitPartyCharges and so on."""
+    with payouts(sandbox, inbox) as provider:
+        ack = pay(provider)
+        inbox.wait_for("/b2c")
+        provider.payout_status(ack.reference)
+    [status] = inbox.wait_for("/status")
+    params = {p["Key"]: p.get("Value") for p in status["Result"]["ResultParameters"]["ResultParameter"]}
+    expected = {
+        "DebitPartyName",
+        "CreditPartyName",
+        "OriginatorConversationID",
+        "InitiatedTime",
+        "DebitAccountType",
+        "DebitPartyCharges",
+        "TransactionReason",
+        "ReasonType",
+        "TransactionStatus",
+        "FinalisedTime",
+        "Amount",
+        "ConversationID",
+        "ReceiptNo",
+    }
+    assert expected <= params.keys()
+    assert re.fullmatch(r"\d{14}", str(params["FinalisedTime"]))
+    assert re.fullmatch(r"\d{14}", str(params["InitiatedTime"]))
+    assert str(params["InitiatedTime"]) <= str(params["FinalisedTime"])
+    assert params["DebitAccountType"] == "Utility Account"
+    assert str(params["DebitPartyCharges"]).startswith("Fee For B2C Payment|KES|")
+    assert parse_transaction_status_result(status).completed_at == str(params["FinalisedTime"])
 
 
 def test_never_settling_payout_stays_pending_and_unknown_reference_is_not_failed(

@@ -16,6 +16,7 @@ from mkopo.adapters.payments.mpesa import (
     MpesaAuthenticationError,
     MpesaCallbackError,
     MpesaPayoutProvider,
+    MpesaReplyMismatch,
     MpesaStkCollectionProvider,
     nairobi_timestamp,
     parse_b2c_result,
@@ -94,6 +95,12 @@ B2C_ACK = httpx.Response(
         "ResponseDescription": "Accept the service request successfully.",
     },
 )
+QUERIED = {
+    "ResponseCode": "0",
+    "ResponseDescription": "The service request has been accepted successsfully",
+    "MerchantRequestID": "29115-34620561-1",
+    "CheckoutRequestID": "ws_CO_191220191020363925",
+}
 STK_ACK = httpx.Response(
     200,
     json={
@@ -220,19 +227,55 @@ def test_requests_mpesa_cannot_take_fail_without_calling(
     assert fake.bodies == {} and fake.tokens_issued == []
 
 
-def test_b2c_validation_error_is_failed_and_duplicate_is_pending(fake: FakeDaraja) -> None:
+def test_b2c_validation_error_is_failed(fake: FakeDaraja) -> None:
     fake.reply(
         "/mpesa/b2c/v3/paymentrequest",
         httpx.Response(400, json={"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid PartyB"}),
     )
     assert (pay(payouts(fake)).status, pay(payouts(fake)).reason) == (PayoutStatus.FAILED, "400.002.02")
+
+
+STATUS_ACK = httpx.Response(
+    200, json={"ResponseCode": "0", "ConversationID": "AG_1", "OriginatorConversationID": "x"}
+)
+
+
+def test_duplicate_b2c_is_pending_and_confirmed_by_a_status_query(fake: FakeDaraja) -> None:
+    """Daraja answers a repeated OriginatorConversationID with 500 errorCode 500.002.1001: not an outage."""
     fake.reply(
         "/mpesa/b2c/v3/paymentrequest",
         httpx.Response(
-            400, json={"errorCode": "400.002.02", "errorMessage": "Duplicate OriginatorConversationID"}
+            500, json={"errorCode": "500.002.1001", "errorMessage": "Duplicate OriginatorConversationID."}
         ),
     )
-    assert pay(payouts(fake)).status is PayoutStatus.PENDING
+    fake.reply("/mpesa/transactionstatus/v1/query", STATUS_ACK)
+    result = pay(payouts(fake))
+    assert (result.status, result.reason) == (PayoutStatus.PENDING, "DUPLICATE_REFERENCE")
+    [query] = fake.bodies["/mpesa/transactionstatus/v1/query"]
+    assert query["OriginalConversationID"] == REFERENCE
+    assert query["ResultURL"] == "https://mkopo.test/mpesa/status/result"
+
+
+def test_duplicate_b2c_is_pending_even_if_the_status_query_cannot_be_sent(fake: FakeDaraja) -> None:
+    fake.reply(
+        "/mpesa/b2c/v3/paymentrequest",
+        httpx.Response(
+            500, json={"errorCode": "500.002.1001", "errorMessage": "Duplicate OriginatorConversationID."}
+        ),
+    )
+    fake.reply("/mpesa/transactionstatus/v1/query", httpx.Response(503, json={"errorCode": "503.001.01"}))
+    result = pay(payouts(fake))
+    assert (result.status, result.reason) == (PayoutStatus.PENDING, "DUPLICATE_REFERENCE")
+
+
+def test_other_500_002_1001_errors_stay_provider_unavailable(fake: FakeDaraja) -> None:
+    fake.reply(
+        "/mpesa/b2c/v3/paymentrequest",
+        httpx.Response(500, json={"errorCode": "500.002.1001", "errorMessage": "Internal Server Error"}),
+    )
+    with pytest.raises(ProviderUnavailable):
+        pay(payouts(fake))
+    assert "/mpesa/transactionstatus/v1/query" not in fake.bodies
 
 
 def test_b2c_ack_with_non_zero_response_code_is_failed(fake: FakeDaraja) -> None:
@@ -303,12 +346,7 @@ def test_persistent_token_rejection_and_bad_credentials_raise_authentication_err
 
 
 def test_payout_status_sends_a_transaction_status_query(fake: FakeDaraja) -> None:
-    fake.reply(
-        "/mpesa/transactionstatus/v1/query",
-        httpx.Response(
-            200, json={"ResponseCode": "0", "ConversationID": "AG_1", "OriginatorConversationID": "x"}
-        ),
-    )
+    fake.reply("/mpesa/transactionstatus/v1/query", STATUS_ACK)
     result = payouts(fake).payout_status(REFERENCE)
     assert (result.status, result.reason) == (PayoutStatus.PENDING, "STATUS_QUERY_SENT")
     [body] = fake.bodies["/mpesa/transactionstatus/v1/query"]
@@ -360,9 +398,9 @@ def test_stk_query_maps_result_codes(fake: FakeDaraja) -> None:
             500, json={"errorCode": "500.001.1001", "errorMessage": "The transaction is being processed"}
         ),
         httpx.Response(
-            200, json={"ResponseCode": "0", "ResultCode": "1032", "ResultDesc": "Request cancelled by user"}
+            200, json={**QUERIED, "ResultCode": "1032", "ResultDesc": "Request cancelled by user"}
         ),
-        httpx.Response(200, json={"ResponseCode": "0", "ResultCode": "0", "ResultDesc": "processed"}),
+        httpx.Response(200, json={**QUERIED, "ResultCode": "0", "ResultDesc": "processed"}),
     )
     assert provider.collection_status(REFERENCE).status is CollectionStatus.PENDING
     cancelled = provider.collection_status(REFERENCE)
@@ -373,6 +411,23 @@ def test_stk_query_maps_result_codes(fake: FakeDaraja) -> None:
     done = provider.collection_status(REFERENCE, provider_request_id="ws_CO_191220191020363925")
     assert (done.status, done.amount) == (CollectionStatus.SUCCESSFUL, None)
     assert fake.bodies["/mpesa/stkpushquery/v1/query"][0]["CheckoutRequestID"] == "ws_CO_191220191020363925"
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        {"CheckoutRequestID": "ws_CO_SOMEONE_ELSES", "MerchantRequestID": "29115-34620561-1"},
+        {"MerchantRequestID": "29115-34620561-1"},
+    ],
+)
+def test_stk_query_reply_for_another_checkout_id_is_refused(fake: FakeDaraja, named: dict[str, str]) -> None:
+    """A reply that does not name the CheckoutRequestID asked about is not believed (nor a success)."""
+    provider = stk(fake)
+    collect(provider)
+    reply = {"ResponseCode": "0", "ResultCode": "0", "ResultDesc": "processed", **named}
+    fake.reply("/mpesa/stkpushquery/v1/query", httpx.Response(200, json=reply))
+    with pytest.raises(MpesaReplyMismatch):
+        provider.collection_status(REFERENCE)
 
 
 def test_stk_query_without_a_checkout_id_is_not_found(fake: FakeDaraja) -> None:

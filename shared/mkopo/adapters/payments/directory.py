@@ -13,6 +13,7 @@ from functools import cached_property
 
 from mkopo.adapters.payments.momo import MomoPayoutProvider, MomoSession
 from mkopo.adapters.payments.momo_collection import MomoCollectionProvider
+from mkopo.adapters.payments.momo_profile import MomoProfile
 from mkopo.adapters.payments.mpesa import DarajaSession, MpesaPayoutProvider, MpesaStkCollectionProvider
 from mkopo.config import Settings
 from mkopo.service.ports import CollectionProvider, PayoutProvider
@@ -62,7 +63,7 @@ class PaymentDirectory:
             subscription_key=s.momo_subscription_key.get_secret_value(),
             target_environment=s.momo_target_environment,
         )
-        return MomoCollectionProvider(session=session)
+        return MomoCollectionProvider(session=session, profile=MomoProfile.from_settings(s))
 
     def payout_provider(self, currency: str, application_id: str) -> PayoutProvider:
         if currency not in MPESA_CURRENCIES:

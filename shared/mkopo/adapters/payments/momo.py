@@ -30,6 +30,7 @@ from mkopo.adapters.payments.http_session import (
     TokenSession,
     json_object,
 )
+from mkopo.adapters.payments.momo_profile import MomoProfile
 from mkopo.config import Settings
 from mkopo.domain.money import Money
 from mkopo.service import ports
@@ -125,7 +126,9 @@ class MomoPayoutProvider(SessionProvider):
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        profile: MomoProfile | None = None,
     ) -> None:
+        self.profile = profile or MomoProfile()
         self._session = MomoSession(
             base_url=base_url,
             product="disbursement",
@@ -153,6 +156,7 @@ class MomoPayoutProvider(SessionProvider):
             "subscription_key": settings.momo_subscription_key.get_secret_value(),
             "target_environment": settings.momo_target_environment,
             "poll_timeout_s": settings.payout_poll_timeout_s,
+            "profile": MomoProfile.from_settings(settings),
         }
         return cls(**{**params, **overrides})
 
@@ -162,7 +166,7 @@ class MomoPayoutProvider(SessionProvider):
         party_id = _party_id(msisdn)
         if party_id is None:
             return self._result(reference, PayoutStatus.FAILED, reason="INVALID_MSISDN")
-        body = _payment_body("payee", reference, amount, party_id, note)
+        body = _payment_body("payee", reference, amount, party_id, note, self.profile)
         headers = {"X-Reference-Id": reference}
         response = self._session.send("POST", TRANSFER_PATH, json=body, headers=headers)
         if response.status_code in (202, 409):
@@ -235,14 +239,22 @@ def _party_id(msisdn: str) -> str | None:
 
 
 def _payment_body(
-    role: Literal["payee", "payer"], reference: str, amount: Money, party_id: str, note: str
+    role: Literal["payee", "payer"],
+    reference: str,
+    amount: Money,
+    party_id: str,
+    note: str,
+    profile: MomoProfile,
 ) -> dict[str, Any]:
-    """A Transfer (``payee``) or RequestToPay (``payer``) body; amounts are major-unit strings ("1000")."""
+    """A Transfer (``payee``) or RequestToPay (``payer``) body; amounts are major-unit strings ("1000").
+
+    The profile may send another currency and a test number (MTN's sandbox: EUR and its own numbers).
+    """
     return {
         "amount": str(amount),
-        "currency": amount.currency,
+        "currency": profile.currency_for(amount),
         "externalId": reference,
-        role: {"partyIdType": "MSISDN", "partyId": party_id},
+        role: {"partyIdType": "MSISDN", "partyId": profile.party_id(party_id)},
         "payerMessage": note,
         "payeeNote": note,
     }

@@ -27,6 +27,7 @@ from mkopo.adapters.payments.momo import (
     _payment_body,
     _status_and_reason,
 )
+from mkopo.adapters.payments.momo_profile import MomoProfile
 from mkopo.domain.money import Money, MoneyError
 from mkopo.service.ports import CollectionNotFound, CollectionResult, CollectionStatus
 
@@ -42,8 +43,9 @@ class MomoCollectionProvider(SessionProvider):
     name = "mtn-momo"
     repeats_safely = True  # MoMo refuses a second requesttopay with the same X-Reference-Id
 
-    def __init__(self, *, session: MomoSession) -> None:
+    def __init__(self, *, session: MomoSession, profile: MomoProfile | None = None) -> None:
         self._session = session
+        self.profile = profile or MomoProfile()
 
     def request_collection(
         self, *, reference: str, amount: Money, msisdn: str, description: str, callback_url: str | None = None
@@ -56,7 +58,7 @@ class MomoCollectionProvider(SessionProvider):
         headers = {"X-Reference-Id": reference}
         if callback_url:
             headers["X-Callback-Url"] = callback_url
-        body = _payment_body("payer", reference, amount, party_id, description)
+        body = _payment_body("payer", reference, amount, party_id, description, self.profile)
         response = self._session.send("POST", REQUEST_TO_PAY_PATH, json=body, headers=headers)
         if response.status_code == 202:
             return self._result(reference, CollectionStatus.PENDING)
@@ -88,7 +90,7 @@ class MomoCollectionProvider(SessionProvider):
             reference,
             status,
             transaction_id=str(txn) if txn and status is CollectionStatus.SUCCESSFUL else None,
-            amount=_reported_amount(body),
+            amount=_reported_amount(body) if self.profile.reads_amount_in(body.get("currency")) else None,
             reason=reason,
         )
 
