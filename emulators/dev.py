@@ -16,7 +16,7 @@ import threading
 import time
 from types import FrameType
 
-from emulators.gateway import local_interval
+from emulators.scheduler import local_interval
 from emulators.stack import (
     DEV_PROJECT,
     HOST,

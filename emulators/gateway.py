@@ -5,7 +5,7 @@ Errors are ``application/problem+json``: 404 for an unknown path, 405 for a meth
 400 for malformed framing (Content-Length, chunk sizes), 408 when a promised body does not arrive within
 ``READ_TIMEOUT_S``, 502 when the function is down, 504 when it is too slow. It is served by werkzeug's
 threaded WSGI server (what the sandboxes and Flask use) with a listen backlog of ``LISTEN_BACKLOG``.
-The process also runs the outbox-relay timer (the local stand-in for Cloud Scheduler): every
+The process also runs the local stand-in for Cloud Scheduler (``emulators.scheduler``): every
 ``--relay-interval-s`` seconds it POSTs to each ``schedule``-triggered function.
 
 Run: ``python -m emulators.gateway --port 8000 --offset 0 --project mkopo-local [--sandbox]``.
@@ -28,6 +28,7 @@ import httpx
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from emulators.scheduler import relay_loop
 from emulators.stack import DEV_PROJECT, HOST, Ports, health_probes
 from mkopo import topology
 
@@ -249,49 +250,6 @@ class GatewayServer(ThreadedWSGIServer):
         super().__init__(address[0], address[1], Gateway(upstream, self.client), GatewayRequestHandler)
 
 
-def relay_loop(upstream: Upstream, interval_s: float, stop: threading.Event) -> None:
-    """Every ``interval_s`` POST to each scheduled function, as Cloud Scheduler does in the cloud: one
-    timer per function, so a long export run never delays the relay or reconciliation."""
-    scheduled = [fn for fn in topology.FUNCTIONS if fn.trigger == "schedule"]
-    timers = [
-        threading.Thread(target=_timer, args=(upstream, fn, local_interval(fn, interval_s), stop))
-        for fn in scheduled
-    ]
-    for timer in timers:
-        timer.daemon = True
-        timer.start()
-    for timer in timers:
-        timer.join()
-
-
-DAILY_SLOWDOWN = 12  # jobs the cloud runs hourly or daily run this many timer intervals apart here
-
-
-def local_interval(fn: topology.Function, interval_s: float) -> float:
-    """Minute-level jobs (relay, exporters, reconciliation) every ``interval_s``; hourly or daily ones
-    (arrears) less often: they scan every active loan, and every few seconds is only load."""
-    hour_field = (fn.schedule or "* *").split()[1]
-    return interval_s if hour_field == "*" else interval_s * DAILY_SLOWDOWN
-
-
-def _timer(upstream: Upstream, fn: topology.Function, interval_s: float, stop: threading.Event) -> None:
-    with httpx.Client(timeout=60.0, trust_env=False) as client:
-        while not stop.wait(interval_s):
-            tick(client, upstream, fn)
-
-
-def tick(client: httpx.Client, upstream: Upstream, fn: topology.Function) -> None:
-    """One scheduler tick for one function; failures are logged, never raised."""
-    headers = {"X-CloudScheduler": "true", "X-CloudScheduler-JobName": f"{fn.name}-local"}
-    try:
-        response = client.post(upstream.function_url(fn) + "/", json={}, headers=headers)
-    except httpx.HTTPError as exc:
-        log.warning("scheduler: %s unreachable (%s)", fn.name, type(exc).__name__)
-        return
-    if response.status_code >= 400:
-        log.warning("scheduler: %s answered %s: %s", fn.name, response.status_code, response.text[:200])
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description="mkopo local API gateway")
@@ -314,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     server = GatewayServer((args.host, args.port or ports.gateway), upstream)
     stop = threading.Event()
     if args.relay_interval_s > 0:
-        threading.Thread(target=relay_loop, args=(upstream, args.relay_interval_s, stop), daemon=True).start()
+        threading.Thread(target=relay_loop, args=(ports, args.relay_interval_s, stop), daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     log.info("gateway on http://%s:%s (offset %s)", args.host, server.server_port, args.offset)
     try:
