@@ -14,7 +14,7 @@ include bench/bench.mk
 .PHONY: help install browser dev down test lint unit integration e2e clean
 
 help:
-	@echo "make dev    start emulators, functions and the API on http://127.0.0.1:8000"
+	@echo "make dev    start emulators, functions and the API on http://127.0.0.1:8000 (OFFSET=N shifts ports)"
 	@echo "make down   stop everything make dev started"
 	@echo "make test   install and run lint, unit, integration, end-to-end and infra checks"
 	@echo "make plan   terraform plan for a GCP project (needs the google provider and credentials)"
@@ -43,11 +43,14 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+OFFSET ?= 0
+
+# OFFSET shifts every port (make dev OFFSET=22000: API on 30000), so a second stack can run beside the first.
 dev: install
-	$(PY) -m emulators.dev up
+	$(PY) -m emulators.dev up --offset $(OFFSET)
 
 down:
-	$(PY) -m emulators.dev down
+	$(PY) -m emulators.dev down --offset $(OFFSET)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check shared functions emulators tests analytics bench chaos infra/scripts

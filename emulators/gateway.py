@@ -1,8 +1,11 @@
 """A small local API gateway: one port, public paths forwarded to the function that serves them.
 
 Routes come from ``topology.route_for(path)``. ``GET /healthz`` checks every function port and every emulator.
-Errors are ``application/problem+json``: 404 for an unknown path, 502 when the function is down, 504 when it
-is too slow. The process also runs the outbox-relay timer (the local stand-in for Cloud Scheduler): every
+Errors are ``application/problem+json``: 404 for an unknown path, 405 for a method no function serves (TRACE),
+400 for malformed framing (Content-Length, chunk sizes), 408 when a promised body does not arrive within
+``READ_TIMEOUT_S``, 502 when the function is down, 504 when it is too slow. It is served by werkzeug's
+threaded WSGI server (what the sandboxes and Flask use) with a listen backlog of ``LISTEN_BACKLOG``.
+The process also runs the local stand-in for Cloud Scheduler (``emulators.scheduler``): every
 ``--relay-interval-s`` seconds it POSTs to each ``schedule``-triggered function.
 
 Run: ``python -m emulators.gateway --port 8000 --offset 0 --project mkopo-local [--sandbox]``.
@@ -20,13 +23,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from emulators.scheduler import relay_loop
 from emulators.stack import DEV_PROJECT, HOST, Ports, health_probes
 from mkopo import topology
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 log = logging.getLogger("mkopo.gateway")
 
@@ -49,6 +57,12 @@ HOP_BY_HOP = frozenset(
 # The gateway sets these itself on every response.
 OWN_HEADERS = frozenset({"server", "date"})
 FUNCTION_TIMEOUT_S = 60.0
+LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn (4096 here)
+READ_TIMEOUT_S = 5.0  # a client socket silent this long: 408 while a body is due, else the connection ends
+MAX_BODY_BYTES = 10 * 1024 * 1024
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+Headers = list[tuple[str, str]]
+Reply = tuple[int, Headers, bytes]
 
 
 @dataclass(frozen=True)
@@ -64,18 +78,21 @@ class Upstream:
         return f"http://{HOST}:{self.ports.function(fn.name)}"
 
 
-def problem(status: int, detail: str, title: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def phrase(status: int) -> str:
+    """The reason phrase of a status code (empty for codes without one)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def problem(status: int, detail: str, title: str | None = None) -> Reply:
     """An RFC 9457 problem response."""
-    body = {
-        "type": "about:blank",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    return status, {"Content-Type": "application/problem+json"}, json.dumps(body).encode()
+    body = {"type": "about:blank", "title": title or phrase(status), "status": status, "detail": detail}
+    return status, [("Content-Type", "application/problem+json")], json.dumps(body).encode()
 
 
-def health(upstream: Upstream) -> tuple[int, dict[str, str], bytes]:
+def health(upstream: Upstream) -> Reply:
     """200 when every probe passes, else 503 naming the failing checks."""
     probes = health_probes(upstream.ports, upstream.project, sandbox=upstream.sandbox)
     with ThreadPoolExecutor(max_workers=len(probes)) as pool:
@@ -86,7 +103,7 @@ def health(upstream: Upstream) -> tuple[int, dict[str, str], bytes]:
     body: dict[str, Any] = {"status": "unavailable" if failing else "ok", "checks": checks}
     if failing:
         body["failing"] = failing
-    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+    return status, [("Content-Type", "application/json")], json.dumps(body).encode()
 
 
 def forward_headers(headers: Any, client_ip: str, host: str) -> dict[str, str]:
@@ -98,51 +115,94 @@ def forward_headers(headers: Any, client_ip: str, host: str) -> dict[str, str]:
     return out
 
 
-class GatewayHandler(BaseHTTPRequestHandler):
-    """Routes one request: health check, forward to a function, or a problem."""
+class BodyError(Exception):
+    """The request body is framed wrongly (400), too large (413) or too slow (408)."""
 
-    protocol_version = "HTTP/1.1"
-    server: GatewayServer
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
 
-    def do_GET(self) -> None:
-        self._handle()
 
-    def do_POST(self) -> None:
-        self._handle()
+def read_body(environ: WSGIEnvironment) -> bytes:
+    """The whole request body, checked against its framing (werkzeug de-chunks ``chunked`` bodies)."""
+    encoding = environ.get("HTTP_TRANSFER_ENCODING")
+    length = environ.get("CONTENT_LENGTH")
+    if encoding is not None:
+        if encoding.strip().lower() != "chunked":
+            raise BodyError(400, f"unsupported Transfer-Encoding {encoding!r}")
+        if length is not None:
+            raise BodyError(400, "a request may not carry both Content-Length and Transfer-Encoding")
+        return _read(environ["wsgi.input"], None)
+    if not length:
+        return b""
+    if not (length.isascii() and length.isdigit()):
+        raise BodyError(400, f"malformed Content-Length {length[:40]!r}")
+    if int(length) > MAX_BODY_BYTES:
+        raise BodyError(413, f"the body may not exceed {MAX_BODY_BYTES} bytes")
+    body = _read(environ["wsgi.input"], int(length))
+    if len(body) < int(length):
+        raise BodyError(400, f"the body ended after {len(body)} of its {length} bytes")
+    return body
 
-    def do_PUT(self) -> None:
-        self._handle()
 
-    def do_PATCH(self) -> None:
-        self._handle()
+def _read(stream: Any, length: int | None) -> bytes:
+    """Up to ``length`` bytes (all of a chunked body if None), within the socket's read timeout."""
+    parts: list[bytes] = []
+    total, wanted = 0, MAX_BODY_BYTES + 1 if length is None else length
+    try:
+        while total < wanted and (part := stream.read(min(65536, wanted - total))):
+            parts.append(part)
+            total += len(part)
+    except TimeoutError as exc:
+        raise BodyError(408, f"the request body did not arrive within {READ_TIMEOUT_S:g} s") from exc
+    except OSError as exc:  # werkzeug's de-chunker: bad chunk size or terminator
+        raise BodyError(400, f"malformed chunked body: {exc}") from exc
+    if total > MAX_BODY_BYTES:
+        raise BodyError(413, f"the body may not exceed {MAX_BODY_BYTES} bytes")
+    return b"".join(parts)
 
-    def do_DELETE(self) -> None:
-        self._handle()
 
-    def do_HEAD(self) -> None:
-        self._handle()
+class Gateway:
+    """The WSGI application: health check, forward to a function, or a problem."""
 
-    def do_OPTIONS(self) -> None:
-        self._handle()
+    def __init__(self, upstream: Upstream, client: httpx.Client) -> None:
+        self.upstream = upstream
+        self.client = client
 
-    def _handle(self) -> None:
-        path = self.path.split("?", 1)[0]
-        body = self._read_body()
-        if path == "/healthz" and self.command in {"GET", "HEAD"}:
-            self._reply(*health(self.server.upstream))
-            return
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        status, headers, body = self.handle(environ)
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{status} {phrase(status)}".rstrip(), headers)
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def handle(self, environ: WSGIEnvironment) -> Reply:
+        """Route one request."""
+        method = environ["REQUEST_METHOD"]
+        if method not in METHODS:
+            status, headers, body = problem(405, f"method {method[:20]} is not served here")
+            return status, [*headers, ("Allow", ", ".join(METHODS))], body
+        try:
+            body = read_body(environ)
+        except BodyError as exc:
+            return problem(exc.status, exc.detail)
+        target = environ.get("mkopo.target") or environ["REQUEST_URI"]
+        path = target.split("?", 1)[0]
+        if path == "/healthz" and method in {"GET", "HEAD"}:
+            return health(self.upstream)
         fn = topology.route_for(path)
         if fn is None:
-            self._reply(*problem(404, f"no route for {path}"))
-            return
-        self._reply(*self._forward(fn, body))
+            return problem(404, f"no route for {path}")
+        return self.forward(fn, environ, target, body)
 
-    def _forward(self, fn: topology.Function, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        url = self.server.upstream.function_url(fn) + self.path
-        headers = forward_headers(self.headers, self.client_address[0], self.headers.get("Host", ""))
-        request = self.server.client.build_request(self.command, url, headers=headers, content=body)
+    def forward(self, fn: topology.Function, environ: WSGIEnvironment, target: str, body: bytes) -> Reply:
+        """Send the request to its function and return the function's answer."""
+        url = self.upstream.function_url(fn) + target
+        client_ip, host = environ.get("REMOTE_ADDR", ""), environ.get("HTTP_HOST", "")
+        headers = forward_headers(EnvironHeaders(environ), client_ip, host)
+        request = self.client.build_request(environ["REQUEST_METHOD"], url, headers=headers, content=body)
         try:
-            response = self.server.client.send(request, stream=True)
+            response = self.client.send(request, stream=True)
             try:
                 content = b"".join(response.iter_raw())
             finally:
@@ -151,35 +211,32 @@ class GatewayHandler(BaseHTTPRequestHandler):
             return problem(504, f"function {fn.name} did not answer within {FUNCTION_TIMEOUT_S:.0f} s")
         except httpx.TransportError as exc:
             return problem(502, f"function {fn.name} is unreachable: {type(exc).__name__}")
-        out = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP | OWN_HEADERS}
+        skip = HOP_BY_HOP | OWN_HEADERS
+        out = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in skip]
         return response.status_code, out, content
 
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
 
-    def _read_chunked(self) -> bytes:
-        chunks = []
-        while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
-        while self.rfile.readline() not in {b"\r\n", b"\n", b""}:
-            pass
-        return b"".join(chunks)
+class GatewayRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler with a read timeout, the raw request target, and errors as problem+json."""
 
-    def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
+    protocol_version = "HTTP/1.1"
+    timeout = READ_TIMEOUT_S  # socketserver applies it to every read and write on the client socket
+
+    def make_environ(self) -> WSGIEnvironment:
+        environ = super().make_environ()
+        environ["mkopo.target"] = self.path  # as sent (werkzeug's PATH_INFO is percent-decoded)
+        return environ
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server itself refuses (bad request line, 414, 431): a problem, then close."""
+        status, headers, body = problem(code, explain or message or phrase(code))
+        self.close_connection = True
+        self.send_response(status, message)
+        for key, value in [*headers, ("Content-Length", str(len(body))), ("Connection", "close")]:
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and code >= 200 and code not in {204, 304}:
             self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
 
 
 def _no_cookies() -> CookieJar:
@@ -187,62 +244,20 @@ def _no_cookies() -> CookieJar:
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
-class GatewayServer(ThreadingHTTPServer):
+class GatewayServer(ThreadedWSGIServer):
     """The gateway's HTTP server, holding the upstream map and one pooled HTTP client."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], upstream: Upstream) -> None:
-        super().__init__(address, GatewayHandler)
         self.upstream = upstream
         # No cookie jar: the client is shared by every caller, so a Set-Cookie it kept would be sent on
         # other browsers' requests. Cookies pass through in the headers, as at a load balancer.
         self.client = httpx.Client(
             timeout=FUNCTION_TIMEOUT_S, trust_env=False, follow_redirects=False, cookies=_no_cookies()
         )
-
-
-def relay_loop(upstream: Upstream, interval_s: float, stop: threading.Event) -> None:
-    """Every ``interval_s`` POST to each scheduled function, as Cloud Scheduler does in the cloud: one
-    timer per function, so a long export run never delays the relay or reconciliation."""
-    scheduled = [fn for fn in topology.FUNCTIONS if fn.trigger == "schedule"]
-    timers = [
-        threading.Thread(target=_timer, args=(upstream, fn, local_interval(fn, interval_s), stop))
-        for fn in scheduled
-    ]
-    for timer in timers:
-        timer.daemon = True
-        timer.start()
-    for timer in timers:
-        timer.join()
-
-
-DAILY_SLOWDOWN = 12  # jobs the cloud runs hourly or daily run this many timer intervals apart here
-
-
-def local_interval(fn: topology.Function, interval_s: float) -> float:
-    """Minute-level jobs (relay, exporters, reconciliation) every ``interval_s``; hourly or daily ones
-    (arrears) less often: they scan every active loan, and every few seconds is only load."""
-    hour_field = (fn.schedule or "* *").split()[1]
-    return interval_s if hour_field == "*" else interval_s * DAILY_SLOWDOWN
-
-
-def _timer(upstream: Upstream, fn: topology.Function, interval_s: float, stop: threading.Event) -> None:
-    with httpx.Client(timeout=60.0, trust_env=False) as client:
-        while not stop.wait(interval_s):
-            tick(client, upstream, fn)
-
-
-def tick(client: httpx.Client, upstream: Upstream, fn: topology.Function) -> None:
-    """One scheduler tick for one function; failures are logged, never raised."""
-    headers = {"X-CloudScheduler": "true", "X-CloudScheduler-JobName": f"{fn.name}-local"}
-    try:
-        response = client.post(upstream.function_url(fn) + "/", json={}, headers=headers)
-    except httpx.HTTPError as exc:
-        log.warning("scheduler: %s unreachable (%s)", fn.name, type(exc).__name__)
-        return
-    if response.status_code >= 400:
-        log.warning("scheduler: %s answered %s: %s", fn.name, response.status_code, response.text[:200])
+        super().__init__(address[0], address[1], Gateway(upstream, self.client), GatewayRequestHandler)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -267,7 +282,7 @@ def main(argv: list[str] | None = None) -> None:
     server = GatewayServer((args.host, args.port or ports.gateway), upstream)
     stop = threading.Event()
     if args.relay_interval_s > 0:
-        threading.Thread(target=relay_loop, args=(upstream, args.relay_interval_s, stop), daemon=True).start()
+        threading.Thread(target=relay_loop, args=(ports, args.relay_interval_s, stop), daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     log.info("gateway on http://%s:%s (offset %s)", args.host, server.server_port, args.offset)
     try:

@@ -1,6 +1,6 @@
 """The local stand-in for Cloud Scheduler: minute-level jobs every tick, daily ones seldom."""
 
-from emulators.gateway import DAILY_SLOWDOWN, local_interval
+from emulators.scheduler import DAILY_SLOWDOWN, local_interval
 
 from mkopo import topology
 
