@@ -33,6 +33,7 @@ def repay(world: World, user: User, loan: Loan, amount: str, key: str) -> dict:
         store=world.store,
         payments=world.payments,
         publisher=world.publisher,
+        credit_terms=world.credit_terms,
         now=world.now,
     ).body
 
@@ -114,7 +115,15 @@ def test_a_failed_collection_frees_its_reservation(world: World) -> None:
     failed = CollectionResult("fake-collect", body["id"], CollectionStatus.FAILED, reason="CANCELLED")
     rep = world.store.get_repayment(body["id"])
     assert rep is not None
-    repayments.settle_repayment(world.store, world.publisher, rep.id, failed, world.now, authenticated=True)
+    repayments.settle_repayment(
+        world.store,
+        world.publisher,
+        rep.id,
+        failed,
+        world.now,
+        authenticated=True,
+        credit_terms=world.credit_terms,
+    )
     after = world.store.get_loan(loan.id)
     assert after is not None and after.collecting_minor == 0 and after.payable == loan.outstanding
 
@@ -140,7 +149,13 @@ def test_a_repeated_callback_settles_once(world: World) -> None:
     result = CollectionResult("mpesa", rep.reference, CollectionStatus.SUCCESSFUL, "RX1", rep.amount)
     statuses = [
         repayments.settle_repayment(
-            world.store, world.publisher, rep.id, result, world.now, authenticated=False
+            world.store,
+            world.publisher,
+            rep.id,
+            result,
+            world.now,
+            authenticated=False,
+            credit_terms=world.credit_terms,
         )
         for _ in range(3)
     ]
@@ -156,7 +171,13 @@ def test_a_callback_without_an_amount_is_not_believed(world: World) -> None:
     assert rep is not None
     result = CollectionResult("mpesa", rep.reference, CollectionStatus.SUCCESSFUL, "RX1", None)
     status = repayments.settle_repayment(
-        world.store, world.publisher, rep_id, result, world.now, authenticated=False
+        world.store,
+        world.publisher,
+        rep_id,
+        result,
+        world.now,
+        authenticated=False,
+        credit_terms=world.credit_terms,
     )
     assert status == RepaymentStatus.AMOUNT_MISMATCH
 
@@ -172,6 +193,7 @@ def test_lost_callback_is_found_by_reconciliation(world: World) -> None:
         payments=world.payments,
         now=world.now + timedelta(minutes=1),
         older_than=timedelta(seconds=30),
+        credit_terms=world.credit_terms,
     )
     assert counts["settled"] == 1
     rep = world.store.get_repayment(rep_id)
@@ -238,7 +260,12 @@ def test_a_lost_collection_request_is_resent_once_however_many_passes_run(world:
     rep_id = repay(world, user, loan, "1000", "never-arrived")["id"]
     world.collections.requests.clear()  # the provider never got it
     world.collections.pending = True
-    args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
+    args = {
+        "store": world.store,
+        "publisher": world.publisher,
+        "payments": world.payments,
+        "credit_terms": world.credit_terms,
+    }
     later = world.now + timedelta(minutes=1)
     first = repayments.reconcile_repayments(**args, now=later, older_than=timedelta(seconds=30))
     world.collections.requests.clear()
@@ -249,7 +276,12 @@ def test_a_lost_collection_request_is_resent_once_however_many_passes_run(world:
 
 
 def reconcile(world: World, minutes: int = 1) -> dict[str, int]:
-    args = {"store": world.store, "publisher": world.publisher, "payments": world.payments}
+    args = {
+        "store": world.store,
+        "publisher": world.publisher,
+        "payments": world.payments,
+        "credit_terms": world.credit_terms,
+    }
     later = world.now + timedelta(minutes=minutes)
     return repayments.reconcile_repayments(**args, now=later, older_than=timedelta(seconds=30))
 
@@ -270,7 +302,15 @@ def test_a_prompt_whose_answer_was_lost_is_never_sent_again_and_late_money_still
     paid = CollectionResult(
         "fake-collect", rep.reference, CollectionStatus.SUCCESSFUL, "rx-late", Money.parse("1000", "KES")
     )
-    repayments.settle_repayment(world.store, world.publisher, rep.id, paid, world.now, authenticated=False)
+    repayments.settle_repayment(
+        world.store,
+        world.publisher,
+        rep.id,
+        paid,
+        world.now,
+        authenticated=False,
+        credit_terms=world.credit_terms,
+    )
     after = world.store.get_loan(loan.id)
     assert after is not None and after.outstanding.minor == loan.outstanding.minor - 100_000
     assert world.store.get_repayment(rep.id).status == RepaymentStatus.SUCCESSFUL  # type: ignore[union-attr]

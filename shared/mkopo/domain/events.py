@@ -139,10 +139,9 @@ class LoanRepaid(DomainEvent):
     currency: str
     credit_balance_minor: int
     days_late: int = 0
-    # The borrower's step on the limit ladder after this repayment (the limit is derived from it).
+    # The borrower's step on the limit ladder after this repayment, and the limit it gives now.
     credit_level: int | None = None
-    credit_frozen: bool = False
-    external_limit_minor: int | None = None
+    credit_limit_minor: int | None = None
 
 
 class RepaymentDue(DomainEvent):

@@ -80,7 +80,11 @@ def _money_sms(event: DomainEvent, ref: str) -> str | None:
         cur = event.currency
         return f"mkopo: we received {cur} {paid} for loan {ref}. Still to pay: {cur} {left}.{extra}"
     if isinstance(event, LoanRepaid):
-        return f"mkopo: loan {ref} is fully repaid. Thank you! You can apply for a new loan any time."
+        limit = ""
+        if event.credit_limit_minor is not None:
+            new = Money(minor=event.credit_limit_minor, currency=event.currency)  # type: ignore[arg-type]
+            limit = f" Your limit is now {event.currency} {new}."
+        return f"mkopo: loan {ref} is fully repaid. Thank you!{limit} You can apply for a new loan any time."
     if isinstance(event, RepaymentDue):
         due = Money(minor=event.outstanding_minor, currency=event.currency)  # type: ignore[arg-type]
         return f"mkopo: reminder: {event.currency} {due} for loan {ref} is due on {event.due_date}."

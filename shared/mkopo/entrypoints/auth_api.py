@@ -9,7 +9,7 @@ from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, client_ip, current_user, login_limits
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, json_body, query_params
-from mkopo.service import accounts, sessions
+from mkopo.service import accounts, credit, sessions
 from mkopo.service.store import User
 
 api = Api(authenticate=current_user)
@@ -94,6 +94,19 @@ def logout(c: AppContainer, request: Request) -> Reply:
 )
 def me(c: AppContainer, request: Request, user: User) -> Reply:
     return Reply(200, accounts.user_view(user))
+
+
+@api.route(
+    "GET",
+    "/v1/users/me/credit",
+    summary="Your credit limit, what is available now, and what repaying on time would bring",
+    roles=ANYONE,
+    responses={200: schemas.CreditOut},
+    tags=("users",),
+)
+def my_credit(c: AppContainer, request: Request, user: User) -> Reply:
+    line = credit.credit_line(user, store=c.store, credit_data=c.credit_data, terms=c.settings.credit_terms())
+    return Reply(200, credit.credit_view(line))
 
 
 @api.route(

@@ -107,5 +107,13 @@ def stk_result(c: AppContainer, request: Request, repayment_id: str, token: str)
         log.error("STK callback %s does not match repayment %s", callback.checkout_request_id, repayment_id)
         return Reply(200, ACCEPTED)
     result = callback.to_collection_result(repayment.reference)
-    repayments.settle_repayment(c.store, c.publisher, repayment_id, result, c.now(), authenticated=False)
+    repayments.settle_repayment(
+        c.store,
+        c.publisher,
+        repayment_id,
+        result,
+        c.now(),
+        authenticated=False,
+        credit_terms=c.settings.credit_terms(),
+    )
     return Reply(200, ACCEPTED)

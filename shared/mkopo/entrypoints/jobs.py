@@ -32,10 +32,19 @@ class Jobs:
         older_than = timedelta(seconds=c.settings.reconcile_after_s)
         now = c.now()
         payouts = disbursements.reconcile_payouts(
-            store=c.store, publisher=c.publisher, payments=c.payments, now=now, older_than=older_than
+            store=c.store,
+            publisher=c.publisher,
+            payments=c.payments,
+            now=now,
+            older_than=older_than,
         )
         collections = repayments.reconcile_repayments(
-            store=c.store, publisher=c.publisher, payments=c.payments, now=now, older_than=older_than
+            store=c.store,
+            publisher=c.publisher,
+            payments=c.payments,
+            now=now,
+            older_than=older_than,
+            credit_terms=c.settings.credit_terms(),
         )
         return Reply(200, {"payouts": payouts, "repayments": collections})
 

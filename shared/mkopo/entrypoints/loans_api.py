@@ -69,6 +69,7 @@ def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
         store=c.store,
         payments=c.payments,
         publisher=c.publisher,
+        credit_terms=c.settings.credit_terms(),
         now=c.now(),
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None

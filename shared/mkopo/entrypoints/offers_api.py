@@ -8,9 +8,10 @@ from flask import Request, Response
 
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
+from mkopo.entrypoints.identity import current_user
 from mkopo.http import schemas
 from mkopo.http.routing import Reply, Router, query_params
-from mkopo.service import offers, queries
+from mkopo.service import credit, offers, queries
 
 api = Api()
 
@@ -22,7 +23,8 @@ def create_app(container: AppContainer) -> Router:
 @api.route(
     "GET",
     "/v1/offers",
-    summary="Offers from every lender that fit the request, cheapest APR first, every cost disclosed",
+    summary="Offers from every lender that fit the request, cheapest APR first, every cost disclosed; "
+    "with a bearer token, each says whether it fits your available limit",
     query=offers.OfferQuery,
     responses={200: schemas.OfferList},
     tags=("offers",),
@@ -30,7 +32,14 @@ def create_app(container: AppContainer) -> Router:
 def list_offers(c: AppContainer, request: Request) -> Reply:
     query = query_params(request, offers.OfferQuery)
     found = offers.compare_offers(query, lenders=c.lenders, store=c.store, now=c.now(), ttl=c.offer_ttl)
-    return Reply(200, {"offers": [queries.offer_view(o) for o in found]})
+    views = [queries.offer_view(o) for o in found]
+    if request.headers.get("Authorization"):
+        user = current_user(c, request)
+        line = credit.credit_line(
+            user, store=c.store, credit_data=c.credit_data, terms=c.settings.credit_terms()
+        )
+        views = [view | credit.eligibility(offer, line) for view, offer in zip(views, found, strict=True)]
+    return Reply(200, {"offers": views})
 
 
 @api.route("GET", "/openapi.json", summary="This API's OpenAPI 3.1 document", raw=True)

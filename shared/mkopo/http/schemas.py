@@ -51,6 +51,17 @@ class UserOut(_Out):
     created_at: str
 
 
+class CreditOut(_Out):
+    """What you may borrow: your limit on our ladder, what is available now, and how to grow it."""
+
+    currency: str
+    limit: str
+    available: str
+    loans_repaid_on_time: int
+    next_limit_if_repaid_on_time: str
+    reasons: list[str]
+
+
 class UserPage(_Out):
     users: list[UserOut]
     next_cursor: str | None
@@ -76,6 +87,12 @@ class OfferOut(_Out):
     apr: str
     total_repayable: str
     expires_at: str
+    eligible: bool | None = Field(
+        default=None, description="With a bearer token: whether it fits your available limit now"
+    )
+    ineligible_reason: str | None = Field(
+        default=None, description="ABOVE_YOUR_LIMIT, ACTIVE_LOAN or OTHER_MARKET when not eligible"
+    )
 
 
 class OfferList(_Out):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
+from mkopo.domain.credit import Borrower, CreditTerms
 from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
 from mkopo.domain.loans import CollectionAboveOwed, Loan, Repayment, RepaymentStatus
 from mkopo.domain.money import AmountInput, Money, MoneyError
@@ -29,7 +30,7 @@ from mkopo.service.ports import (
     ProviderAnswerLost,
     ProviderUnavailable,
 )
-from mkopo.service.store import Borrower, Conflict, IdempotencyRecord, Store, Transaction, User
+from mkopo.service.store import Conflict, IdempotencyRecord, Store, Transaction, User
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def request_repayment(
     store: Store,
     payments: Payments,
     publisher: EventPublisher,
+    credit_terms: CreditTerms,
     now: datetime,
 ) -> Accepted:
     """Start a collection from the borrower's wallet; a repeated Idempotency-Key replays the first answer."""
@@ -112,7 +114,7 @@ def request_repayment(
         except Conflict:
             result = store.transaction(create)
     if not result.replayed:
-        _ask_provider(store, publisher, payments, repayment, now)
+        _ask_provider(store, publisher, payments, repayment, now, credit_terms)
     return result
 
 
@@ -128,7 +130,12 @@ def _payable_amount(text: str, currency: str) -> Money:
 
 
 def _ask_provider(
-    store: Store, publisher: EventPublisher, payments: Payments, repayment: Repayment, now: datetime
+    store: Store,
+    publisher: EventPublisher,
+    payments: Payments,
+    repayment: Repayment,
+    now: datetime,
+    credit_terms: CreditTerms,
 ) -> None:
     """Send the collection request; its outcome arrives by callback or is found by reconciliation.
 
@@ -154,7 +161,9 @@ def _ask_provider(
     request_id = result.provider_request_id
     if request_id and result.status == CollectionStatus.PENDING:
         _claim(store, repayment.id, lambda rep: rep.remember_request(request_id))
-    settle_repayment(store, publisher, repayment.id, result, now, authenticated=True)
+    settle_repayment(
+        store, publisher, repayment.id, result, now, authenticated=True, credit_terms=credit_terms
+    )
 
 
 def settle_repayment(
@@ -165,6 +174,7 @@ def settle_repayment(
     at: datetime,
     *,
     authenticated: bool,
+    credit_terms: CreditTerms,
 ) -> RepaymentStatus | None:
     """Post a final collection result once: to the loan and ledger if the amount is the one we asked.
 
@@ -195,7 +205,7 @@ def settle_repayment(
             tx.save_loan(loan)
             _hold_in_suspense(tx, rep, received, at)
             return rep.status, []
-        events = _post_to_loan(tx, rep, loan, borrower, at)
+        events = _post_to_loan(tx, rep, loan, borrower, credit_terms, at)
         for event in events:
             tx.add_event(event)
         return rep.status, events
@@ -218,7 +228,7 @@ def _hold_in_suspense(tx: Transaction, rep: Repayment, received: Money | None, a
 
 
 def _post_to_loan(
-    tx: Transaction, rep: Repayment, loan: Loan, borrower: Borrower | None, at: datetime
+    tx: Transaction, rep: Repayment, loan: Loan, borrower: Borrower | None, terms: CreditTerms, at: datetime
 ) -> list[DomainEvent]:
     """Allocate the payment to the loan, journal it, and say what happened (repaid in full, perhaps)."""
     allocation = loan.apply_payment(rep.amount, at)
@@ -250,17 +260,27 @@ def _post_to_loan(
         )
     ]
     if loan.status == LoanStatus.REPAID and loan.repaid_at == at:
-        events.append(_repaid(tx, loan, borrower or Borrower(id=loan.borrower_id), at))
+        events.append(_repaid(tx, loan, borrower or Borrower(id=loan.borrower_id), terms, at))
     return events
 
 
-def _repaid(tx: Transaction, loan: Loan, borrower: Borrower, at: datetime) -> DomainEvent:
+def _repaid(tx: Transaction, loan: Loan, borrower: Borrower, terms: CreditTerms, at: datetime) -> DomainEvent:
     """Repaid in full: the active-loan slot is free and the repayment counts on the limit ladder."""
     borrower.free_slot(loan.id)
-    borrower.credit.loan_repaid(
+    profile = borrower.credit
+    profile.loan_repaid(
         loan.id, principal_minor=loan.schedule.principal.minor, days_late=loan.days_late_max, at=at
     )
     tx.save_borrower(borrower)
+    limit = None
+    if profile.external_limit_minor is not None:
+        line = terms.line(
+            profile,
+            currency=loan.currency,
+            external_minor=profile.external_limit_minor,
+            has_active_loan=False,
+        )
+        limit = line.limit_minor
     return LoanRepaid.new(
         application_id=loan.id,
         occurred_at=at,
@@ -269,9 +289,8 @@ def _repaid(tx: Transaction, loan: Loan, borrower: Borrower, at: datetime) -> Do
         currency=loan.currency,
         credit_balance_minor=loan.credit_balance_minor,
         days_late=loan.days_late_max,
-        credit_level=borrower.credit.level,
-        credit_frozen=borrower.credit.frozen,
-        external_limit_minor=borrower.credit.external_limit_minor,
+        credit_level=profile.level,
+        credit_limit_minor=limit,
     )
 
 
@@ -312,6 +331,7 @@ def reconcile_repayments(
     payments: Payments,
     now: datetime,
     older_than: timedelta,
+    credit_terms: CreditTerms,
     limit: int = 200,
 ) -> dict[str, int]:
     """Ask the provider about every collection still pending after ``older_than`` (lost callbacks)."""
@@ -321,7 +341,7 @@ def reconcile_repayments(
             continue
         counts["checked"] += 1
         try:
-            outcome = _reconcile_one(store, publisher, payments, rep, now, older_than)
+            outcome = _reconcile_one(store, publisher, payments, rep, now, older_than, credit_terms)
         except Exception:
             outcome = "unavailable"
             log.warning("repayment %s could not be reconciled now", rep.id, exc_info=True)
@@ -337,6 +357,7 @@ def _reconcile_one(
     rep: Repayment,
     now: datetime,
     older_than: timedelta,
+    credit_terms: CreditTerms,
 ) -> str | None:
     """Settle one pending collection from the provider's answer; the counter it adds to, if any."""
     provider = payments.collection_provider(rep.amount.currency, rep.id)
@@ -349,7 +370,9 @@ def _reconcile_one(
         # (a request that is not idempotent, sent by two passes, would prompt twice).
         if not _claim(store, rep.id, lambda current: current.claim_resend(now, older_than)):
             return None
-        _ask_provider(store, publisher, payments, rep, now)
+        _ask_provider(store, publisher, payments, rep, now, credit_terms)
         return "resent"
-    settled = settle_repayment(store, publisher, rep.id, result, now, authenticated=True)
+    settled = settle_repayment(
+        store, publisher, rep.id, result, now, authenticated=True, credit_terms=credit_terms
+    )
     return "settled" if settled is not None else None
