@@ -2,6 +2,8 @@
 
     python -m mkopo.ops unresolved [--older-than-s 300]   payouts and collections with no final outcome,
                                                           amount mismatches, and what sits in suspense
+    python -m mkopo.ops arrears --as-of 2026-12-31        the daily arrears run for a day the scheduler
+                                                          missed (any day, future ones too, only locally)
 
 It reads the same Firestore as the functions (FIRESTORE_EMULATOR_HOST locally) and exits 1 when
 anything needs a person, so it can run as a check.
@@ -12,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from mkopo.domain import ledger
@@ -69,12 +71,37 @@ def unresolved(store: Store, *, now: datetime, older_than: timedelta) -> list[di
     return rows
 
 
+def arrears(as_of: date) -> int:
+    """Run the arrears job as it would have run at noon UTC on ``as_of``; prints what it did."""
+    from mkopo.bootstrap import container
+    from mkopo.service.loans import run_arrears
+
+    c = container()
+    now = datetime.combine(as_of, time(12), tzinfo=UTC)
+    if now > datetime.now(UTC) and c.settings.environment != "local":
+        print("arrears: a day in the future can be rehearsed only locally", file=sys.stderr)
+        return 2
+    counts = run_arrears(
+        store=c.store,
+        publisher=c.publisher,
+        now=now,
+        reminder_days=c.settings.repayment_reminder_days,
+        credit_terms=c.settings.credit_terms(),
+    )
+    print("  ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mkopo.ops", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("unresolved", help="money whose outcome is unknown or needs a decision")
     cmd.add_argument("--older-than-s", type=int, default=300)
+    late = sub.add_parser("arrears", help="the daily arrears run for one day")
+    late.add_argument("--as-of", type=date.fromisoformat, required=True)
     args = parser.parse_args(argv)
+    if args.command == "arrears":
+        return arrears(args.as_of)
     from mkopo.bootstrap import container
 
     rows = unresolved(
