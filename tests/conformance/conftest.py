@@ -4,20 +4,16 @@ read is asserted. A mismatch here means our sandbox (and so our tests) drifted f
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.test_momo_sandbox import read_listening_url, stop, wait_healthy
 from tests.integration.test_mpesa_sandbox import Inbox
+from tests.sandboxes import StartSandbox, sandbox_starter
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
-StartSandbox = Callable[..., str]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,24 +26,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def start_sandbox() -> Iterator[StartSandbox]:
     """Start a sandbox module (``emulators.<name>``) with CLI flags; all are stopped when the session ends."""
-    procs: list[subprocess.Popen[str]] = []
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("shared", "functions", "."))}
-
-    def start(module: str, *flags: str) -> str:
-        cmd = [sys.executable, "-m", f"emulators.{module}", "--host", "127.0.0.1", "--port", "0", *flags]
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        procs.append(proc)
-        base_url = read_listening_url(proc)
-        wait_healthy(base_url)
-        return base_url
-
-    try:
+    with sandbox_starter() as start:
         yield start
-    finally:
-        for proc in procs:
-            stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from mkopo.config import Settings
 from mkopo.domain.money import Money
 from mkopo.service.ports import CollectionStatus, PayoutStatus
 from tests.conftest import patched_environ
-from tests.integration.test_momo_sandbox import read_listening_url, stop, wait_healthy
+from tests.sandboxes import read_listening_url, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 UGX = Money.parse("75000", "UGX")

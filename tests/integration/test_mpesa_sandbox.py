@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,12 +27,11 @@ from mkopo.adapters.payments.mpesa import (
 )
 from mkopo.domain.money import Money
 from mkopo.service.ports import CollectionStatus, PayoutStatus, ProviderUnavailable
-from tests.integration.test_momo_sandbox import read_listening_url, stop, wait_healthy
+from tests.sandboxes import StartSandbox, sandbox_starter
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-StartSandbox = Callable[..., str]
 KES_5000 = Money.parse("5000", "KES")
 
 
@@ -84,24 +81,8 @@ class Inbox:
 @pytest.fixture(scope="module")
 def start_sandbox() -> Iterator[StartSandbox]:
     """Start M-Pesa sandboxes with the given CLI flags; every one is stopped when the module ends."""
-    procs: list[subprocess.Popen[str]] = []
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("shared", "functions", "."))}
-
-    def start(*flags: str) -> str:
-        cmd = [sys.executable, "-m", "emulators.mpesa_sandbox", "--host", "127.0.0.1", "--port", "0", *flags]
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        procs.append(proc)
-        base_url = read_listening_url(proc)
-        wait_healthy(base_url)
-        return base_url
-
-    try:
-        yield start
-    finally:
-        for proc in procs:
-            stop(proc)
+    with sandbox_starter() as start:
+        yield functools.partial(start, "mpesa_sandbox")
 
 
 @pytest.fixture(scope="module")
