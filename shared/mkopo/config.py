@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     max_exposure_minor: int = Field(default=10_000_000, ge=0)
     # Scores in [review_min_score, approve_min_score) go to an officer instead of being rejected.
     review_min_score: int | None = 560
+    # The champion points table (models/scorecard-<version>.json); MKOPO_MODELS_DIR overrides the folder.
+    scorecard_version: str = Field(default="launch-v1", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    models_dir: Path | None = None
 
     # --- Mobile money (MTN MoMo disbursement API shape)
     momo_base_url: str = "http://127.0.0.1:8090"

@@ -71,6 +71,11 @@ class ApplicationScored(DomainEvent):
     probability_of_default: float
     reasons: list[str] = Field(default_factory=list)
     credit_limit_minor: int
+    # Explainable decisions: which points table scored it, the points of each characteristic and the
+    # characteristic values they came from (the training sample of the next version).
+    model_version: str = ""
+    points: dict[str, int] = Field(default_factory=dict)
+    features: dict[str, int] = Field(default_factory=dict)
 
 
 class ReviewRequested(DomainEvent):

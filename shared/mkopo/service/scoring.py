@@ -10,7 +10,7 @@ from mkopo.domain.scorecard import Scorecard
 from mkopo.faults import checkpoint
 from mkopo.service.ports import CreditData, EventPublisher
 from mkopo.service.store import Store, Transaction
-from mkopo.service.transitions import advance, load
+from mkopo.service.transitions import Change, advance, load
 
 
 def score_application(
@@ -28,15 +28,24 @@ def score_application(
     features = credit_data.features_for(app.phone)
     result = scorecard.score(features)
 
-    def change(tx: Transaction, app: Application) -> DomainEvent:
+    explained = {
+        "model_version": result.model_version,
+        "score": result.score,
+        "points": result.points,
+        "reasons": result.reasons,
+    }
+
+    def change(tx: Transaction, app: Application) -> Change:
         app.record_score(
             score=result.score,
             probability_of_default=result.probability_of_default,
             reasons=result.reasons,
             credit_limit_minor=features.credit_limit_minor,
             at=now,
+            model_version=result.model_version,
+            points=result.points,
         )
-        return ApplicationScored.new(
+        event: DomainEvent = ApplicationScored.new(
             application_id=app.id,
             occurred_at=now,
             borrower_id=app.borrower_id,
@@ -44,7 +53,11 @@ def score_application(
             probability_of_default=result.probability_of_default,
             reasons=result.reasons,
             credit_limit_minor=features.credit_limit_minor,
+            model_version=result.model_version,
+            points=result.points,
+            features=features.model_dump(),
         )
+        return Change(event=event, extra=explained)
 
     checkpoint("scoring.before_write")
     return advance(store, publisher, event.application_id, Status.SUBMITTED, change) is not None
