@@ -115,6 +115,9 @@ class RowBuilder:
                 probability_of_default=app.probability_of_default,
                 reasons=app.reasons,
                 credit_limit_minor=app.credit_limit_minor,
+                model_version=app.model_version,
+                points=app.points,
+                features=app.features,
             )
         )
         assert app.decided_at is not None
