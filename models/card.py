@@ -79,7 +79,7 @@ def markdown(card: dict[str, Any]) -> str:
     lines += ["", "## Information value per characteristic (training split)", ""]
     lines += ["| characteristic | IV | bins (lower bound: points) |", "|---|---|---|"]
     for c in card["characteristics"]:
-        bins = ", ".join(f"{b['min']:g}: {b['points']}" for b in c["bins"])
+        bins = ", ".join(f"{b['min']:,.0f}: {b['points']}" for b in c["bins"])
         lines.append(f"| {c['feature']} | {c['iv']} | {bins} |")
     lines += ["", "## Limits", ""] + [f"- {x}" for x in card["limits"]]
     return "\n".join(lines) + "\n"

@@ -40,7 +40,7 @@ def bin_feature(feature: str, x: np.ndarray, bad: np.ndarray, seed: int) -> Binn
     )
     tree.fit(x.reshape(-1, 1), bad)
     internal = tree.tree_.feature >= 0
-    edges = sorted({float(t) for t in tree.tree_.threshold[internal]})
+    edges = sorted({float(math.ceil(t)) for t in tree.tree_.threshold[internal]})  # integer values: x > t
     binned = Binned(feature, edges, [], 0.0)
     idx = binned.index(x)
     goods, bads = max(1, int((bad == 0).sum())), max(1, int(bad.sum()))
@@ -60,6 +60,14 @@ def woe_matrix(binned: list[Binned], x: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
+def kept_from(previous: Characteristic, typical: float) -> Characteristic:
+    """A characteristic the sample cannot inform keeps the previous version's bins, shifted so that the
+    sample's typical value scores 0 (its share is in the intercept): a default still costs points."""
+    shift = previous.points(typical)
+    bins = [Bin(min=b.min, points=b.points - shift) for b in previous.bins]
+    return Characteristic(feature=previous.feature, reason=previous.reason, bins=bins)
+
+
 def fit_scorecard(
     x: np.ndarray, bad: np.ndarray, *, champion: Scorecard, version: str, seed: int
 ) -> tuple[Scorecard, list[Binned]]:
@@ -71,7 +79,10 @@ def fit_scorecard(
     factor = champion.pdo / math.log(2)
     offset = champion.target_score - factor * math.log(champion.target_odds)
     characteristics = []
-    for c, b, coef in zip(champion.characteristics, binned, model.coef_[0], strict=True):
+    for j, (c, b, coef) in enumerate(zip(champion.characteristics, binned, model.coef_[0], strict=True)):
+        if not b.edges:  # no variation in the sample (e.g. defaults, which the champion declined)
+            characteristics.append(kept_from(c, float(np.median(x[:, j]))))
+            continue
         points = [round(-factor * float(coef) * w) for w in b.woe]
         bins = [Bin(min=m, points=p) for m, p in zip([0.0, *b.edges], points, strict=True)]
         characteristics.append(Characteristic(feature=c.feature, reason=c.reason, bins=bins))

@@ -72,6 +72,7 @@ def train(
     table, binned = fit_scorecard(x[idx_train], bad[idx_train], champion=champion, version=version, seed=seed)
     held_out = [samples[i] for i in idx_test]
     new, old = scores(table, held_out), scores(champion, held_out)
+    kept = [b.feature for b in binned if not b.edges]
     predicted = np.asarray([table.probability_of_default(int(s)) for s in new])
     card = {
         "version": version,
@@ -103,6 +104,8 @@ def train(
             "Only approved, paid-out loans have outcomes: declined applicants are not in the sample "
             "(no reject inference), so bands below the champion's cut-off are thin.",
             "A loan counts once it has matured (the arrears run the day after its due date).",
+            "Characteristics with IV 0 and one fitted bin had no variation in the sample and keep the "
+            f"previous version's bins, shifted: {', '.join(kept) or 'none'}.",
         ],
     }
     return table, card

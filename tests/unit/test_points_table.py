@@ -74,10 +74,11 @@ def test_the_committed_launch_table_is_the_launch_scorecard() -> None:
     )
 
 
-@pytest.mark.parametrize("path", sorted(Path(models_dir()).glob("scorecard-*.json")), ids=lambda p: p.name)
+TABLES = sorted(p for p in models_dir().glob("scorecard-*.json") if not p.name.endswith(".card.json"))
+
+
+@pytest.mark.parametrize("path", TABLES, ids=lambda p: p.name)
 def test_every_committed_points_table_loads_under_its_own_version(path: Path) -> None:
-    if path.name.endswith(".card.json"):
-        pytest.skip("a model card, not a points table")
     version = path.name.removeprefix("scorecard-").removesuffix(".json")
     assert load_points_table(version).version == version
 
