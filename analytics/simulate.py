@@ -98,6 +98,7 @@ class Application:
     credit_limit_minor: int | None = None
     reasons: list[str] = field(default_factory=list)
     model_version: str = ""
+    challenger: tuple[str, int, float] | None = None  # version, score, probability of default
     points: dict[str, int] = field(default_factory=dict)
     features: dict[str, int] = field(default_factory=dict)
     decided_at: datetime | None = None
@@ -119,10 +120,13 @@ def _lognormal_s(rng: random.Random, median_s: float, sigma: float) -> timedelta
 class Simulator:
     """Draws every application of a ``SeedConfig`` from one seeded random generator."""
 
-    def __init__(self, config: SeedConfig, scorecard: Scorecard | None = None) -> None:
+    def __init__(
+        self, config: SeedConfig, scorecard: Scorecard | None = None, challenger: Scorecard | None = None
+    ) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
         self.scorecard = scorecard or default_scorecard()  # the champion that decided these loans
+        self.challenger = challenger  # scores in shadow only
         self._features: dict[str, Features] = {}
         self.products = [(lender.name, p) for lender in default_lenders() for p in lender.products]
         self.borrowers = [self._id("borrower", str(i)) for i in range(max(1, config.applications * 7 // 10))]
@@ -190,11 +194,11 @@ class Simulator:
             result.probability_of_default,
             result.reasons,
         )
-        app.model_version, app.points, app.features = (
-            result.model_version,
-            result.points,
-            features.model_dump(),
-        )
+        app.model_version, app.points = result.model_version, result.points
+        app.features = features.model_dump()
+        if self.challenger is not None:
+            shadow = self.challenger.score(features)
+            app.challenger = (shadow.model_version, shadow.score, shadow.probability_of_default)
 
     def _decide(self, app: Application) -> None:
         rng = self.rng

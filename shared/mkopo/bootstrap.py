@@ -109,6 +109,13 @@ class Container:
         return load_points_table(self.settings.scorecard_version, self.settings.models_dir)
 
     @cached_property
+    def challenger(self) -> Scorecard | None:
+        from mkopo.adapters.points_table import load_points_table
+
+        version = self.settings.challenger_version
+        return load_points_table(version, self.settings.models_dir) if version else None
+
+    @cached_property
     def policy(self) -> DecisionPolicy:
         return self.settings.decision_policy()
 

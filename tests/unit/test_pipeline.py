@@ -29,6 +29,7 @@ def run_to_end(world: World, phone: str, amount: str = "5000") -> str:
                 publisher=world.publisher,
                 credit_data=world.credit,
                 scorecard=world.scorecard,
+                challenger=world.challenger,
                 now=world.now,
             ),
         ),
@@ -290,3 +291,23 @@ def test_the_decline_sms_gives_the_top_score_reason_in_plain_words(world: World)
     assert top not in text and top.lower().replace("_", " ") not in text
     for card_reason in {c.reason for c in world.scorecard.characteristics}:
         assert card_reason in REASON_TEXT, card_reason
+
+
+def test_a_challenger_scores_in_shadow_and_never_decides(world: World) -> None:
+    world.challenger = world.scorecard.model_copy(update={"version": "c1", "base_points": 100})
+    app = world.application(run_to_end(world, "+254700000007"))
+    assert (
+        app.status == Status.DISBURSED and app.decision.model_version == "launch-v1"
+    )  # the champion decided
+    scored = last_event(world, topology.APPLICATION_SCORED)
+    assert isinstance(scored, ApplicationScored)
+    assert scored.challenger_version == "c1" and scored.challenger_score == scored.score - 200
+    assert scored.challenger_probability_of_default is not None
+    assert scored.challenger_probability_of_default > scored.probability_of_default
+
+
+def test_without_a_challenger_the_event_says_so(world: World) -> None:
+    run_to_end(world, "+254700000007")
+    scored = last_event(world, topology.APPLICATION_SCORED)
+    assert isinstance(scored, ApplicationScored)
+    assert (scored.challenger_version, scored.challenger_score) == (None, None)

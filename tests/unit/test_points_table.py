@@ -95,3 +95,11 @@ def test_the_setting_selects_the_model_version(tmp_path: Path) -> None:
     assert container.scorecard.version == "t1"
     assert container.scorecard.score(STRONG).score == default_scorecard().score(STRONG).score - 50
     assert Container(Settings()).scorecard == default_scorecard()
+
+
+def test_the_challenger_setting_loads_a_second_table(tmp_path: Path) -> None:
+    (tmp_path / "scorecard-launch-v1.json").write_text(table())
+    (tmp_path / "scorecard-c1.json").write_text(table(version="c1"))
+    container = Container(Settings(challenger_version="c1", models_dir=tmp_path))
+    assert container.challenger is not None and container.challenger.version == "c1"
+    assert Container(Settings()).challenger is None

@@ -76,6 +76,10 @@ class ApplicationScored(DomainEvent):
     model_version: str = ""
     points: dict[str, int] = Field(default_factory=dict)
     features: dict[str, int] = Field(default_factory=dict)
+    # The challenger's shadow score of the same features (MKOPO_CHALLENGER_VERSION), if one is configured.
+    challenger_version: str | None = None
+    challenger_score: int | None = None
+    challenger_probability_of_default: float | None = None
 
 
 class ReviewRequested(DomainEvent):

@@ -40,6 +40,7 @@ class Consumers:
             publisher=c.publisher,
             credit_data=c.credit_data,
             scorecard=c.scorecard,
+            challenger=c.challenger,
             now=c.now(),
         )
 

@@ -21,12 +21,14 @@ def score_application(
     credit_data: CreditData,
     scorecard: Scorecard,
     now: datetime,
+    challenger: Scorecard | None = None,
 ) -> bool:
     app = load(store, event.application_id)
     if app.status != Status.SUBMITTED:
         return False
     features = credit_data.features_for(app.phone)
     result = scorecard.score(features)
+    shadow = challenger.score(features) if challenger is not None else None
 
     explained = {
         "model_version": result.model_version,
@@ -56,6 +58,9 @@ def score_application(
             model_version=result.model_version,
             points=result.points,
             features=features.model_dump(),
+            challenger_version=shadow.model_version if shadow else None,
+            challenger_score=shadow.score if shadow else None,
+            challenger_probability_of_default=shadow.probability_of_default if shadow else None,
         )
         return Change(event=event, extra=explained)
 
