@@ -10,6 +10,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/infra/terraform/terraformrc
 include infra/infra.mk
 include analytics/analytics.mk
 include bench/bench.mk
+include models/models.mk
 
 .PHONY: help install browser dev down test lint unit integration e2e clean
 
@@ -21,6 +22,7 @@ help:
 	@echo "make bench  latency, time-to-cash, throughput, cold start and memory -> bench/results.json"
 	@echo "make chaos  load, redelivery, crash, provider-fault and poison scenarios with invariants"
 	@echo "make seed / make report   a month of lending into local BigQuery, then an HTML report"
+	@echo "make train a new scorecard points table + model card from the seeded outcomes (models/)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,8 +55,8 @@ down:
 	$(PY) -m emulators.dev down --offset $(OFFSET)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check shared functions emulators tests analytics bench chaos infra/scripts
-	$(VENV)/bin/ruff format --check shared functions emulators tests analytics bench chaos infra/scripts
+	$(VENV)/bin/ruff check shared functions emulators tests analytics bench chaos infra/scripts models
+	$(VENV)/bin/ruff format --check shared functions emulators tests analytics bench chaos infra/scripts models
 	$(VENV)/bin/mypy shared/mkopo functions
 
 unit: $(VENV)/.installed
@@ -66,9 +68,9 @@ integration: install
 e2e: install browser
 	$(PY) -m pytest -q tests/e2e
 
-test: install browser lint infra-check $(ANALYTICS_STAMP)
+test: install browser lint infra-check $(ANALYTICS_STAMP) $(TRAIN_STAMP)
 	$(PY) -m pytest -q tests --ignore=tests/infra
 	$(PY) -m chaos.run --offset 15000
 
 clean:
-	rm -rf $(VENV) $(BQ_VENV) .venv-checkov .venv-hcl2 .run .cache dist
+	rm -rf $(VENV) $(BQ_VENV) $(TRAIN_VENV) .venv-checkov .venv-hcl2 .run .cache dist

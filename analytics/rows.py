@@ -58,6 +58,13 @@ def _fallback_row(
     }
 
 
+def _challenger(app: Application) -> dict[str, Any]:
+    if app.challenger is None:
+        return {}
+    version, score, pd = app.challenger
+    return {"challenger_version": version, "challenger_score": score, "challenger_probability_of_default": pd}
+
+
 class RowBuilder:
     """Rows for one simulation; ``exported_at`` lags ``occurred_at`` by a few seconds."""
 
@@ -115,6 +122,10 @@ class RowBuilder:
                 probability_of_default=app.probability_of_default,
                 reasons=app.reasons,
                 credit_limit_minor=app.credit_limit_minor,
+                model_version=app.model_version,
+                points=app.points,
+                features=app.features,
+                **_challenger(app),
             )
         )
         assert app.decided_at is not None

@@ -14,15 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from analytics.borrowers import bad_probability, draw_features
 from mkopo.adapters.lenders import default_lenders
 from mkopo.domain.offers import Product
+from mkopo.domain.scorecard import Features, Scorecard, default_scorecard
 
 SEED_NAMESPACE = uuid.UUID("0b6f2a52-8f7e-4a4c-9d55-5eed0a7a1c01")
 CUTOFFS = {"jamii-credit": 590, "mwanga-finance": 620, "tujenge-mfi": 600}  # approve at or above
 DEFAULT_CUTOFF = 600
 PAYOUT = {"KES": "mpesa", "TZS": "mpesa"}  # every other currency pays out and collects through MTN MoMo
 FAILURE_REASONS = ("PAYEE_NOT_FOUND", "INSUFFICIENT_FLOAT", "PROVIDER_TIMEOUT")
-REJECT_REASONS = ("LOW_INFLOW", "SHORT_HISTORY", "LATE_REPAYMENTS", "IRREGULAR_INFLOW")
 HOURLY = (1, 1, 1, 1, 1, 2, 4, 7, 9, 10, 10, 9, 9, 9, 9, 9, 9, 10, 10, 9, 7, 5, 3, 2)  # UTC, East-Africa day
 ARREARS_HOUR = time(6, 0, tzinfo=UTC)  # the daily arrears job
 BUCKETS = ((1, "1-30"), (31, "31-60"), (61, "61-90"), (91, "90+"))  # entry days past due -> bucket
@@ -96,6 +97,10 @@ class Application:
     probability_of_default: float | None = None
     credit_limit_minor: int | None = None
     reasons: list[str] = field(default_factory=list)
+    model_version: str = ""
+    challenger: tuple[str, int, float] | None = None  # version, score, probability of default
+    points: dict[str, int] = field(default_factory=dict)
+    features: dict[str, int] = field(default_factory=dict)
     decided_at: datetime | None = None
     approved: bool | None = None
     failed_at: datetime | None = None
@@ -115,9 +120,14 @@ def _lognormal_s(rng: random.Random, median_s: float, sigma: float) -> timedelta
 class Simulator:
     """Draws every application of a ``SeedConfig`` from one seeded random generator."""
 
-    def __init__(self, config: SeedConfig) -> None:
+    def __init__(
+        self, config: SeedConfig, scorecard: Scorecard | None = None, challenger: Scorecard | None = None
+    ) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
+        self.scorecard = scorecard or default_scorecard()  # the champion that decided these loans
+        self.challenger = challenger  # scores in shadow only
+        self._features: dict[str, Features] = {}
         self.products = [(lender.name, p) for lender in default_lenders() for p in lender.products]
         self.borrowers = [self._id("borrower", str(i)) for i in range(max(1, config.applications * 7 // 10))]
         weekend = {5, 6}
@@ -166,14 +176,29 @@ class Simulator:
         step = max(1, product.min_amount_minor // 10)
         return max(low, min(high, round(raw / step) * step))
 
+    def borrower_features(self, borrower_id: str) -> Features:
+        """A borrower's features: drawn once, from the borrower's own generator (stable across loans)."""
+        if borrower_id not in self._features:
+            self._features[borrower_id] = draw_features(random.Random(f"{self.config.seed}/{borrower_id}"))
+        return self._features[borrower_id]
+
     def _score(self, app: Application) -> None:
         rng = self.rng
         app.scored_at = _ms(app.submitted_at + _lognormal_s(rng, 1.2, 0.4))
-        app.score = int(min(820, max(380, rng.gauss(615, 55))))
-        odds_good = math.exp((app.score - 487.12) / 28.85)
-        app.probability_of_default = round(1 / (1 + odds_good), 6)
         app.credit_limit_minor = app.amount_minor * rng.choice((1, 1, 2, 3))
-        app.reasons = rng.sample(REJECT_REASONS, k=rng.randint(0, 2)) if app.score < 680 else []
+        features = self.borrower_features(app.borrower_id)
+        features = features.model_copy(update={"credit_limit_minor": app.credit_limit_minor})
+        result = self.scorecard.score(features)
+        app.score, app.probability_of_default, app.reasons = (
+            result.score,
+            result.probability_of_default,
+            result.reasons,
+        )
+        app.model_version, app.points = result.model_version, result.points
+        app.features = features.model_dump()
+        if self.challenger is not None:
+            shadow = self.challenger.score(features)
+            app.challenger = (shadow.model_version, shadow.score, shadow.probability_of_default)
 
     def _decide(self, app: Application) -> None:
         rng = self.rng
@@ -184,7 +209,7 @@ class Simulator:
         app.decided_at = _ms(app.scored_at + delay)
         app.approved = app.score >= cutoff and rng.random() > 0.04  # some fail policy checks
         if not app.approved and not app.reasons:
-            app.reasons = [rng.choice(REJECT_REASONS)]
+            app.reasons = ["SCORE_BELOW_CUTOFF"]
 
     def _pay_out(self, app: Application, product: Product) -> None:
         rng = self.rng
@@ -201,7 +226,7 @@ class Simulator:
             payout_provider=PAYOUT.get(app.currency, "mtn-momo"),
             total_repayable_minor=self._total_repayable(product, app.amount_minor, app.term_days),
             due_date=disbursed.date() + timedelta(days=app.term_days),
-            fate=self._fate(app.score or 0),
+            fate=self._fate(Features.model_validate(app.features)),
         )
         app.loan = loan
         _Repayments(rng, loan, self._id, app.application_id, self.config.as_of).run()
@@ -214,11 +239,11 @@ class Simulator:
             origination = max(origination, product.min_origination_fee_minor)
         return principal + interest + origination + product.flat_fee_minor
 
-    def _fate(self, score: int) -> str:
-        p_never = min(0.5, 0.18 * math.exp(-(score - 600) / 60))
-        p_late = min(0.5, 0.22 * math.exp(-(score - 600) / 90))
-        draw = self.rng.random()
-        return "never" if draw < p_never else "late" if draw < p_never + p_late else "on_time"
+    def _fate(self, features: Features) -> str:
+        """On time, or not (then late or never, 60:40): a draw from the true model, not from the score."""
+        if self.rng.random() >= bad_probability(features, self.rng.gauss(0, 1)):
+            return "on_time"
+        return "late" if self.rng.random() < 0.6 else "never"
 
 
 class _Repayments:

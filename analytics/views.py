@@ -26,6 +26,7 @@ REPORT_VIEWS: Final = (
     "decision_times",
     "portfolio_at_risk",
     "cohort_repayment",
+    "model_versions",
 )
 VIEWS: Final = (*MODEL_VIEWS, *REPORT_VIEWS)
 

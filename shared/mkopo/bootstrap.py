@@ -104,9 +104,16 @@ class Container:
 
     @cached_property
     def scorecard(self) -> Scorecard:
-        from mkopo.domain.scorecard import default_scorecard
+        from mkopo.adapters.points_table import load_points_table
 
-        return default_scorecard()
+        return load_points_table(self.settings.scorecard_version, self.settings.models_dir)
+
+    @cached_property
+    def challenger(self) -> Scorecard | None:
+        from mkopo.adapters.points_table import load_points_table
+
+        version = self.settings.challenger_version
+        return load_points_table(version, self.settings.models_dir) if version else None
 
     @cached_property
     def policy(self) -> DecisionPolicy:

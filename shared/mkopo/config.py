@@ -144,6 +144,12 @@ class Settings(BaseSettings):
     # production; it sets the provider fields below that are not given explicitly.
     provider_profile: ProviderProfile = "local-sandbox"
 
+    # The champion points table (models/scorecard-<version>.json); MKOPO_MODELS_DIR overrides the folder.
+    scorecard_version: str = Field(default="launch-v1", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    models_dir: Path | None = None
+    # A challenger scores every application in shadow (on application_scored, never in the decision).
+    challenger_version: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
     # --- Mobile money (MTN MoMo disbursement API shape)
     momo_base_url: str = "http://127.0.0.1:8090"
     momo_api_user: SecretStr = _local("momo_api_user")

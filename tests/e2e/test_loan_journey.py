@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -135,11 +136,19 @@ def test_poor_applicant_is_rejected_with_reasons(
     assert r.status_code == 202, r.text
     app = borrower.settle(r.json()["application_id"])
     assert app["status"] == "REJECTED" and "SCORE_BELOW_CUTOFF" in app["decision"]["reasons"]
+    assert (
+        app["decision"]["model_version"] == "launch-v1" and app["decision"]["points"]["loans_defaulted"] < 0
+    )
     assert app["disbursement"]["reference"] is None
     notes = wait_for(lambda: [n for n in borrower.notifications() if n["event_type"] == "loan_rejected"])
     assert "sorry" in notes[0]["text"]
     rows = wait_for(lambda: len(x := event_rows(app["id"])) >= 3 and x)
     assert {r["event_type"] for r in rows} == {"checkout_submitted", "application_scored", "loan_rejected"}
+    raw = next(r["attributes"] for r in rows if r["event_type"] == "application_scored")
+    scored = json.loads(raw) if isinstance(raw, str) else raw
+    assert scored["model_version"] == "launch-v1" and scored["points"] == app["decision"]["points"]
+    assert scored["features"]["loans_defaulted"] == 2  # the training sample of the next version
+    assert "a past loan was not repaid" in notes[0]["text"]  # the score's own reason, in plain words
 
 
 def test_failed_payout_ends_disbursement_failed(api: httpx.Client) -> None:

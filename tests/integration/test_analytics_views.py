@@ -356,3 +356,34 @@ def test_terraform_creates_every_view_from_its_sql_file() -> None:
         text = views.sql_path(name).read_text()
         assert set(re.findall(r"\$\{(\w*)\}", text)) <= {"project", "dataset"}, name
         assert "%{" not in text and "$${" not in text, name
+
+
+def test_model_versions_compare_the_champion_and_a_shadow_challenger(
+    new_dataset: Callable[[], tuple[bigquery.Client, str]], local_stack: Stack
+) -> None:
+    from analytics.rows import RowBuilder
+    from analytics.simulate import Simulator
+
+    from mkopo.adapters.points_table import load_points_table
+
+    config = SeedConfig(seed=13, applications=300, days=30, duplicate_rate=0.05)
+    apps = Simulator(config, challenger=load_points_table("v2")).run()
+    client, dataset = new_dataset()
+    insert(client, f"{local_stack.project}.{dataset}.events", RowBuilder(config).rows(apps), progress=False)
+    got = {
+        r["role"]: r
+        for r in client.query(f"SELECT * FROM `{local_stack.project}.{dataset}.model_versions`").result()  # noqa: S608
+    }
+    scored = [a for a in apps if a.score is not None and a.challenger is not None]
+    paid = [a for a in scored if a.loan is not None]
+    champion, challenger = got["champion"], got["challenger"]
+    assert (champion["model_version"], challenger["model_version"]) == ("launch-v1", "v2")
+    assert champion["applications"] == challenger["applications"] == len(scored)
+    assert champion["approval_rate"] == pytest.approx(sum(bool(a.approved) for a in scored) / len(scored))
+    would = [a for a in scored if a.challenger and a.challenger[1] >= 600]
+    assert challenger["approval_rate"] == pytest.approx(len(would) / len(scored))
+    assert champion["loans_observed"] == len(paid)
+    early_bad = sum(bool(a.loan and a.loan.overdue) for a in paid) / len(paid)
+    assert champion["early_bad_rate"] == pytest.approx(early_bad)
+    both = [a for a in paid if a in would]
+    assert challenger["loans_observed"] == len(both)

@@ -13,7 +13,7 @@ from mkopo.domain.applications import Application
 from mkopo.domain.credit import CreditTerms
 from mkopo.domain.offers import Offer
 from mkopo.domain.policy import DecisionPolicy
-from mkopo.domain.scorecard import default_scorecard
+from mkopo.domain.scorecard import Scorecard, default_scorecard
 from mkopo.service import checkout, offers
 from mkopo.service.idempotency import Accepted
 from mkopo.service.store import User
@@ -41,6 +41,7 @@ class World:
         self.sink = FakeSink()
         self.credit = SandboxCreditData()
         self.scorecard = default_scorecard()
+        self.challenger: Scorecard | None = None
         self.policy = DecisionPolicy(approve_min_score=600, max_exposure_minor=10_000_000)
         self.credit_terms = CreditTerms(max_exposure_minor=10_000_000)
         self.now = NOW

@@ -90,6 +90,10 @@ class FakeContainer:
         return self.world.scorecard
 
     @property
+    def challenger(self) -> Scorecard | None:
+        return self.world.challenger
+
+    @property
     def policy(self) -> DecisionPolicy:
         return self.world.policy
 

@@ -30,6 +30,7 @@ def run_to_end(world: World, phone: str, amount: str = "5000") -> str:
                 credit_data=world.credit,
                 scorecard=world.scorecard,
                 credit_terms=world.credit_terms,
+                challenger=world.challenger,
                 now=world.now,
             ),
         ),
@@ -256,3 +257,59 @@ def test_a_payout_the_provider_never_got_is_requested_again_by_reconciliation(wo
     world.provider.answers_later = False  # its result arrives (here: the next status query answers)
     disbursements.reconcile_payouts(**args, now=late + timedelta(seconds=5), older_than=timedelta(0))
     assert world.application(app_id).status == Status.DISBURSED and world.provider.calls == 1
+
+
+def test_every_score_is_explained_on_the_application_the_event_and_the_audit_record(world: World) -> None:
+    app_id = run_to_end(world, "+254711000007")
+    app = world.application(app_id)
+    expected = world.scorecard.score(world.credit.features_for("+254711000007"))
+    assert app.decision.model_version == world.scorecard.version == "launch-v1"
+    assert app.decision.points == expected.points and set(expected.points) == {
+        c.feature for c in world.scorecard.characteristics
+    }
+    assert app.decision.score_reasons == expected.reasons != []
+    scored = last_event(world, topology.APPLICATION_SCORED)
+    assert isinstance(scored, ApplicationScored)
+    assert (scored.model_version, scored.points, scored.score) == (
+        "launch-v1",
+        expected.points,
+        expected.score,
+    )
+    assert scored.features == world.credit.features_for("+254711000007").model_dump()
+    audit = [r for r in world.store.list_audit(app_id, 50) if r.action == topology.APPLICATION_SCORED]
+    assert len(audit) == 1 and audit[0].after is not None
+    assert audit[0].after["model_version"] == "launch-v1"
+    assert audit[0].after["points"] == expected.points and audit[0].after["reasons"] == expected.reasons
+
+
+def test_the_decline_sms_gives_the_top_score_reason_in_plain_words(world: World) -> None:
+    from mkopo.domain.messages import REASON_TEXT, sms_for
+
+    app_id = run_to_end(world, "+254711000007")
+    rejected = last_event(world, topology.LOAN_REJECTED)
+    text = sms_for(rejected, world.application(app_id))  # type: ignore[arg-type]
+    top = world.application(app_id).decision.score_reasons[0]
+    assert text is not None and REASON_TEXT[top] in text
+    assert top not in text and top.lower().replace("_", " ") not in text
+    for card_reason in {c.reason for c in world.scorecard.characteristics}:
+        assert card_reason in REASON_TEXT, card_reason
+
+
+def test_a_challenger_scores_in_shadow_and_never_decides(world: World) -> None:
+    world.challenger = world.scorecard.model_copy(update={"version": "c1", "base_points": 100})
+    app = world.application(run_to_end(world, "+254700000007"))
+    assert (
+        app.status == Status.DISBURSED and app.decision.model_version == "launch-v1"
+    )  # the champion decided
+    scored = last_event(world, topology.APPLICATION_SCORED)
+    assert isinstance(scored, ApplicationScored)
+    assert scored.challenger_version == "c1" and scored.challenger_score == scored.score - 200
+    assert scored.challenger_probability_of_default is not None
+    assert scored.challenger_probability_of_default > scored.probability_of_default
+
+
+def test_without_a_challenger_the_event_says_so(world: World) -> None:
+    run_to_end(world, "+254700000007")
+    scored = last_event(world, topology.APPLICATION_SCORED)
+    assert isinstance(scored, ApplicationScored)
+    assert (scored.challenger_version, scored.challenger_score) == (None, None)

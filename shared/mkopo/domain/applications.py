@@ -56,6 +56,9 @@ class Decision(BaseModel):
     probability_of_default: float | None = Field(default=None, description="Model output, not money")
     reasons: list[str] = Field(default_factory=list)
     credit_limit_minor: int | None = None
+    model_version: str | None = Field(default=None, description="Points table that scored it")
+    points: dict[str, int] = Field(default_factory=dict, description="Points per characteristic")
+    score_reasons: list[str] = Field(default_factory=list, description="The scorecard's reason codes")
 
 
 class Disbursement(BaseModel):
@@ -153,6 +156,8 @@ class Application(BaseModel):
         reasons: list[str],
         credit_limit_minor: int,
         at: datetime,
+        model_version: str | None = None,
+        points: dict[str, int] | None = None,
     ) -> None:
         """SUBMITTED -> SCORED with the scorecard's result and the borrower's credit limit."""
         self.move_to(Status.SCORED, at)
@@ -160,6 +165,9 @@ class Application(BaseModel):
         self.decision.probability_of_default = probability_of_default
         self.decision.reasons = reasons
         self.decision.credit_limit_minor = credit_limit_minor
+        self.decision.model_version = model_version
+        self.decision.points = dict(points or {})
+        self.decision.score_reasons = list(reasons)
 
     def approve(self, at: datetime) -> None:
         self.move_to(Status.APPROVED, at)

@@ -73,6 +73,15 @@ class ApplicationScored(DomainEvent):
     credit_limit_minor: int  # the limit this application is decided against (our ladder's, capped)
     external_limit_minor: int | None = None  # what the credit bureau allows
     credit_level: int | None = None  # the borrower's step on our limit ladder
+    # Explainable decisions: which points table scored it, the points of each characteristic and the
+    # characteristic values they came from (the training sample of the next version).
+    model_version: str = ""
+    points: dict[str, int] = Field(default_factory=dict)
+    features: dict[str, int] = Field(default_factory=dict)
+    # The challenger's shadow score of the same features (MKOPO_CHALLENGER_VERSION), if one is configured.
+    challenger_version: str | None = None
+    challenger_score: int | None = None
+    challenger_probability_of_default: float | None = None
 
 
 class ReviewRequested(DomainEvent):

@@ -25,6 +25,17 @@ REASON_TEXT: dict[str, str] = {
     "ACTIVE_LOAN_EXISTS": "you already have an active loan",
     "REVIEW_DECLINED": "a credit officer reviewed your application and could not approve it now",
 }
+_POLICY_REASONS = frozenset(REASON_TEXT)
+REASON_TEXT |= {
+    # The scorecard's reason codes (the characteristics that cost the most points), in plain words.
+    "LOW_MOBILE_MONEY_INFLOW": "the money coming into your mobile-money account is still low",
+    "FEW_TRANSACTIONS": "you make few mobile-money payments",
+    "SHORT_ACCOUNT_HISTORY": "your mobile-money account is still new",
+    "IRREGULAR_AIRTIME_TOPUPS": "your airtime top-ups are irregular",
+    "NO_REPAYMENT_HISTORY": "you have few loans repaid so far",
+    "PREVIOUS_DEFAULT": "a past loan was not repaid",
+    "LATE_REPAYMENTS": "past loans were repaid late",
+}
 
 
 def sms_for(event: DomainEvent, app: Application) -> str | None:
@@ -49,7 +60,7 @@ def sms_for(event: DomainEvent, app: Application) -> str | None:
             f"within {offer.term_days} days. The money is on its way to your wallet."
         )
     if isinstance(event, LoanRejected):
-        why = "; ".join(REASON_TEXT.get(r, r.lower().replace("_", " ")) for r in event.reasons[:2])
+        why = "; ".join(REASON_TEXT.get(r, r.lower().replace("_", " ")) for r in _top_reasons(event.reasons))
         return f"mkopo: sorry, we cannot offer loan {ref} now: {why}. You can apply again later."
     if isinstance(event, LoanDisbursed):
         due = offer.due_date(event.occurred_at).date().isoformat()
@@ -66,6 +77,16 @@ def sms_for(event: DomainEvent, app: Application) -> str | None:
             "Check that your mobile-money account is active, then apply again."
         )
     return None
+
+
+def _top_reasons(reasons: list[str], most: int = 2) -> list[str]:
+    """The reasons a decline SMS names: the scorecard's own reasons say why a score fell short, so they
+    replace the generic SCORE_BELOW_CUTOFF; other policy reasons (limit, exposure) come first."""
+    score_reasons = [r for r in reasons if r not in _POLICY_REASONS]
+    policy = [
+        r for r in reasons if r in _POLICY_REASONS and not (score_reasons and r == "SCORE_BELOW_CUTOFF")
+    ]
+    return (policy + score_reasons)[:most]
 
 
 def _money_sms(event: DomainEvent, ref: str) -> str | None:

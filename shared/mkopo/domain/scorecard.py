@@ -11,6 +11,8 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
+LAUNCH_VERSION = "launch-v1"
+
 
 class Features(BaseModel):
     """Thin-file features from mobile-money and airtime history (amounts in minor units)."""
@@ -51,6 +53,7 @@ class Characteristic(BaseModel):
 
 
 class ScoreResult(BaseModel):
+    model_version: str
     score: int
     probability_of_default: float
     reasons: list[str]
@@ -58,6 +61,9 @@ class ScoreResult(BaseModel):
 
 
 class Scorecard(BaseModel):
+    """A points table: scoring reads it as data (``models/scorecard-<version>.json``), training writes it."""
+
+    version: str = LAUNCH_VERSION
     base_points: int = 300
     target_score: int = 600
     target_odds: float = 50.0
@@ -77,6 +83,15 @@ class Scorecard(BaseModel):
         odds_good = math.exp((score - self.offset) / self.factor)
         return 1.0 / (1.0 + odds_good)
 
+    def validate_features(self) -> None:
+        """Every characteristic names a feature the credit data provides (a bad table fails at load)."""
+        unknown = sorted({c.feature for c in self.characteristics} - set(Features.model_fields))
+        if unknown:
+            raise ValueError(f"points table {self.version!r} names unknown features: {', '.join(unknown)}")
+        empty = sorted(c.feature for c in self.characteristics if not c.bins)
+        if empty:
+            raise ValueError(f"points table {self.version!r} has characteristics without bins: {empty}")
+
     def score(self, features: Features) -> ScoreResult:
         values = features.model_dump()
         points = {c.feature: c.points(values[c.feature]) for c in self.characteristics}
@@ -87,6 +102,7 @@ class Scorecard(BaseModel):
         )
         reasons = [reason for lost, reason in shortfalls if lost > 0][: self.max_reasons]
         return ScoreResult(
+            model_version=self.version,
             score=total,
             probability_of_default=round(self.probability_of_default(total), 6),
             reasons=reasons,

@@ -41,6 +41,7 @@ class Consumers:
             credit_data=c.credit_data,
             scorecard=c.scorecard,
             credit_terms=c.settings.credit_terms(),
+            challenger=c.challenger,
             now=c.now(),
         )
 

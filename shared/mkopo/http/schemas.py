@@ -109,6 +109,8 @@ class DecisionOut(_Out):
     outcome: str | None
     score: int | None
     reasons: list[str]
+    model_version: str | None = Field(default=None, description="The scorecard version that scored it")
+    points: dict[str, int] = Field(default_factory=dict, description="Points per characteristic")
 
 
 class DisbursementOut(_Out):

@@ -23,6 +23,8 @@ def application_view(app: Application) -> dict[str, Any]:
             "outcome": app.decision.outcome.value if app.decision.outcome else None,
             "score": app.decision.score,
             "reasons": app.decision.reasons,
+            "model_version": app.decision.model_version,
+            "points": app.decision.points,
         },
         "disbursement": {
             "provider": app.disbursement.provider,

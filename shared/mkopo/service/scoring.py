@@ -11,7 +11,7 @@ from mkopo.domain.scorecard import Scorecard
 from mkopo.faults import checkpoint
 from mkopo.service.ports import CreditData, EventPublisher
 from mkopo.service.store import Store, Transaction
-from mkopo.service.transitions import advance, load
+from mkopo.service.transitions import Change, advance, load
 
 
 def score_application(
@@ -23,6 +23,7 @@ def score_application(
     scorecard: Scorecard,
     credit_terms: CreditTerms,
     now: datetime,
+    challenger: Scorecard | None = None,
 ) -> bool:
     """Score once: the external features through the scorecard, the limit from our own ladder."""
     app = load(store, event.application_id)
@@ -30,8 +31,16 @@ def score_application(
         return False
     features = credit_data.features_for(app.phone)
     result = scorecard.score(features)
+    shadow = challenger.score(features) if challenger is not None else None
 
-    def change(tx: Transaction, app: Application) -> DomainEvent:
+    explained = {
+        "model_version": result.model_version,
+        "score": result.score,
+        "points": result.points,
+        "reasons": result.reasons,
+    }
+
+    def change(tx: Transaction, app: Application) -> Change:
         borrower = tx.get_borrower(app.borrower_id) or Borrower(id=app.borrower_id)
         borrower.credit.observe_external_limit(features.credit_limit_minor)
         line = credit_terms.line(
@@ -47,8 +56,10 @@ def score_application(
             reasons=result.reasons,
             credit_limit_minor=line.limit_minor,
             at=now,
+            model_version=result.model_version,
+            points=result.points,
         )
-        return ApplicationScored.new(
+        event: DomainEvent = ApplicationScored.new(
             application_id=app.id,
             occurred_at=now,
             borrower_id=app.borrower_id,
@@ -58,7 +69,14 @@ def score_application(
             credit_limit_minor=line.limit_minor,
             external_limit_minor=features.credit_limit_minor,
             credit_level=borrower.credit.level,
+            model_version=result.model_version,
+            points=result.points,
+            features=features.model_dump(),
+            challenger_version=shadow.model_version if shadow else None,
+            challenger_score=shadow.score if shadow else None,
+            challenger_probability_of_default=shadow.probability_of_default if shadow else None,
         )
+        return Change(event=event, extra=explained)
 
     checkpoint("scoring.before_write")
     return advance(store, publisher, event.application_id, Status.SUBMITTED, change) is not None

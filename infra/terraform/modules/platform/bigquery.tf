@@ -46,6 +46,7 @@ locals {
     "decision_times",
     "portfolio_at_risk",
     "cohort_repayment",
+    "model_versions",
   ])
 }
 
