@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +27,15 @@ from tests.unit.fakes import (
     FakeSms,
     InMemoryStore,
 )
+
+
+@pytest.fixture(autouse=True)
+def _no_stack_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests see the defaults, not the variables an earlier tier's stack put in ``os.environ``."""
+    for key in list(os.environ):
+        if key.startswith("MKOPO_") or key.endswith("_EMULATOR_HOST"):
+            monkeypatch.delenv(key)
+
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
