@@ -154,6 +154,15 @@ FUNCTIONS: tuple[Function, ...] = (
         secrets=(*MONEY_SECRETS, "callback-signing-key"),
     ),
     Function("arrears", "arrears", "schedule", schedule="0 6 * * *"),
+    # Feature phones: Africa's Talking posts each USSD step here (network allow-list and, in the cloud,
+    # a secret path token).
+    Function(
+        "ussd",
+        "ussd",
+        "http",
+        routes=("/v1/ussd",),
+        secrets=("jwt-signing-key", "ussd-path-token", *MONEY_SECRETS),
+    ),
     # Staff work: the officers' review queue and decisions, the admins' audit trail.
     Function(
         "backoffice",

@@ -115,6 +115,8 @@ def register(
     now: datetime,
     role: Role = Role.APPLICANT,
     actor: User | None = None,
+    pin_hash: str | None = None,
+    language: str | None = None,
 ) -> str:
     """Create an account (one per phone number); audited with the creator (the user, an admin or system)."""
     user = User(
@@ -124,6 +126,8 @@ def register(
         password_hash=hasher.hash(cmd.password),
         role=role.value,
         created_at=now,
+        pin_hash=pin_hash,
+        language=language,
     )
 
     def create(tx: Transaction) -> None:

@@ -165,6 +165,16 @@ locals {
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = false
     }
+    "ussd" = {
+      entry_point = "ussd"
+      trigger     = "http"
+      topics      = []
+      routes      = ["/v1/ussd"]
+      schedule    = null
+      secrets     = ["jwt-signing-key", "ussd-path-token", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
+      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
+    }
     "backoffice" = {
       entry_point = "backoffice"
       trigger     = "http"
@@ -190,34 +200,34 @@ locals {
   # topology.subscriptions(): one per (function, topic), <function>--<topic>. push = true: pushed
   # to a Pub/Sub-triggered function; push = false: pulled in batches by a scheduled one.
   subscriptions = {
-    "scoring--checkout_submitted"         = { function = "scoring", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "scoring--checkout_submitted" = { function = "scoring", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
     "confirm-payment--application_scored" = { function = "confirm-payment", topic = "application_scored", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "disbursement--loan_approved"         = { function = "disbursement", topic = "loan_approved", push = true, minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
-    "notify--checkout_submitted"          = { function = "notify", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_approved"               = { function = "notify", topic = "loan_approved", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_rejected"               = { function = "notify", topic = "loan_rejected", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_disbursed"              = { function = "notify", topic = "loan_disbursed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--disbursement_failed"         = { function = "notify", topic = "disbursement_failed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--repayment_received"          = { function = "notify", topic = "repayment_received", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_repaid"                 = { function = "notify", topic = "loan_repaid", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--repayment_due"               = { function = "notify", topic = "repayment_due", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--installment_overdue"         = { function = "notify", topic = "installment_overdue", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--review_requested"            = { function = "notify", topic = "review_requested", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--checkout_submitted"        = { function = "exporter", topic = "checkout_submitted", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--application_scored"        = { function = "exporter", topic = "application_scored", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_approved"             = { function = "exporter", topic = "loan_approved", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_rejected"             = { function = "exporter", topic = "loan_rejected", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_disbursed"            = { function = "exporter", topic = "loan_disbursed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--disbursement_failed"       = { function = "exporter", topic = "disbursement_failed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--repayment_received"        = { function = "exporter", topic = "repayment_received", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_repaid"               = { function = "exporter", topic = "loan_repaid", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--repayment_due"             = { function = "exporter", topic = "repayment_due", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--installment_overdue"       = { function = "exporter", topic = "installment_overdue", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--review_requested"          = { function = "exporter", topic = "review_requested", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "disbursement--loan_approved" = { function = "disbursement", topic = "loan_approved", push = true, minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
+    "notify--checkout_submitted" = { function = "notify", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_approved" = { function = "notify", topic = "loan_approved", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_rejected" = { function = "notify", topic = "loan_rejected", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_disbursed" = { function = "notify", topic = "loan_disbursed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--disbursement_failed" = { function = "notify", topic = "disbursement_failed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--repayment_received" = { function = "notify", topic = "repayment_received", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_repaid" = { function = "notify", topic = "loan_repaid", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--repayment_due" = { function = "notify", topic = "repayment_due", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--installment_overdue" = { function = "notify", topic = "installment_overdue", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--review_requested" = { function = "notify", topic = "review_requested", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "exporter--checkout_submitted" = { function = "exporter", topic = "checkout_submitted", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--application_scored" = { function = "exporter", topic = "application_scored", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_approved" = { function = "exporter", topic = "loan_approved", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_rejected" = { function = "exporter", topic = "loan_rejected", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_disbursed" = { function = "exporter", topic = "loan_disbursed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--disbursement_failed" = { function = "exporter", topic = "disbursement_failed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--repayment_received" = { function = "exporter", topic = "repayment_received", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_repaid" = { function = "exporter", topic = "loan_repaid", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--repayment_due" = { function = "exporter", topic = "repayment_due", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--installment_overdue" = { function = "exporter", topic = "installment_overdue", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--review_requested" = { function = "exporter", topic = "review_requested", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
   }
 
   # Every secret some function reads (the union of Function.secrets). Values never live here.
-  secrets = ["callback-signing-key", "jwt-signing-key", "momo-api-key", "momo-api-user", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-passkey", "mpesa-security-credential"]
+  secrets = ["callback-signing-key", "jwt-signing-key", "momo-api-key", "momo-api-user", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-passkey", "mpesa-security-credential", "ussd-path-token"]
   # END GENERATED
 
   # --- Not (yet) in topology.py; kept here and reported to the topology owner. -------------------------
@@ -232,6 +242,7 @@ locals {
     "mpesa-consumer-key"        = "MKOPO_MPESA_CONSUMER_KEY"
     "mpesa-security-credential" = "MKOPO_MPESA_SECURITY_CREDENTIAL"
     "mpesa-passkey"             = "MKOPO_MPESA_PASSKEY"
+    "ussd-path-token"           = "MKOPO_USSD_PATH_TOKEN"
   }
   # Topics each function publishes to: outbox writers publish after commit, the relay republishes any
   # unsent event, and every Pub/Sub consumer publishes poison messages to dead_letter itself
@@ -249,6 +260,7 @@ locals {
     reconciliation      = ["loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid"]
     arrears             = ["repayment_due", "installment_overdue"]
     backoffice          = ["loan_approved", "loan_rejected"]
+    ussd                = ["checkout_submitted", "repayment_received", "loan_repaid"]
   }
   # Firestore composite indexes the repositories' queries need (the emulator needs none; the cloud does).
   firestore_indexes = {
@@ -268,6 +280,7 @@ locals {
     offers         = "expires_at"
     login_throttle = "expires_at"
     refresh_tokens = "expires_at"
+    ussd_sessions  = "expires_at"
   }
 
   # --- Derived views --------------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""The `ussd` function in process: the menus over the fakes, every screen CON/END and at most 182 chars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mkopo.entrypoints.ussd_api import create_app
+from tests.unit.conftest import World
+from tests.unit.fake_container import FakeContainer, carry_events, http_client
+
+PHONE = "+254700000001"
+
+
+class Phone:
+    """One caller's session, sending the inputs so far joined by '*', as Africa's Talking does."""
+
+    def __init__(self, container: FakeContainer, session_id: str = "ATUid_1", phone: str = PHONE) -> None:
+        self.client = http_client(create_app(container))
+        self.session_id, self.phone, self.inputs = session_id, phone, []  # type: list[str]
+        self.screens: list[str] = []
+
+    def post(self, **form: Any) -> Any:
+        return self.client.post("/v1/ussd", data=form)
+
+    def send(self, *values: str) -> str:
+        self.inputs.extend(values)
+        response = self.post(
+            sessionId=self.session_id,
+            serviceCode="*384*123#",
+            phoneNumber=self.phone,
+            networkCode="63902",
+            text="*".join(self.inputs),
+        )
+        assert response.status_code == 200 and response.mimetype == "text/plain"
+        body = response.get_data(as_text=True)
+        assert body.startswith(("CON ", "END ")), body
+        assert len(body) - 4 <= 182, body
+        self.screens.append(body)
+        return body
+
+    def dial(self) -> str:
+        return self.send()
+
+
+@pytest.fixture
+def container(world: World) -> FakeContainer:
+    return FakeContainer(world)
+
+
+def register(container: FakeContainer, session_id: str = "ATUid_1") -> Phone:
+    phone = Phone(container, session_id)
+    assert "1. English" in phone.dial()
+    assert "full name" in phone.send("2")
+    assert "4-digit PIN" in phone.send("Amina Wanjiru")
+    assert "again" in phone.send("1234")
+    assert "You are registered" in phone.send("1234")
+    return phone
+
+
+def test_a_new_number_chooses_a_language_and_registers_with_a_pin(container: FakeContainer) -> None:
+    register(container)
+    user = container.store.get_user_by_phone(PHONE)
+    assert user is not None and user.full_name == "Amina Wanjiru"
+    assert user.language == "sw"
+    assert user.pin_hash == "plain$1234"  # hashed by the hasher port, never stored as typed
+
+
+def test_borrow_disburses_then_my_loan_repay_and_statement(container: FakeContainer, world: World) -> None:
+    phone = register(container)
+    screen = phone.send("1")
+    assert "Enter amount" in screen
+    screen = phone.send("5000")
+    assert screen.startswith("CON 1. ") and " pay KES " in screen
+    assert "interest" in phone.send("1")
+    assert phone.send("1234").startswith("END ")
+    [app] = world.store.col("applications").values()
+    assert app.consent.channel == "ussd"
+    carry_events(container)
+    assert world.store.list_loans(app.borrower_id, 5)
+
+    later = Phone(container, "ATUid_2")
+    assert "Enter your PIN" in later.dial()
+    assert "1. Borrow" in later.send("1234")
+    assert "Outstanding KES" in later.send("2")
+    assert "1. Borrow" in later.send("00")
+    assert "Enter amount to repay" in later.send("3")
+    assert later.send("100").startswith("END Approve the payment")
+
+
+def test_three_wrong_pins_lock_the_number(container: FakeContainer) -> None:
+    register(container)
+    phone = Phone(container, "ATUid_2")
+    phone.dial()
+    assert "Wrong PIN" in phone.send("0000")
+    assert "Wrong PIN" in phone.send("9999")
+    assert phone.send("1111").startswith("END Too many wrong PINs")
+    again = Phone(container, "ATUid_3")
+    again.dial()
+    assert again.send("1234").startswith("END Too many wrong PINs")
+
+
+def test_a_repeated_request_gets_the_same_screen_and_back_and_main_menu_work(
+    container: FakeContainer,
+) -> None:
+    phone = register(container)
+    first = phone.send("4")
+    assert "Limit KES" in first
+    phone.inputs.pop()
+    assert phone.send("4") == first
+    assert "1. Borrow" in phone.send("0")
+    assert "Invalid choice" in phone.send("9")
+
+
+def test_a_session_id_from_another_phone_ends_cleanly(container: FakeContainer) -> None:
+    register(container)
+    stranger = Phone(container, "ATUid_1", phone="+254700000009")
+    assert stranger.send("1").startswith("END This session belongs to another phone")
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"sessionId": "s1", "phoneNumber": "not a phone", "text": ""},
+        {"sessionId": "s1", "phoneNumber": PHONE, "text": "1" * 401},
+        {"sessionId": "s1", "phoneNumber": PHONE, "text": "*".join(["1"] * 60)},
+        {"sessionId": "s1\x00", "phoneNumber": PHONE, "text": ""},
+    ],
+)
+def test_malformed_requests_get_a_clean_end_screen(container: FakeContainer, form: dict[str, str]) -> None:
+    response = Phone(container).post(**form)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).startswith("END ")
+
+
+def test_a_json_body_gets_a_clean_end_screen(container: FakeContainer) -> None:
+    response = Phone(container).client.post("/v1/ussd", json={"sessionId": "s1"})
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith("END ")
+
+
+def test_the_end_of_session_notification_is_recorded(container: FakeContainer) -> None:
+    client = Phone(container).client
+    form = {"sessionId": "ATUid_9", "phoneNumber": PHONE, "status": "Failed", "durationInMillis": "5300"}
+    assert client.post("/v1/ussd/events", data=form | {"errorMessage": "timeout"}).status_code == 200
+    end = container.ussd_sessions.get_ussd_end("ATUid_9")
+    assert end is not None and end.status == "Failed" and end.duration_ms == 5300 and end.error == "timeout"
+
+
+def test_in_the_cloud_only_the_secret_path_is_served(container: FakeContainer) -> None:
+    container.settings = container.settings.model_copy(update={"environment": "cloud"})
+    phone = Phone(container)
+    assert phone.post(sessionId="s1", phoneNumber=PHONE, text="").status_code == 404
+    token = container.settings.ussd_path_token.get_secret_value()
+    reply = phone.client.post(f"/v1/ussd/{token}", data={"sessionId": "s1", "phoneNumber": PHONE, "text": ""})
+    assert reply.get_data(as_text=True).startswith("CON ")
+    assert (
+        phone.client.post("/v1/ussd/wrong", data={"sessionId": "s1", "phoneNumber": PHONE}).status_code == 404
+    )
