@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
+from emulators import ussd_phone
 
 from mkopo.entrypoints.ussd_api import create_app
 from tests.unit.conftest import World
@@ -158,3 +160,19 @@ def test_in_the_cloud_only_the_secret_path_is_served(container: FakeContainer) -
     assert (
         phone.client.post("/v1/ussd/wrong", data={"sessionId": "s1", "phoneNumber": PHONE}).status_code == 404
     )
+
+
+def test_the_terminal_phone_registers_against_the_function(
+    container: FakeContainer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = Phone(container).client.application
+    answers = iter(["1", "Amina Wanjiru"])
+    pins = iter(["1234", "1234"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    monkeypatch.setattr(ussd_phone.getpass, "getpass", lambda prompt="": next(pins))
+    args = ussd_phone.argparse.Namespace(phone=PHONE, code="*384*123#", network="63902")
+    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://ussd")
+    with client, pytest.raises(StopIteration):  # the answers run out at the main menu
+        ussd_phone.session(client, args)
+    shown = capsys.readouterr().out
+    assert "You are registered" in shown and "1234" not in shown  # the PIN is typed unseen

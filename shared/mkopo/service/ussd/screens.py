@@ -7,7 +7,6 @@ throttle (per phone, channel ``ussd``), so wrong PINs lock exactly as wrong pass
 from __future__ import annotations
 
 import re
-import secrets
 
 from pydantic import ValidationError
 
@@ -67,10 +66,8 @@ def _ask_name(ctx: Ctx) -> Screen:
 
 def _take_name(ctx: Ctx, value: str) -> Screen:
     try:
-        accounts.RegisterUser(phone=ctx.session.phone, password="x" * 8, full_name=value)
+        accounts.RegisterByPin(phone=ctx.session.phone, full_name=value, pin_hash="-", language="en")
     except ValidationError:
-        return ctx.con("invalid_name")
-    if len(value) > MAX_NAME:
         return ctx.con("invalid_name")
     ctx.session.data["name"] = value
     ctx.session.data["pin_for"] = "register"
@@ -111,18 +108,14 @@ def _confirm_pin(ctx: Ctx, value: str) -> Screen:
 
 def _register(ctx: Ctx, pin_hash: str) -> Screen:
     deps, session = ctx.deps, ctx.session
-    cmd = accounts.RegisterUser(
-        phone=session.phone, password=secrets.token_urlsafe(24), full_name=session.data["name"]
+    cmd = accounts.RegisterByPin(
+        phone=session.phone,
+        full_name=session.data["name"],
+        pin_hash=pin_hash,
+        language=session.data.get("language", "en"),
     )
     try:
-        session.user_id = accounts.register(
-            cmd,
-            store=deps.store,
-            hasher=deps.hasher,
-            now=deps.now,
-            pin_hash=pin_hash,
-            language=session.data.get("language", "en"),
-        )
+        session.user_id = accounts.register_by_pin(cmd, store=deps.store, now=deps.now)
     except AlreadyExists:
         ctx.forget_user()
         session.user_id = getattr(deps.store.get_user_by_phone(session.phone), "id", None)
