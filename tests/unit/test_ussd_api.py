@@ -176,3 +176,82 @@ def test_the_terminal_phone_registers_against_the_function(
         ussd_phone.session(client, args)
     shown = capsys.readouterr().out
     assert "You are registered" in shown and "1234" not in shown  # the PIN is typed unseen
+
+
+def test_wrong_pins_of_many_callers_never_lock_another(container: FakeContainer, world: World) -> None:
+    container.settings = container.settings.model_copy(update={"login_ip_max_failures": 2})
+    register(container)
+    for n in range(3):
+        other = world.user(phone=f"+2547000001{n:02d}")
+        container.store.col("users")[other.id] = other.model_copy(update={"pin_hash": "plain$5555"})
+        stranger = Phone(container, f"ATUid_s{n}", phone=other.phone)
+        stranger.dial()
+        stranger.send("0001")
+    mine = Phone(container, "ATUid_mine")
+    mine.dial()
+    assert "1. Borrow" in mine.send("1234")
+
+
+def test_an_app_user_sets_a_pin_on_first_dial_then_changes_it(container: FakeContainer, world: World) -> None:
+    world.user(phone=PHONE)
+    phone = Phone(container)
+    assert "Choose a 4-digit PIN" in phone.dial()
+    assert "A PIN is 4 digits" in phone.send("12a4")
+    phone.send("1111")
+    assert "do not match" in phone.send("2222")
+    phone.send("1111")
+    assert "1. Borrow" in phone.send("1111")
+    assert "current PIN" in phone.send("7")
+    assert "Wrong PIN" in phone.send("2222")
+    assert "Choose a 4-digit PIN" in phone.send("1111")
+    phone.send("3333")
+    assert phone.send("3333") == "END Your PIN is changed."
+    user = container.store.get_user_by_phone(PHONE)
+    assert user is not None and user.pin_hash == "plain$3333"
+
+
+def test_language_change_and_an_empty_statement(container: FakeContainer) -> None:
+    phone = register(container)
+    assert "1. English" in phone.send("6")
+    assert "Language saved" in phone.send("3")
+    user = container.store.get_user_by_phone(PHONE)
+    assert user is not None and user.language == "fr"
+    assert "1. Borrow" in phone.send("1")  # any input on an information screen: the main menu
+    assert "No money movements" in phone.send("5")
+    assert "You have no loan" in phone.send("00", "2")
+
+
+def test_borrow_refuses_bad_amounts_goes_back_and_applies_once_per_session(
+    container: FakeContainer, world: World
+) -> None:
+    phone = register(container)
+    phone.send("1")
+    assert "whole KES" in phone.send("12.50")
+    assert "whole KES" in phone.send("")
+    assert "No offers" in phone.send("999999999")
+    phone.send("5000")
+    assert "Enter amount to borrow" in phone.send("0")
+    offers_screen = phone.send("5000")
+    assert "Invalid choice" in phone.send("7")
+    assert "interest" in phone.send("1")
+    assert "Wrong PIN" in phone.send("9999")
+    accepted = phone.send("1234")
+    assert accepted.startswith("END ") and offers_screen.startswith("CON 1. ")
+    phone.inputs.pop()
+    assert phone.send("1234") == accepted  # the provider repeats the last request: same screen
+    again = Phone(container, "ATUid_1")
+    again.inputs = list(phone.inputs) + ["1"]
+    assert again.send() == accepted  # an ended session stays ended
+    assert len(world.store.col("applications")) == 1
+
+
+def test_a_statement_lists_the_last_money_movements(container: FakeContainer, world: World) -> None:
+    phone = register(container)
+    phone.send("1", "5000", "1", "1234")
+    carry_events(container)
+    later = Phone(container, "ATUid_2")
+    later.dial()
+    later.send("1234")
+    screen = later.send("5")
+    assert "received KES 5000.00" in screen
+    assert "Limit KES" in later.send("00", "4")

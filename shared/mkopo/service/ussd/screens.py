@@ -28,7 +28,12 @@ def check_pin(ctx: Ctx, pin: str) -> Screen | None:
     """None when ``pin`` is the caller's PIN; else the wrong-PIN screen (or END once locked)."""
     deps, user = ctx.deps, ctx.user
     assert user is not None
-    throttle = LoginThrottle(deps.identity, deps.pin_limits, phone=user.phone, client_ip="ussd", now=deps.now)
+    # The network gives no client address: the phone stands in for it, so one caller's wrong PINs never
+    # count against another's.
+    address = f"ussd:{user.phone}"
+    throttle = LoginThrottle(
+        deps.identity, deps.pin_limits, phone=user.phone, client_ip=address, now=deps.now
+    )
     try:
         throttle.check()
         if user.pin_hash and PIN.fullmatch(pin) and deps.hasher.verify(user.pin_hash, pin):
