@@ -240,7 +240,7 @@ def test_borrow_refuses_bad_amounts_goes_back_and_applies_once_per_session(
     phone.inputs.pop()
     assert phone.send("1234") == accepted  # the provider repeats the last request: same screen
     again = Phone(container, "ATUid_1")
-    again.inputs = list(phone.inputs) + ["1"]
+    again.inputs = [*phone.inputs, "1"]
     assert again.send() == accepted  # an ended session stays ended
     assert len(world.store.col("applications")) == 1
 
