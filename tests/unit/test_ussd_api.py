@@ -255,3 +255,13 @@ def test_a_statement_lists_the_last_money_movements(container: FakeContainer, wo
     screen = later.send("5")
     assert "received KES 5000.00" in screen
     assert "Limit KES" in later.send("00", "4")
+
+
+@pytest.mark.parametrize(
+    "body", [b"sessionId=%ZZ&phoneNumber=%FF%FE&text=", b"\xff\xfe\x00garbage", b"a=1&" * 2000]
+)
+def test_a_malformed_form_body_gets_a_clean_end_screen(container: FakeContainer, body: bytes) -> None:
+    response = Phone(container).client.post(
+        "/v1/ussd", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith("END ")
