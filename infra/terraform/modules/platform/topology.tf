@@ -165,16 +165,6 @@ locals {
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = false
     }
-    "ussd" = {
-      entry_point = "ussd"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/ussd"]
-      schedule    = null
-      secrets     = ["jwt-signing-key", "ussd-path-token", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
-    }
     "backoffice" = {
       entry_point = "backoffice"
       trigger     = "http"
@@ -194,6 +184,16 @@ locals {
       secrets     = []
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = true
+    }
+    "ussd" = {
+      entry_point = "ussd"
+      trigger     = "http"
+      topics      = []
+      routes      = ["/v1/ussd"]
+      schedule    = null
+      secrets     = ["ussd-path-token", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
+      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
     }
   }
 
