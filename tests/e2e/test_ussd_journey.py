@@ -86,4 +86,4 @@ def test_a_feature_phone_borrows_and_repays_over_ussd(api: httpx.Client, stack: 
     p95 = warm[int(len(warm) * 0.95) - 1]
     print(f"USSD replies: cold {phone.latencies[0]:.3f} s, warm p95 {p95:.3f} s, slowest {warm[-1]:.3f} s")
     assert max(phone.latencies) < 15.0  # the provider gives up after about 15 s
-    assert p95 < 1.5  # 500 ms on an idle machine; this one is shared by several stacks
+    assert p95 < 3.0  # about 0.1-0.5 s here (argon2 steps the slowest); the 2-core machine is shared
