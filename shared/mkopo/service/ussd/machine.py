@@ -91,13 +91,12 @@ class Ctx:
     def end(self, key: str, **values: object) -> Screen:
         return Screen(self.t(key, **values), end=True)
 
-    def go(self, state: str, *, push: bool = True, note: str | None = None) -> Screen:
-        """Enter ``state`` (remembering the current one for ``0``); ``note`` is shown above its prompt."""
+    def go(self, state: str, *, push: bool = True) -> Screen:
+        """Enter ``state`` and show its screen, remembering the current state for ``0`` (with ``push``)."""
         if push and self.session.state != state:
             self.session.back.append(self.session.state)
         self.session.state = state
-        screen = STATES[state].enter(self)
-        return Screen(f"{self.t(note)}\n{screen.text}", screen.end) if note else screen
+        return STATES[state].enter(self)
 
     def home(self) -> Screen:
         self.session.back.clear()
