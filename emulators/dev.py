@@ -45,6 +45,8 @@ def banner(stack: Stack, seconds: float) -> str:
         f"  MoMo       {stack.momo_url}" + ("" if stack.sandbox_started else "  (sandbox not started)"),
         f"  M-Pesa     http://{HOST}:{stack.ports.mpesa_sandbox}",
         f"  scheduled  {_schedule(stack.relay_interval_s)} (a timer in the gateway process)",
+        f"  USSD       POST {stack.gateway_url}/v1/ussd  (a phone: python -m emulators.ussd_phone "
+        f"+254700000001 --url {stack.gateway_url})",
         "Ctrl-C, SIGTERM (or `make down`) stops everything.",
     ]
     return "\n".join(lines)

@@ -99,6 +99,11 @@ def payment_callbacks(request: Request) -> Response:
     return _serve("callbacks_api", request)
 
 
+@functions_framework.http
+def ussd(request: Request) -> Response:
+    return _serve("ussd_api", request)
+
+
 # --- scheduled ----------------------------------------------------------------------------------
 @functions_framework.http
 def outbox_relay(request: Request) -> Response:

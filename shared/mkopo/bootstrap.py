@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from mkopo.adapters.bigquery import BigQueryEventSink
     from mkopo.adapters.credit_data import SandboxCreditData
     from mkopo.adapters.firestore import FirestoreStore
+    from mkopo.adapters.firestore.ussd import FirestoreUssdSessions
     from mkopo.adapters.firestore_identity import FirestoreIdentityStore
     from mkopo.adapters.lenders.catalogue import CatalogueLender
     from mkopo.adapters.payments.directory import PaymentDirectory
@@ -124,6 +125,12 @@ class Container:
         from mkopo.adapters.firestore_identity import FirestoreIdentityStore
 
         return FirestoreIdentityStore(self.firestore_client, self.store)
+
+    @cached_property
+    def ussd_sessions(self) -> FirestoreUssdSessions:
+        from mkopo.adapters.firestore.ussd import FirestoreUssdSessions
+
+        return FirestoreUssdSessions(self.firestore_client)
 
     @cached_property
     def audit_sink(self) -> BigQueryEventSink:

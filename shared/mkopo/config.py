@@ -34,6 +34,7 @@ LOCAL_CREDENTIALS: dict[str, str] = {
     "mpesa_security_credential": "local-sandbox-credential",
     "mpesa_passkey": "local-sandbox-passkey",
     "callback_signing_key": "local-callback-signing-key",
+    "ussd_path_token": "local-ussd-path-token",
 }
 
 
@@ -175,6 +176,13 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     callback_signing_key: SecretStr = _local("callback_signing_key")
     callback_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    # --- USSD (Africa's Talking): the callback's network allow-list, its secret path segment in the cloud,
+    # the session's lifetime, the wrong PINs that lock (for the logins' lockout) and the loan term offered.
+    ussd_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    ussd_path_token: SecretStr = _local("ussd_path_token")
+    ussd_session_ttl_s: int = Field(default=300, ge=30)
+    ussd_pin_max_failures: int = Field(default=3, ge=1)
+    ussd_term_days: int = Field(default=30, ge=1, le=365)
     # Payouts and collections still pending after this long are asked about by reconciliation.
     reconcile_after_s: int = Field(default=5, ge=0)
     repayment_reminder_days: int = Field(default=3, ge=0)

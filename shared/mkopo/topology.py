@@ -164,6 +164,15 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     # Audit records go from Firestore (written with the change they record) straight to their table.
     Function("audit-exporter", "audit_exporter", "schedule", schedule="* * * * *", analytics=True),
+    # Feature phones: Africa's Talking posts each USSD step here (network allow-list and, in the cloud,
+    # a secret path token).
+    Function(
+        "ussd",
+        "ussd",
+        "http",
+        routes=("/v1/ussd",),
+        secrets=("ussd-path-token", *MONEY_SECRETS),
+    ),
 )
 
 

@@ -18,6 +18,7 @@ from tests.contract.offers import JointReadsContract, OffersContract
 from tests.contract.outbox import OutboxContract
 from tests.contract.transactions import TransactionsContract
 from tests.contract.users import UsersContract
+from tests.contract.ussd import UssdSessionsContract
 
 SUITES: tuple[type, ...] = (
     AccountsContract,
@@ -36,6 +37,7 @@ SUITES: tuple[type, ...] = (
     TransactionsContract,
     UserDirectoryContract,
     UsersContract,
+    UssdSessionsContract,
 )
 
 

@@ -7,6 +7,7 @@ from google.cloud import firestore
 
 from mkopo.adapters.firestore import FirestoreStore
 from mkopo.adapters.firestore.identity import FirestoreIdentityStore
+from mkopo.adapters.firestore.ussd import FirestoreUssdSessions
 from tests.contract import suites
 
 pytestmark = pytest.mark.integration
@@ -26,6 +27,11 @@ def store(client: firestore.Client) -> FirestoreStore:
 @pytest.fixture
 def identity(client: firestore.Client) -> FirestoreIdentityStore:
     return FirestoreIdentityStore(client)
+
+
+@pytest.fixture
+def ussd_sessions(client: firestore.Client) -> FirestoreUssdSessions:
+    return FirestoreUssdSessions(client)
 
 
 suites.collect_into(globals())

@@ -7,6 +7,7 @@ import pytest
 from tests.contract import suites
 from tests.unit.fakes import InMemoryStore
 from tests.unit.fakes_identity import FakeIdentityStore
+from tests.unit.fakes_ussd import FakeUssdSessions
 
 
 @pytest.fixture
@@ -17,6 +18,11 @@ def store() -> InMemoryStore:
 @pytest.fixture
 def identity(store: InMemoryStore) -> FakeIdentityStore:
     return FakeIdentityStore(store)
+
+
+@pytest.fixture
+def ussd_sessions() -> FakeUssdSessions:
+    return FakeUssdSessions()
 
 
 suites.collect_into(globals())

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # types only: cold start matters
         SmsChannel,
     )
     from mkopo.service.store import Store
+    from mkopo.service.ussd.sessions import UssdSessions
 
 
 class AppContainer(Protocol):
@@ -60,6 +61,8 @@ class AppContainer(Protocol):
     def challenger(self) -> Scorecard | None: ...
     @property
     def policy(self) -> DecisionPolicy: ...
+    @property
+    def ussd_sessions(self) -> UssdSessions: ...
     @property
     def offer_ttl(self) -> timedelta: ...
 

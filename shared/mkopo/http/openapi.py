@@ -18,7 +18,8 @@ from mkopo.http import inputs, schemas
 from mkopo.http.routing import Route, Router
 
 # HTTP functions whose routers make up the public API (topology function name → entrypoint module).
-# payment-callbacks is left out on purpose: providers call it with per-request tokens, clients never do.
+# payment-callbacks and ussd are left out on purpose: providers call them (per-request tokens, a secret
+# path), clients never do.
 PUBLIC_FUNCTIONS: dict[str, str] = {
     "auth": "mkopo.entrypoints.auth_api",
     "offers": "mkopo.entrypoints.offers_api",
@@ -27,7 +28,7 @@ PUBLIC_FUNCTIONS: dict[str, str] = {
     "backoffice": "mkopo.entrypoints.backoffice_api",
     "loans": "mkopo.entrypoints.loans_api",
 }
-INTERNAL_FUNCTIONS = frozenset({"payment-callbacks"})
+INTERNAL_FUNCTIONS = frozenset({"payment-callbacks", "ussd"})
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 # Every id in a path has our one id shape; other path parameters (ledger accounts) are URL-safe names.
 ID_SCHEMA = {"type": "string", "format": "uuid", "pattern": ids.ID_PATTERN}

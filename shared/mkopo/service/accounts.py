@@ -54,6 +54,20 @@ class RegisterUser(BaseModel):
     _printable_name = field_validator("full_name")(text.check_name)
 
 
+class RegisterByPin(BaseModel):
+    """Create a borrower account from a feature phone: the network's number, a name and a PIN's hash."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str = Field(max_length=32)
+    full_name: str = Field(min_length=2, max_length=40)
+    pin_hash: str = Field(min_length=1)
+    language: str = Field(pattern="^(en|sw|fr)$")
+
+    _e164 = field_validator("phone")(_phone)
+    _printable_name = field_validator("full_name")(text.check_name)
+
+
 class CreateUser(RegisterUser):
     """An admin creates an account with a role (staff accounts)."""
 
@@ -125,7 +139,25 @@ def register(
         role=role.value,
         created_at=now,
     )
+    return _create(store, user, now, role, actor)
 
+
+def register_by_pin(cmd: RegisterByPin, *, store: Store, now: datetime) -> str:
+    """A borrower registering from a feature phone (USSD): a PIN (already hashed), no password."""
+    user = User(
+        id=str(uuid.uuid4()),
+        phone=cmd.phone,
+        full_name=cmd.full_name,
+        password_hash="!",  # noqa: S106 - matches no password: this account logs in with its PIN
+        role=Role.APPLICANT.value,
+        created_at=now,
+        pin_hash=cmd.pin_hash,
+        language=cmd.language,
+    )
+    return _create(store, user, now, Role.APPLICANT, None)
+
+
+def _create(store: Store, user: User, now: datetime, role: Role, actor: User | None) -> str:
     def create(tx: Transaction) -> None:
         if tx.get_user_id_by_phone(user.phone) is not None:
             raise AlreadyExists("an account with this phone number already exists")

@@ -35,6 +35,8 @@ class User(BaseModel):
     role: str = "applicant"
     status: str = "active"  # active | disabled | deleted (anonymised)
     created_at: datetime
+    pin_hash: str | None = None  # the USSD PIN (argon2), set on first use of the channel
+    language: str | None = None  # en | sw | fr, chosen at registration
 
 
 class IdempotencyRecord(BaseModel):

@@ -17,6 +17,7 @@ module "platform" {
   function_env       = var.function_env
 
   callback_allowed_networks = var.callback_allowed_networks
+  ussd_allowed_networks     = var.ussd_allowed_networks
   cors_allowed_origins      = var.cors_allowed_origins
 
   # Dev: small, cheap, disposable.

@@ -51,6 +51,12 @@ variable "callback_allowed_networks" {
   default     = []
 }
 
+variable "ussd_allowed_networks" {
+  description = "CIDR ranges Africa's Talking posts USSD sessions from (none: every USSD request is refused)."
+  type        = list(string)
+  default     = []
+}
+
 variable "cors_allowed_origins" {
   description = "Browser origins allowed to call the API (empty: none)."
   type        = list(string)

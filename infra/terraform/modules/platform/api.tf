@@ -58,6 +58,23 @@ resource "google_compute_security_policy" "api" {
     description = "Throttle each client IP."
   }
 
+  # Africa's Talking posts every step of every borrower's USSD session from a few addresses: the per-IP
+  # throttle would cut sessions off, so those networks pass (the ussd function checks them again).
+  dynamic "rule" {
+    for_each = length(var.ussd_allowed_networks) > 0 ? [var.ussd_allowed_networks] : []
+    content {
+      action   = "allow"
+      priority = 900
+      match {
+        versioned_expr = "SRC_IPS_V1"
+        config {
+          src_ip_ranges = rule.value
+        }
+      }
+      description = "The USSD provider's networks, not throttled per IP."
+    }
+  }
+
   rule {
     action   = "allow"
     priority = 2147483647

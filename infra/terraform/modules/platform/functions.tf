@@ -9,6 +9,7 @@ locals {
     # Providers call back on the public API (per-request signed URLs), from these networks only.
     MKOPO_PUBLIC_BASE_URL           = "https://${local.api_domain}"
     MKOPO_CALLBACK_ALLOWED_NETWORKS = jsonencode(var.callback_allowed_networks)
+    MKOPO_USSD_ALLOWED_NETWORKS     = jsonencode(var.ussd_allowed_networks)
     MKOPO_CORS_ALLOWED_ORIGINS      = join(",", var.cors_allowed_origins)
   }, var.function_env)
 

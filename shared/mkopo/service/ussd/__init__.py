@@ -1,0 +1,1 @@
+"""The USSD channel: a small menu state machine over the same services the JSON API uses."""
