@@ -7,7 +7,7 @@ from datetime import datetime
 from mkopo.domain.applications import Application, Status
 from mkopo.domain.credit import Borrower, CreditTerms
 from mkopo.domain.events import ApplicationScored, CheckoutSubmitted, DomainEvent
-from mkopo.domain.scorecard import Scorecard
+from mkopo.domain.scorecard import Features, Scorecard, ScoreResult
 from mkopo.faults import checkpoint
 from mkopo.service.ports import CreditData, EventPublisher
 from mkopo.service.store import Store, Transaction
@@ -33,13 +33,6 @@ def score_application(
     result = scorecard.score(features)
     shadow = challenger.score(features) if challenger is not None else None
 
-    explained = {
-        "model_version": result.model_version,
-        "score": result.score,
-        "points": result.points,
-        "reasons": result.reasons,
-    }
-
     def change(tx: Transaction, app: Application) -> Change:
         borrower = tx.get_borrower(app.borrower_id) or Borrower(id=app.borrower_id)
         borrower.credit.observe_external_limit(features.credit_limit_minor)
@@ -59,24 +52,46 @@ def score_application(
             model_version=result.model_version,
             points=result.points,
         )
-        event: DomainEvent = ApplicationScored.new(
-            application_id=app.id,
-            occurred_at=now,
-            borrower_id=app.borrower_id,
-            score=result.score,
-            probability_of_default=result.probability_of_default,
-            reasons=result.reasons,
-            credit_limit_minor=line.limit_minor,
-            external_limit_minor=features.credit_limit_minor,
-            credit_level=borrower.credit.level,
-            model_version=result.model_version,
-            points=result.points,
-            features=features.model_dump(),
-            challenger_version=shadow.model_version if shadow else None,
-            challenger_score=shadow.score if shadow else None,
-            challenger_probability_of_default=shadow.probability_of_default if shadow else None,
-        )
-        return Change(event=event, extra=explained)
+        event = _scored_event(app, result, shadow, features, line.limit_minor, borrower.credit.level, now)
+        return Change(event=event, extra=_explained(result))
 
     checkpoint("scoring.before_write")
     return advance(store, publisher, event.application_id, Status.SUBMITTED, change) is not None
+
+
+def _explained(result: ScoreResult) -> dict[str, object]:
+    """What the audit record keeps of a score: which table, the points and the reasons."""
+    return {
+        "model_version": result.model_version,
+        "score": result.score,
+        "points": result.points,
+        "reasons": result.reasons,
+    }
+
+
+def _scored_event(
+    app: Application,
+    result: ScoreResult,
+    shadow: ScoreResult | None,
+    features: Features,
+    limit_minor: int,
+    level: int,
+    now: datetime,
+) -> DomainEvent:
+    return ApplicationScored.new(
+        application_id=app.id,
+        occurred_at=now,
+        borrower_id=app.borrower_id,
+        score=result.score,
+        probability_of_default=result.probability_of_default,
+        reasons=result.reasons,
+        credit_limit_minor=limit_minor,
+        external_limit_minor=features.credit_limit_minor,
+        credit_level=level,
+        model_version=result.model_version,
+        points=result.points,
+        features=features.model_dump(),
+        challenger_version=shadow.model_version if shadow else None,
+        challenger_score=shadow.score if shadow else None,
+        challenger_probability_of_default=shadow.probability_of_default if shadow else None,
+    )
