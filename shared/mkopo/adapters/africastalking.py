@@ -33,6 +33,19 @@ PERMANENT = {
     502: "RejectedByGateway",
 }
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# Kinds of the signed callback URLs (mkopo.entrypoints.sms_callbacks serves them).
+DELIVERY, INBOUND, SMS_OBJECT = "at-delivery", "at-inbound", "sms"
+
+
+def callback_urls(public_base_url: str, signing_key: str) -> dict[str, str]:
+    """The delivery-report and inbound-SMS URLs to set in the provider's dashboard (signed tokens)."""
+    from mkopo.adapters.payments.directory import callback_token
+
+    base = public_base_url.rstrip("/") + "/v1/callbacks/at"
+    return {
+        "delivery_report_url": f"{base}/delivery/{callback_token(signing_key, DELIVERY, SMS_OBJECT)}",
+        "inbound_url": f"{base}/inbound/{callback_token(signing_key, INBOUND, SMS_OBJECT)}",
+    }
 
 
 class AfricasTalkingSms:

@@ -45,10 +45,13 @@ def notify_borrower(
         created_at=now,
     )
     store.save_notification(note)
-    return _send(note, store=store, channel=channel, now=now, max_attempts=max_attempts)
+    return send_notification(note, store=store, channel=channel, now=now, max_attempts=max_attempts)
 
 
-def _send(note: Notification, *, store: Store, channel: SmsChannel, now: datetime, max_attempts: int) -> bool:
+def send_notification(
+    note: Notification, *, store: Store, channel: SmsChannel, now: datetime, max_attempts: int
+) -> bool:
+    """Hand a queued notification to the provider and record what came of it (see the module's doc)."""
     try:
         receipt = channel.send(
             message_id=note.id, user_id=note.user_id, to=note.to, text=note.text, event_type=note.event_type
