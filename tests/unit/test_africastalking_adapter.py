@@ -124,3 +124,14 @@ def test_a_bad_request_or_no_recipient_row_is_a_rejection() -> None:
     empty = {"SMSMessageData": {"Message": "InvalidSenderId", "Recipients": []}}
     with pytest.raises(SmsRejected, match="InvalidSenderId"):
         send(channel(FakeAt(httpx.Response(201, json=empty))))
+
+
+def test_the_container_sends_through_africas_talking_unless_told_to_record() -> None:
+    from mkopo.adapters.sms import RecordingSmsChannel
+    from mkopo.bootstrap import Container
+    from mkopo.config import Settings
+
+    assert isinstance(Container(Settings()).sms_channel, AfricasTalkingSms)
+    recording = Container(Settings(sms_channel="recording"))
+    recording.__dict__["firestore_client"] = object()  # never touched until a send
+    assert isinstance(recording.sms_channel, RecordingSmsChannel)
