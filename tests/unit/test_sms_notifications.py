@@ -133,3 +133,10 @@ def test_stop_silences_reminders_but_not_other_notices(world: World) -> None:
     )
     assert not notify(world, due) and world.store.get_notification(due.event_id) is None
     assert notify(world, parse_event(world.publisher.published[0][1]))  # a decision notice still goes
+
+
+def test_the_sms_retry_bound_ends_before_pubsub_dead_letters_the_event() -> None:
+    from mkopo import topology
+    from mkopo.config import Settings
+
+    assert Settings().sms_max_attempts < topology.function("notify").retry.max_delivery_attempts
