@@ -44,6 +44,7 @@ def banner(stack: Stack, seconds: float) -> str:
         f"  BigQuery   MKOPO_BIGQUERY_ENDPOINT={env['MKOPO_BIGQUERY_ENDPOINT']}",
         f"  MoMo       {stack.momo_url}" + ("" if stack.sandbox_started else "  (sandbox not started)"),
         f"  M-Pesa     http://{HOST}:{stack.ports.mpesa_sandbox}",
+        f"  SMS        http://{HOST}:{stack.ports.at_sandbox}/sandbox/messages  (Africa's Talking sandbox)",
         f"  scheduled  {_schedule(stack.relay_interval_s)} (a timer in the gateway process)",
         f"  USSD       POST {stack.gateway_url}/v1/ussd  (a phone: python -m emulators.ussd_phone "
         f"+254700000001 --url {stack.gateway_url})",

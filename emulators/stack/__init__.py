@@ -10,6 +10,7 @@ Modules: ``ports`` (names, ports, errors), ``probes`` (readiness), ``processes``
 
 from emulators.stack.core import Stack
 from emulators.stack.ports import (
+    AT_SANDBOX,
     DEV_PROJECT,
     EMULATORS,
     FIRESTORE_MAIN,
@@ -45,6 +46,7 @@ from emulators.stack.tooling import (
 )
 
 __all__ = [
+    "AT_SANDBOX",
     "DEV_PROJECT",
     "EMULATORS",
     "FIRESTORE_MAIN",

@@ -114,6 +114,7 @@ class StackBase:
             "MKOPO_BIGQUERY_ENDPOINT": self.bigquery_url,
             "MKOPO_MOMO_BASE_URL": self.momo_url,
             "MKOPO_MPESA_BASE_URL": f"http://{HOST}:{self.ports.mpesa_sandbox}",
+            "MKOPO_AT_BASE_URL": f"http://{HOST}:{self.ports.at_sandbox}",
             "MKOPO_PUBLIC_BASE_URL": self.gateway_url,
             "MKOPO_ENVIRONMENT": "local",
         }

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from emulators.stack.base import StackBase
 from emulators.stack.ports import (
+    AT_SANDBOX,
     EMULATORS,
     FIRESTORE_MAIN,
     GATEWAY,
@@ -87,7 +88,20 @@ class Launchers(StackBase):
         mpesa = [str(self.venv / "bin" / "python"), "-m", "emulators.mpesa_sandbox"]
         mpesa += ["--host", HOST, "--port", str(self.ports.mpesa_sandbox)]
         self._launch(MPESA_SANDBOX, mpesa, self.ports.mpesa_sandbox, {"PYTHONPATH": self._pythonpath()})
+        self._launch_at_sandbox()
         self.sandbox_started = True
+
+    def _launch_at_sandbox(self) -> None:
+        """The SMS sandbox, told our signed delivery-report and inbound URLs (as the AT dashboard is)."""
+        from mkopo.adapters.africastalking import callback_urls
+        from mkopo.config import LOCAL_CREDENTIALS
+
+        key = self.extra_env.get("MKOPO_CALLBACK_SIGNING_KEY") or LOCAL_CREDENTIALS["callback_signing_key"]
+        urls = callback_urls(self.gateway_url, key)
+        at = [str(self.venv / "bin" / "python"), "-m", "emulators.at_sandbox"]
+        at += ["--host", HOST, "--port", str(self.ports.at_sandbox)]
+        at += ["--delivery-report-url", urls["delivery_report_url"], "--inbound-url", urls["inbound_url"]]
+        self._launch(AT_SANDBOX, at, self.ports.at_sandbox, {"PYTHONPATH": self._pythonpath()})
 
     def _launch_gateway(self) -> None:
         cmd = [str(self.venv / "bin" / "python"), "-m", "emulators.gateway", "--project", self.project]
@@ -162,6 +176,7 @@ class Launchers(StackBase):
         if self.sandbox_started:
             self._wait_tcp(SANDBOX, self.ports.momo_sandbox)
             self._wait_tcp(MPESA_SANDBOX, self.ports.mpesa_sandbox)
+            self._wait_tcp(AT_SANDBOX, self.ports.at_sandbox)
 
     def _wait_tcp(self, name: str, port: int) -> None:
         self._wait(name, functools.partial(tcp_open, port, 0.5))

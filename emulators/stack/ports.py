@@ -15,6 +15,7 @@ FIRESTORE_MAIN = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
 EMULATORS = ("pubsub", "firestore", "bigquery")
 SANDBOX = "momo-sandbox"
 MPESA_SANDBOX = "mpesa-sandbox"
+AT_SANDBOX = "at-sandbox"
 GATEWAY = "gateway"
 
 
@@ -62,6 +63,11 @@ class Ports:
         return 8091 + self.offset
 
     @property
+    def at_sandbox(self) -> int:
+        """The Africa's Talking SMS sandbox."""
+        return 8092 + self.offset
+
+    @property
     def bigquery_rest(self) -> int:
         """The BigQuery emulator's REST API (what the Python client uses)."""
         return 9050 + self.offset
@@ -87,6 +93,7 @@ class Ports:
             "bigquery-grpc": self.bigquery_grpc,
             SANDBOX: self.momo_sandbox,
             MPESA_SANDBOX: self.mpesa_sandbox,
+            AT_SANDBOX: self.at_sandbox,
             GATEWAY: self.gateway,
         }
         return ports | {function_process(fn): self.function(fn.name) for fn in topology.FUNCTIONS}

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from emulators.stack.ports import HOST, MPESA_SANDBOX, SANDBOX, Ports, function_process
+from emulators.stack.ports import AT_SANDBOX, HOST, MPESA_SANDBOX, SANDBOX, Ports, function_process
 from mkopo import topology
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -57,4 +57,5 @@ def health_probes(ports: Ports, project: str, *, sandbox: bool) -> dict[str, Cal
     if sandbox:
         probes[SANDBOX] = functools.partial(http_ok, f"http://{HOST}:{ports.momo_sandbox}/healthz")
         probes[MPESA_SANDBOX] = functools.partial(http_ok, f"http://{HOST}:{ports.mpesa_sandbox}/healthz")
+        probes[AT_SANDBOX] = functools.partial(http_ok, f"http://{HOST}:{ports.at_sandbox}/healthz")
     return probes

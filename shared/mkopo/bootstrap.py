@@ -20,9 +20,9 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from mkopo.adapters.payments.directory import PaymentDirectory
     from mkopo.adapters.pubsub import PubSubInbox, PubSubPublisher
     from mkopo.adapters.security import Argon2Hasher, JwtTokens
-    from mkopo.adapters.sms import RecordingSmsChannel
     from mkopo.domain.policy import DecisionPolicy
     from mkopo.domain.scorecard import Scorecard
+    from mkopo.service.ports import SmsChannel
 
 
 def utcnow() -> datetime:
@@ -80,10 +80,23 @@ class Container:
         return SandboxCreditData()
 
     @cached_property
-    def sms_channel(self) -> RecordingSmsChannel:
-        from mkopo.adapters.sms import RecordingSmsChannel
+    def sms_channel(self) -> SmsChannel:
+        s = self.settings
+        if s.sms_channel == "recording":
+            from mkopo.adapters.sms import RecordingSmsChannel
 
-        return RecordingSmsChannel(self.firestore_client)
+            return RecordingSmsChannel(self.firestore_client)
+        import httpx
+
+        from mkopo.adapters.africastalking import AfricasTalkingSms
+
+        return AfricasTalkingSms(
+            base_url=s.at_base_url,
+            username=s.at_username,
+            api_key=s.at_api_key.get_secret_value(),
+            sender_id=s.at_sender_id,
+            timeout=httpx.Timeout(s.sms_timeout_s, connect=3.0),
+        )
 
     @cached_property
     def hasher(self) -> Argon2Hasher:

@@ -35,6 +35,7 @@ LOCAL_CREDENTIALS: dict[str, str] = {
     "mpesa_passkey": "local-sandbox-passkey",
     "callback_signing_key": "local-callback-signing-key",
     "ussd_path_token": "local-ussd-path-token",
+    "at_api_key": "local-sandbox-at-key",
 }
 
 
@@ -74,6 +75,7 @@ PROVIDER_PROFILES: dict[str, dict[str, object]] = {
         "momo_currency": None,
         "momo_test_numbers": {},
         "mpesa_base_url": "http://127.0.0.1:8091",
+        "at_base_url": "http://127.0.0.1:8092",
     },
     "provider-sandbox": {
         "momo_base_url": "https://sandbox.momodeveloper.mtn.com",
@@ -81,12 +83,14 @@ PROVIDER_PROFILES: dict[str, dict[str, object]] = {
         "momo_currency": "EUR",  # MTN's sandbox takes EUR only
         "momo_test_numbers": MTN_TEST_NUMBERS,
         "mpesa_base_url": "https://sandbox.safaricom.co.ke",
+        "at_base_url": "https://api.sandbox.africastalking.com",
     },
     "production": {
         "momo_base_url": "https://proxy.momoapi.mtn.com",
         "momo_currency": None,
         "momo_test_numbers": {},
         "mpesa_base_url": "https://api.safaricom.co.ke",
+        "at_base_url": "https://api.africastalking.com",
     },
 }
 
@@ -171,6 +175,17 @@ class Settings(BaseSettings):
     mpesa_initiator_name: str = "mkopo-api"
     mpesa_security_credential: SecretStr = _local("mpesa_security_credential")
     mpesa_passkey: SecretStr = _local("mpesa_passkey")
+
+    # --- SMS: Africa's Talking (POST /version1/messaging). ``recording`` only writes Firestore (tests).
+    sms_channel: Literal["africastalking", "recording"] = "africastalking"
+    at_base_url: str = "http://127.0.0.1:8092"
+    at_username: str = "sandbox"
+    at_api_key: SecretStr = _local("at_api_key")
+    at_sender_id: str | None = None  # the registered sender id or shortcode; None: the provider's default
+    at_shortcode: str = "40404"  # where borrowers text BAL, HELP, STOP
+    sms_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # Provider attempts per SMS (transient failures are redelivered by Pub/Sub) before it is failed.
+    sms_max_attempts: int = Field(default=3, ge=1, le=10)
 
     # --- Provider callbacks reach us at public_base_url/v1/callbacks/... with a per-request token.
     public_base_url: str = "http://127.0.0.1:8000"

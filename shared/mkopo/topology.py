@@ -120,6 +120,7 @@ FUNCTIONS: tuple[Function, ...] = (
             INSTALLMENT_OVERDUE,
             REVIEW_REQUESTED,
         ),
+        secrets=("at-api-key",),
     ),
     # Exporters pull their subscriptions in batches on a schedule (one BigQuery insert per batch).
     Function(
@@ -144,7 +145,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "payment_callbacks",
         "http",
         routes=("/v1/callbacks",),
-        secrets=("callback-signing-key",),
+        secrets=("callback-signing-key", "at-api-key"),
     ),
     Function(
         "reconciliation",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mkopo.service.store import Store
-from tests.contract.data import new_id, notification
+from tests.contract.data import at, new_id, notification
 
 
 class NotificationsContract:
@@ -40,3 +40,20 @@ class NotificationsContract:
         assert read is not None
         read.status = "failed"
         assert store.get_notification(note.id) == original
+
+    def test_a_notification_is_found_by_its_provider_message_id(self, store: Store) -> None:
+        note = notification(user_id=new_id("user")).model_copy(
+            update={"provider_message_id": new_id("ATXid")}
+        )
+        store.save_notification(note)
+        assert note.provider_message_id is not None
+        assert store.find_notification_by_provider_id(note.provider_message_id) == note
+        assert store.find_notification_by_provider_id(new_id("ATXid")) is None
+
+    def test_stop_is_remembered_per_phone_until_undone(self, store: Store) -> None:
+        phone = "+2547" + new_id("p")[-8:].translate(str.maketrans("abcdef", "123456"))
+        assert not store.sms_opted_out(phone)
+        store.set_sms_opt_out(phone, True, at(0))
+        assert store.sms_opted_out(phone)
+        store.set_sms_opt_out(phone, False, at(1))
+        assert not store.sms_opted_out(phone)

@@ -19,6 +19,7 @@ from mkopo.service.ports import (
     PayoutStatus,
     ProviderUnavailable,
     Pulled,
+    SmsReceipt,
 )
 from tests.unit.fakes_store import FakeTransaction, InMemoryStore
 
@@ -138,12 +139,20 @@ class FakePayments:
 
 @dataclass
 class FakeSms:
+    """Records what it sends; ``failures`` are raised (in order) by the next calls instead of sending."""
+
     sent: dict[str, str] = field(default_factory=dict)
     sends: int = 0
+    calls: int = 0
+    failures: list[Exception] = field(default_factory=list)
 
-    def send(self, *, message_id: str, user_id: str, to: str, text: str, event_type: str) -> None:
+    def send(self, *, message_id: str, user_id: str, to: str, text: str, event_type: str) -> SmsReceipt:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
         self.sends += 1
         self.sent[message_id] = text
+        return SmsReceipt(provider_message_id=f"ATXid_{message_id}", cost="KES 0.8000")
 
 
 @dataclass

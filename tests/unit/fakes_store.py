@@ -223,6 +223,16 @@ class NotificationsFake(_StorePart):
         notes = self._where("notifications", lambda n: n.user_id == user_id)
         return sorted(notes, key=lambda n: n.created_at, reverse=True)[:limit]
 
+    def find_notification_by_provider_id(self, provider_message_id: str) -> Notification | None:
+        notes = self._where("notifications", lambda n: n.provider_message_id == provider_message_id)
+        return notes[0] if notes else None
+
+    def sms_opted_out(self, phone: str) -> bool:
+        return bool(self.col("sms_preferences").get(phone))
+
+    def set_sms_opt_out(self, phone: str, opted_out: bool, at: datetime) -> None:
+        self.col("sms_preferences")[phone] = opted_out
+
 
 class OutboxFake(_StorePart):
     def unsent_outbox(self, created_before: datetime, limit: int) -> list[OutboxItem]:

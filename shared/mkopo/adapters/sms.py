@@ -1,4 +1,7 @@
-"""SMS channels. Locally, a channel that records what would be sent instead of sending it."""
+"""A test and inspection SMS channel: records what would be sent in Firestore instead of sending it.
+
+The local default is the Africa's Talking adapter (``mkopo.adapters.africastalking``) against the local
+sandbox; this one is chosen with ``MKOPO_SMS_CHANNEL=recording``."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from datetime import UTC, datetime
 from google.cloud import firestore
 
 from mkopo.domain.phone import masked
+from mkopo.service.ports import SmsReceipt
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +22,7 @@ class RecordingSmsChannel:
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
 
-    def send(self, *, message_id: str, user_id: str, to: str, text: str, event_type: str) -> None:
+    def send(self, *, message_id: str, user_id: str, to: str, text: str, event_type: str) -> SmsReceipt:
         doc = {
             "user_id": user_id,
             "to": to,
@@ -28,3 +32,4 @@ class RecordingSmsChannel:
         }
         self._db.collection("sms_sent").document(message_id).set(doc)
         log.info("sms %s to %s recorded (%s)", message_id, masked(to), event_type)
+        return SmsReceipt(provider_message_id=f"recorded-{message_id}")

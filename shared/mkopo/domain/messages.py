@@ -38,6 +38,12 @@ REASON_TEXT |= {
 }
 
 
+def is_reminder(event: DomainEvent) -> bool:
+    """A reminder the borrower may stop with STOP. Decisions, disbursements, receipts and overdue notices
+    (the notice the regulations require before any listing) are not reminders: they always go out."""
+    return isinstance(event, RepaymentDue)
+
+
 def sms_for(event: DomainEvent, app: Application) -> str | None:
     """The SMS text for an event, or None if the borrower need not be told."""
     offer = app.offer

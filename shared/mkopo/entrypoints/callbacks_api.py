@@ -1,4 +1,5 @@
-"""HTTPS function `payment-callbacks`: where M-Pesa confirms payouts and repayments.
+"""HTTPS function `payment-callbacks`: where M-Pesa confirms payouts and repayments (and, in
+``sms_callbacks``, where Africa's Talking reports SMS deliveries and forwards texts to our shortcode).
 
 A callback is believed only if its URL carries the token we signed for that object (constant-time
 compare) and it comes from an allowed network. Duplicates are harmless: settling is idempotent.
@@ -15,6 +16,7 @@ from flask import Request
 
 from mkopo.adapters.payments import mpesa
 from mkopo.adapters.payments.directory import verify_callback_token
+from mkopo.entrypoints import sms_callbacks
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import client_ip
@@ -33,9 +35,8 @@ def create_app(container: AppContainer) -> Router:
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
-def _authenticate(
-    c: AppContainer, request: Request, kind: str, object_id: str, token: str
-) -> dict[str, object]:
+def believe(c: AppContainer, request: Request, kind: str, object_id: str, token: str) -> None:
+    """A 404 unless the URL carries the token we signed for (kind, object) and the caller is allowed."""
     settings = c.settings
     address = client_ip(request)
     try:
@@ -51,6 +52,12 @@ def _authenticate(
     ):
         log.warning("refused a %s callback for %s from %s", kind, object_id, address)
         raise HttpError(404, "Not found", "no such callback")
+
+
+def _authenticate(
+    c: AppContainer, request: Request, kind: str, object_id: str, token: str
+) -> dict[str, object]:
+    believe(c, request, kind, object_id, token)
     body = json_document(request.get_data(cache=False)[:65536])
     if not isinstance(body, dict):
         raise HttpError(400, "Malformed JSON", "the callback body must be a JSON object")
@@ -117,3 +124,6 @@ def stk_result(c: AppContainer, request: Request, repayment_id: str, token: str)
         credit_terms=c.settings.credit_terms(),
     )
     return Reply(200, ACCEPTED)
+
+
+sms_callbacks.register(api, believe)

@@ -55,7 +55,9 @@ class Consumers:
 
     def _notify(self, e: ev.DomainEvent) -> object:
         c = self.c
-        return notifications.notify_borrower(e, store=c.store, channel=c.sms_channel, now=c.now())
+        return notifications.notify_borrower(
+            e, store=c.store, channel=c.sms_channel, now=c.now(), max_attempts=c.settings.sms_max_attempts
+        )
 
 
 def create_consumers(container: AppContainer) -> Consumers:

@@ -166,6 +166,7 @@ class NotificationOut(_Out):
     channel: str
     text: str
     event_type: str
+    status: Literal["queued", "sent", "delivered", "failed"]
     created_at: str
 
 

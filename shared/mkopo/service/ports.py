@@ -77,10 +77,26 @@ class EventPublisher(Protocol):
         ...
 
 
-class SmsChannel(Protocol):
-    """Sends (or, locally, records) one SMS."""
+@dataclass(frozen=True)
+class SmsReceipt:
+    """The provider accepted one SMS: its id for the delivery report, and what it cost."""
 
-    def send(self, *, message_id: str, user_id: str, to: str, text: str, event_type: str) -> None: ...
+    provider_message_id: str | None = None
+    cost: str | None = None
+
+
+class SmsTransientError(RuntimeError):
+    """The provider could not take the SMS now (outage, gateway error, our balance): try again later."""
+
+
+class SmsRejected(RuntimeError):
+    """The provider refused the SMS for good (invalid number, blacklisted, ...): sending again cannot help."""
+
+
+class SmsChannel(Protocol):
+    """Sends one SMS (or, in tests, records it). Raises SmsTransientError or SmsRejected."""
+
+    def send(self, *, message_id: str, user_id: str, to: str, text: str, event_type: str) -> SmsReceipt: ...
 
 
 class EventSink(Protocol):

@@ -96,6 +96,7 @@ def notification_view(n: Notification) -> dict[str, Any]:
         "channel": n.channel,
         "text": n.text,
         "event_type": n.event_type,
+        "status": n.status,
         "created_at": n.created_at.isoformat(),
     }
 

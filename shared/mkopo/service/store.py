@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from mkopo.domain.applications import Application
 from mkopo.domain.credit import Borrower
 from mkopo.domain.events import DomainEvent
+from mkopo.domain.notifications import Notification
 from mkopo.domain.offers import Offer
 
 if TYPE_CHECKING:  # only in signatures here: functions that never touch money do not import it
@@ -44,17 +45,6 @@ class IdempotencyRecord(BaseModel):
     request_hash: str
     status_code: int
     body: dict[str, Any]
-    created_at: datetime
-
-
-class Notification(BaseModel):
-    id: str
-    user_id: str
-    to: str
-    channel: str = "sms"
-    text: str
-    event_type: str
-    status: str = "pending"
     created_at: datetime
 
 
@@ -196,6 +186,16 @@ class Notifications(Protocol):
     def list_notifications(self, user_id: str, limit: int) -> list[Notification]:
         """A user's notifications, newest first."""
         ...
+
+    def find_notification_by_provider_id(self, provider_message_id: str) -> Notification | None:
+        """The notification the SMS provider knows by this message id (delivery reports name it)."""
+        ...
+
+    def sms_opted_out(self, phone: str) -> bool:
+        """Whether this phone sent STOP (no more reminders; legally required notices still go)."""
+        ...
+
+    def set_sms_opt_out(self, phone: str, opted_out: bool, at: datetime) -> None: ...
 
 
 # --- Outbox and audit: written with the change they record ---------------------------------------------

@@ -101,7 +101,7 @@ locals {
       topics      = ["checkout_submitted", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested"]
       routes      = []
       schedule    = null
-      secrets     = []
+      secrets     = ["at-api-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = false
     }
@@ -141,7 +141,7 @@ locals {
       topics      = []
       routes      = ["/v1/callbacks"]
       schedule    = null
-      secrets     = ["callback-signing-key"]
+      secrets     = ["callback-signing-key", "at-api-key"]
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = false
     }
@@ -227,7 +227,7 @@ locals {
   }
 
   # Every secret some function reads (the union of Function.secrets). Values never live here.
-  secrets = ["callback-signing-key", "jwt-signing-key", "momo-api-key", "momo-api-user", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-passkey", "mpesa-security-credential", "ussd-path-token"]
+  secrets = ["at-api-key", "callback-signing-key", "jwt-signing-key", "momo-api-key", "momo-api-user", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-passkey", "mpesa-security-credential", "ussd-path-token"]
   # END GENERATED
 
   # --- Not (yet) in topology.py; kept here and reported to the topology owner. -------------------------
@@ -242,7 +242,7 @@ locals {
     "mpesa-consumer-key"        = "MKOPO_MPESA_CONSUMER_KEY"
     "mpesa-security-credential" = "MKOPO_MPESA_SECURITY_CREDENTIAL"
     "mpesa-passkey"             = "MKOPO_MPESA_PASSKEY"
-    "ussd-path-token"           = "MKOPO_USSD_PATH_TOKEN"
+    "at-api-key"                = "MKOPO_AT_API_KEY"
   }
   # Topics each function publishes to: outbox writers publish after commit, the relay republishes any
   # unsent event, and every Pub/Sub consumer publishes poison messages to dead_letter itself
@@ -260,7 +260,6 @@ locals {
     reconciliation      = ["loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid"]
     arrears             = ["repayment_due", "installment_overdue"]
     backoffice          = ["loan_approved", "loan_rejected"]
-    ussd                = ["checkout_submitted", "repayment_received", "loan_repaid"]
   }
   # Firestore composite indexes the repositories' queries need (the emulator needs none; the cloud does).
   firestore_indexes = {
@@ -280,7 +279,6 @@ locals {
     offers         = "expires_at"
     login_throttle = "expires_at"
     refresh_tokens = "expires_at"
-    ussd_sessions  = "expires_at"
   }
 
   # --- Derived views --------------------------------------------------------------------------------
