@@ -17,7 +17,7 @@ from urllib.parse import quote
 from flask import Request, Response
 from pydantic import ValidationError
 
-from mkopo.entrypoints.console import pages, render, session
+from mkopo.entrypoints.console import admin_pages, pages, render, session
 from mkopo.entrypoints.console.pages import Ctx
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, STAFF
@@ -40,6 +40,9 @@ PAGES: tuple[tuple[str, str, frozenset[str], Page], ...] = (
     ("GET", "/console/borrowers/{borrower_id}", STAFF, pages.borrower),
     ("GET", "/console/loans/{loan_id}", STAFF, pages.loan),
     ("GET", "/console/audit", ADMIN, pages.audit_trail),
+    ("GET", "/console/users", ADMIN, admin_pages.users),
+    ("POST", "/console/users", ADMIN, admin_pages.create_user),
+    ("POST", "/console/users/{user_id}", ADMIN, admin_pages.update_user),
     ("GET", "/console/static/{name}", PUBLIC, pages.static),
 )
 
