@@ -3,9 +3,11 @@ through the same account services as the API."""
 
 from __future__ import annotations
 
+from mkopo import topology
 from mkopo.entrypoints import backoffice_api
 from tests.unit.fake_container import FakeContainer, http_client
 from tests.unit.test_console import PASSWORD, container, csrf_of, sign_in, signed_in, staff, text
+from tests.unit.test_dead_letters import poisoned
 
 __all__ = ["container"]
 
@@ -73,3 +75,29 @@ def test_an_admin_cannot_change_their_own_account(container: FakeContainer) -> N
         admin.post(f"/console/users/{missing}", data={"role": "admin", "csrf_token": token}).status_code
         == 404
     )
+
+
+def test_an_admin_fetches_replays_and_discards_dead_letters(container: FakeContainer) -> None:
+    poisoned(container.inbox)
+    admin = signed_in(container, staff(container.world, "+254700000078", role="admin"))
+    assert "No OPEN dead letters" in text(admin.get("/console/dead-letters"))
+    token = csrf_of(admin, "/console/dead-letters")
+    fetched = admin.post("/console/dead-letters/collect", data={"csrf_token": token})
+    assert fetched.status_code == 303
+    inbox = text(admin.get(fetched.headers["Location"]))
+    assert "2 new dead letters" in inbox and "scoring" in inbox and "/console/applications/app-1" in inbox
+    event, garbage = list(container.dead_letters.docs)
+    replayed = admin.post(f"/console/dead-letters/{event}/replay", data={"csrf_token": token, "topic": ""})
+    assert replayed.status_code == 303 and [t for t, _, _ in container.publisher.raw] == [
+        topology.CHECKOUT_SUBMITTED
+    ]
+    again = admin.post(f"/console/dead-letters/{event}/replay", data={"csrf_token": token})
+    assert again.status_code == 422 and "not OPEN" in text(again) and len(container.publisher.raw) == 1
+    no_topic = admin.post(f"/console/dead-letters/{garbage}/replay", data={"csrf_token": token})
+    assert no_topic.status_code == 422 and "choose one" in text(no_topic)
+    gone = admin.post(f"/console/dead-letters/{garbage}/discard", data={"csrf_token": token})
+    assert gone.status_code == 303 and container.dead_letters.docs[garbage]["status"] == "DISCARDED"
+    assert "No OPEN dead letters" in text(admin.get("/console/dead-letters"))
+    assert garbage in text(admin.get("/console/dead-letters?status=DISCARDED"))
+    missing = admin.post("/console/dead-letters/nope/discard", data={"csrf_token": token})
+    assert missing.status_code == 404

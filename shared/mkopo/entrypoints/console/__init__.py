@@ -43,6 +43,10 @@ PAGES: tuple[tuple[str, str, frozenset[str], Page], ...] = (
     ("GET", "/console/users", ADMIN, admin_pages.users),
     ("POST", "/console/users", ADMIN, admin_pages.create_user),
     ("POST", "/console/users/{user_id}", ADMIN, admin_pages.update_user),
+    ("GET", "/console/dead-letters", ADMIN, admin_pages.dead_letter_inbox),
+    ("POST", "/console/dead-letters/collect", ADMIN, admin_pages.collect_dead_letters),
+    ("POST", "/console/dead-letters/{letter}/replay", ADMIN, admin_pages.replay_dead_letter),
+    ("POST", "/console/dead-letters/{letter}/discard", ADMIN, admin_pages.discard_dead_letter),
     ("GET", "/console/static/{name}", PUBLIC, pages.static),
 )
 

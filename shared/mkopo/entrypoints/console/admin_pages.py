@@ -11,9 +11,10 @@ from typing import Any
 from flask import Response
 from pydantic import ValidationError
 
+from mkopo import topology
 from mkopo.entrypoints.console import render
 from mkopo.entrypoints.console.pages import Ctx, page
-from mkopo.service import accounts
+from mkopo.service import accounts, dead_letters
 from mkopo.service.errors import ServiceError
 
 USERS_PAGE = 100
@@ -77,3 +78,47 @@ def update_user(ctx: Ctx, user_id: str) -> Response:
             raise
         return _users_page(ctx, exc.status, form={}, errors={}, error=exc.detail)
     return render.redirect("/console/users?updated=1")
+
+
+# ------------------------------------------------------------------------------- dead letters
+def dead_letter_inbox(ctx: Ctx, status: int = 200, **context: Any) -> Response:
+    """The records with one status (OPEN by default), newest first, with their data decoded."""
+    shown = ctx.request.args.get("status", dead_letters.OPEN)
+    shown = shown if shown in dead_letters.STATUSES else dead_letters.OPEN
+    found = [dead_letters.view(r) for r in dead_letters.records(ctx.c.dead_letters, shown)]
+    context = {"collected": ctx.request.args.get("collected"), **context}
+    return page(
+        ctx,
+        "dead_letters.html",
+        status,
+        records=found[::-1],
+        shown=shown,
+        statuses=dead_letters.STATUSES,
+        topics=topology.TOPICS,
+        **context,
+    )
+
+
+def collect_dead_letters(ctx: Ctx) -> Response:
+    """Drain the ``dead_letter_inbox`` subscription into records (as ``chaos.deadletters list`` does)."""
+    found = dead_letters.collect(ctx.c.inbox, ctx.c.dead_letters, ctx.c.now())
+    return render.redirect(f"/console/dead-letters?collected={len(found)}")
+
+
+def replay_dead_letter(ctx: Ctx, letter: str) -> Response:
+    """Republish an OPEN record to its topic (or the one chosen), as ``chaos.deadletters replay`` does."""
+    message_id = letter
+    topic = ctx.request.form.get("topic") or None
+    try:
+        target = dead_letters.replay_one(ctx.c.dead_letters, ctx.c.publisher, message_id, ctx.c.now(), topic)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        return dead_letter_inbox(ctx, exc.status, error=exc.detail)
+    return render.redirect(f"/console/dead-letters?replayed={message_id}&topic={target}")
+
+
+def discard_dead_letter(ctx: Ctx, letter: str) -> Response:
+    message_id = letter
+    dead_letters.discard_one(ctx.c.dead_letters, message_id, ctx.c.now())
+    return render.redirect(f"/console/dead-letters?discarded={message_id}")
