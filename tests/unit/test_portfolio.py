@@ -13,6 +13,7 @@ from mkopo.domain.policy import DecisionPolicy
 from mkopo.service import portfolio
 from tests.unit.conftest import World
 from tests.unit.fake_container import FakeContainer, carry_events
+from tests.unit.test_console import signed_in, staff
 
 
 @pytest.fixture
@@ -73,3 +74,17 @@ def test_percentiles_interpolate_like_percentile_cont() -> None:
     assert portfolio.percentile_cont([], 0.5) is None
     assert portfolio.percentile_cont([5.0], 0.95) == 5.0
     assert portfolio.percentile_cont([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+
+
+def test_the_dashboard_page_shows_the_figures_and_svg_charts(world: World, container: FakeContainer) -> None:
+    for i, seconds in enumerate((60, 600, 120)):
+        carried(world, container, f"+25470000008{i}", seconds)
+    rejected(world, "+254700000090")
+    client = signed_in(container, staff(world, "+254700000093"))
+    response = client.get("/console/portfolio")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "75.0%" in body and "3 of 4 decided" in body
+    assert "KES 15000.00" in body
+    assert "2.0 min" in body and "9.2 min" in body  # p50 120 s, p95 552 s
+    assert body.count('<svg class="chart"') == 3 and body.count('<rect class="bar"') >= 3
+    assert 'role="img"' in body and "<script" not in body.split("</head>")[1]

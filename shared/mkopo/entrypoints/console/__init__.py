@@ -17,7 +17,7 @@ from urllib.parse import quote
 from flask import Request, Response
 from pydantic import ValidationError
 
-from mkopo.entrypoints.console import admin_pages, pages, render, session
+from mkopo.entrypoints.console import admin_pages, dashboard, pages, render, session
 from mkopo.entrypoints.console.pages import Ctx
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, STAFF
@@ -39,6 +39,7 @@ PAGES: tuple[tuple[str, str, frozenset[str], Page], ...] = (
     ("GET", "/console/borrowers", STAFF, pages.borrower_search),
     ("GET", "/console/borrowers/{borrower_id}", STAFF, pages.borrower),
     ("GET", "/console/loans/{loan_id}", STAFF, pages.loan),
+    ("GET", "/console/portfolio", STAFF, dashboard.dashboard),
     ("GET", "/console/audit", ADMIN, pages.audit_trail),
     ("GET", "/console/users", ADMIN, admin_pages.users),
     ("POST", "/console/users", ADMIN, admin_pages.create_user),
