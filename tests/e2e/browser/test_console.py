@@ -2,8 +2,9 @@
 
 An officer signs in, finds a borderline application in the review queue, approves it with a comment and
 watches it reach DISBURSED; a second officer's stale approval shows the 409 (who and when); an applicant's
-credentials are refused. Every page is screenshotted at desktop and 360-pixel widths into
-``.run/screens/`` (the README shows two of them, copied by hand to ``docs/console/``).
+credentials are refused; an admin creates an officer and disables them (signed out at once, refused at
+sign-in); a form without its CSRF token is refused. Every page is screenshotted at desktop and 360-pixel
+widths into ``.run/screens/`` (the README shows two of them, copied by hand to ``docs/console/``).
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ def test_an_admin_disables_a_user_who_then_cannot_sign_in(
     admin, officer = new_page(browser, errors), new_page(browser, errors)
     sign_in(admin, gateway_url, staff["admin"])
     admin.get_by_role("link", name="Portfolio").click()
-    expect(admin.get_by_role("heading", name="Portfolio")).to_be_visible()
+    expect(admin.get_by_role("heading", name="Portfolio", exact=True)).to_be_visible()
     expect(admin.locator("svg.chart").first).to_be_visible()
     shoot(admin, "portfolio")
     admin.get_by_role("link", name="Dead letters").click()
