@@ -12,7 +12,7 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 600, 170, 14, 22, 4
+WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 600, 190, 22, 28, 4
 _ids = count(1)
 
 

@@ -37,31 +37,33 @@ def dashboard(ctx: Ctx) -> Response:
     return page(ctx, "dashboard.html", board=board, charts=_charts(board), percent=percent, duration=duration)
 
 
-def _charts(board: dict[str, Any]) -> list[Markup]:
-    daily = board["daily"]
+def _charts(board: dict[str, Any]) -> list[tuple[str, Markup]]:
+    """Each chart with its title (also the figure's visible caption)."""
+    daily, window = board["daily"], board["window"]
     days = [d["day"][5:] for d in daily]  # MM-DD
-    made = [
-        charts.bars(
-            list(zip(days, [d["applications"] for d in daily], strict=True)),
-            title="Applications submitted per day",
-            summary=f"{board['window']['applications']} in 30 days",
-        ),
-        charts.bars(
-            list(zip(days, [d["approval_rate"] for d in daily], strict=True)),
-            title="Approval rate per day (approved / decided)",
-            shown=percent,
-            summary=f"{percent(board['window']['approval_rate'])} over 30 days",
-        ),
-    ]
-    for currency in board["window"]["disbursed_minor"]:
+    made: list[tuple[str, Markup]] = []
+
+    def add(title: str, values: list[Any], **options: Any) -> None:
+        points = list(zip(days, values, strict=True))
+        made.append((title, charts.bars(points, title=title, **options)))
+
+    add(
+        "Applications submitted per day",
+        [d["applications"] for d in daily],
+        summary=f"{window['applications']} in 30 days",
+    )
+    add(
+        "Approval rate per day (approved / decided)",
+        [d["approval_rate"] for d in daily],
+        shown=percent,
+        summary=f"{percent(window['approval_rate'])} over 30 days",
+    )
+    for currency in window["disbursed_minor"]:
         scale = 10 ** EXPONENT[currency]  # a chart plots major units
-        amounts = [d["disbursed_minor"].get(currency, 0) / scale for d in daily]
-        made.append(
-            charts.bars(
-                list(zip(days, amounts, strict=True)),
-                title=f"Amount disbursed per day ({currency})",
-                shown=functools.partial(_amount, currency),
-                summary=f"{board['window']['disbursed'][currency]} in 30 days",
-            )
+        add(
+            f"Amount disbursed per day ({currency})",
+            [d["disbursed_minor"].get(currency, 0) / scale for d in daily],
+            shown=functools.partial(_amount, currency),
+            summary=f"{window['disbursed'][currency]} in 30 days",
         )
     return made
