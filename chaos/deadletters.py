@@ -5,121 +5,65 @@
     python -m chaos.deadletters [...] replay ID... | --all [--topic T]  # republish, mark REPLAYED
     python -m chaos.deadletters [...] discard ID...                     # mark DISCARDED (reason kept)
 
-Records live in Firestore ``dead_letters/{message id}`` with the raw data, attributes, reason, consumer and
-status (OPEN, REPLAYED, DISCARDED): an operator (or an alert) reads them there; nothing stays unreported.
+The logic lives in ``mkopo.service.dead_letters`` (the console's operations page uses it too); this module
+wires it to Pub/Sub and Firestore for a project. Records live in Firestore ``dead_letters/{message id}``
+with the raw data, attributes, reason, consumer and status (OPEN, REPLAYED, DISCARDED).
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from mkopo import topology
+from mkopo.service import dead_letters
+from mkopo.service.dead_letters import COLLECTION, application_of, topic_of
+from mkopo.service.errors import ServiceError
 
-COLLECTION = "dead_letters"
+__all__ = ["COLLECTION", "application_of", "collect", "discard", "records", "replay", "topic_of"]
 
 
-def _clients(project: str) -> tuple[Any, Any, Any]:
-    from google.cloud import firestore, pubsub_v1
+def _book(project: str) -> Any:
+    from google.cloud import firestore
 
-    return firestore.Client(project=project), pubsub_v1.SubscriberClient(), pubsub_v1.PublisherClient()
+    from mkopo.adapters.firestore.dead_letters import FirestoreDeadLetterBook
+
+    return FirestoreDeadLetterBook(firestore.Client(project=project))
 
 
 def collect(project: str, max_batches: int = 50) -> list[dict[str, Any]]:
     """Pull everything waiting in the inbox, record each message (idempotently), then acknowledge it."""
-    db, subscriber, _ = _clients(project)
-    inbox = subscriber.subscription_path(project, topology.DEAD_LETTER_INBOX)
-    recorded: list[dict[str, Any]] = []
-    try:
-        for _ in range(max_batches):
-            response = subscriber.pull(
-                request={"subscription": inbox, "max_messages": 100, "return_immediately": True}, timeout=10
-            )
-            if not response.received_messages:
-                break
-            for received in response.received_messages:
-                msg = received.message
-                attrs = dict(msg.attributes)
-                record = {
-                    "message_id": msg.message_id,
-                    "data_b64": base64.b64encode(msg.data).decode(),
-                    "attributes": attrs,
-                    "consumer": attrs.get("consumer")
-                    or attrs.get("CloudPubSubDeadLetterSourceSubscription", "?"),
-                    "reason": attrs.get("reason") or "max delivery attempts exceeded",
-                    "topic": topic_of(msg.data),
-                    "status": "OPEN",
-                    "recorded_at": datetime.now(UTC),
-                }
-                db.collection(COLLECTION).document(msg.message_id).set(record)
-                recorded.append(record)
-            subscriber.acknowledge(
-                request={"subscription": inbox, "ack_ids": [r.ack_id for r in response.received_messages]}
-            )
-    finally:
-        subscriber.close()
-    return recorded
+    from mkopo.adapters.pubsub import PubSubInbox
+
+    inbox = PubSubInbox(project)
+    return dead_letters.collect(inbox, _book(project), datetime.now(UTC), max_batches)
 
 
-def topic_of(data: bytes) -> str | None:
-    """The topic a dead-lettered domain event belongs on (its event_type), if the data says."""
-    try:
-        event_type = json.loads(data).get("event_type")
-    except (ValueError, AttributeError):
-        return None
-    return event_type if event_type in topology.EVENT_TOPICS else None
-
-
-def application_of(record: dict[str, Any]) -> str | None:
-    """The application a recorded dead letter is about, if its data is an event naming one."""
-    try:
-        value = json.loads(base64.b64decode(record.get("data_b64", "")))
-    except ValueError:
-        return None
-    return value.get("application_id") if isinstance(value, dict) else None
-
-
-def records(project: str, status: str | None = "OPEN") -> list[dict[str, Any]]:
-    from google.cloud import firestore
-
-    query: Any = firestore.Client(project=project).collection(COLLECTION)
-    if status:
-        query = query.where(filter=firestore.FieldFilter("status", "==", status))
-    return [s.to_dict() or {} for s in query.stream()]
+def records(project: str, status: str | None = dead_letters.OPEN) -> list[dict[str, Any]]:
+    return dead_letters.records(_book(project), status)
 
 
 def replay(project: str, ids: list[str], topic: str | None = None) -> list[str]:
     """Republish stored dead letters to their topic (or ``topic``) and mark them REPLAYED."""
-    db, _, publisher = _clients(project)
-    done = []
+    from mkopo.adapters.pubsub import PubSubPublisher
+
+    book, publisher, done = _book(project), PubSubPublisher(project), []
     for message_id in ids:
-        ref = db.collection(COLLECTION).document(message_id)
-        doc = ref.get().to_dict()
-        target = topic or (doc or {}).get("topic")
-        if not doc or not target:
-            print(f"{message_id}: unknown record or no topic (pass --topic)", file=sys.stderr)
+        try:
+            dead_letters.replay_one(book, publisher, message_id, datetime.now(UTC), topic)
+        except ServiceError as exc:
+            print(f"{message_id}: {exc.detail} (pass --topic for a record without one)", file=sys.stderr)
             continue
-        attrs = {k: v for k, v in doc["attributes"].items() if k in {"event_type", "event_id"}}
-        data = base64.b64decode(doc["data_b64"])
-        publisher.publish(publisher.topic_path(project, target), data, **attrs, replayed="true").result(
-            timeout=30
-        )
-        ref.update({"status": "REPLAYED", "replayed_at": datetime.now(UTC), "replayed_to": target})
         done.append(message_id)
     return done
 
 
 def discard(project: str, ids: list[str]) -> None:
-    from google.cloud import firestore
-
-    db = firestore.Client(project=project)
+    book = _book(project)
     for message_id in ids:
-        db.collection(COLLECTION).document(message_id).update({"status": "DISCARDED"})
+        dead_letters.discard_one(book, message_id, datetime.now(UTC))
 
 
 def _environment(offset: int | None) -> None:

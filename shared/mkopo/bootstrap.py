@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from mkopo.adapters.bigquery import BigQueryEventSink
     from mkopo.adapters.credit_data import SandboxCreditData
     from mkopo.adapters.firestore import FirestoreStore
+    from mkopo.adapters.firestore.dead_letters import FirestoreDeadLetterBook
     from mkopo.adapters.firestore.ussd import FirestoreUssdSessions
     from mkopo.adapters.firestore_identity import FirestoreIdentityStore
     from mkopo.adapters.lenders.catalogue import CatalogueLender
@@ -58,6 +59,12 @@ class Container:
         from mkopo.adapters.pubsub import PubSubInbox
 
         return PubSubInbox(self.settings.project_id)
+
+    @cached_property
+    def dead_letters(self) -> FirestoreDeadLetterBook:
+        from mkopo.adapters.firestore.dead_letters import FirestoreDeadLetterBook
+
+        return FirestoreDeadLetterBook(self.firestore_client)
 
     @cached_property
     def event_sink(self) -> BigQueryEventSink:

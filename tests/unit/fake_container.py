@@ -30,6 +30,7 @@ from mkopo.service.offers import Lender
 from mkopo.service.store import User
 from tests.unit.conftest import World
 from tests.unit.fakes import (
+    FakeDeadLetterBook,
     FakeInbox,
     FakePayments,
     FakePublisher,
@@ -54,6 +55,7 @@ class FakeContainer:
     tokens: JwtTokens = TOKENS
     hasher: PlainHasher = field(default_factory=PlainHasher)
     inbox: FakeInbox = field(default_factory=FakeInbox)
+    dead_letters: FakeDeadLetterBook = field(default_factory=FakeDeadLetterBook)
     audit_sink: FakeSink = field(default_factory=FakeSink)
     lenders: tuple[Lender, ...] = field(default_factory=default_lenders)
     offer_ttl: timedelta = timedelta(minutes=15)

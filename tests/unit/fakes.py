@@ -220,3 +220,26 @@ class PlainHasher:
 
     def verify(self, password_hash: str, password: str) -> bool:
         return password_hash == "plain$" + password
+
+
+@dataclass
+class FakeDeadLetterBook:
+    """Dead-letter records by message id, in insertion order."""
+
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, record: dict[str, Any]) -> bool:
+        if record["message_id"] in self.docs:
+            return False
+        self.docs[record["message_id"]] = dict(record)
+        return True
+
+    def get(self, message_id: str) -> dict[str, Any] | None:
+        found = self.docs.get(message_id)
+        return dict(found) if found is not None else None
+
+    def list(self, status: str | None, limit: int) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.docs.values() if status is None or d["status"] == status][:limit]
+
+    def update(self, message_id: str, fields: dict[str, Any]) -> None:
+        self.docs[message_id].update(fields)

@@ -23,7 +23,15 @@ from tests.unit.test_functions_backoffice import referred
 
 PASSWORD = "s3cret-pass"
 PUBLIC_PAGES = {"/console/login", "/console/static/{name}"}
-ADMIN_PAGES = {"/console/audit"}
+ADMIN_PAGES = {
+    "/console/audit",
+    "/console/users",
+    "/console/users/{user_id}",
+    "/console/dead-letters",
+    "/console/dead-letters/collect",
+    "/console/dead-letters/{letter}/replay",
+    "/console/dead-letters/{letter}/discard",
+}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -237,6 +245,7 @@ def test_every_console_route_enforces_its_role(container: FakeContainer) -> None
         nobody = "00000000-0000-4000-8000-000000000000"  # an id of the right shape that names nothing
         path = pattern.replace("{application_id}", app_id).replace("{borrower_id}", nobody)
         path = path.replace("{loan_id}", nobody).replace("{name}", "console.css")
+        path = path.replace("{user_id}", nobody).replace("{letter}", nobody)
         for who, client in clients.items():
             response = client.open(path, method=method, data={})
             assert (not roles) == (pattern in PUBLIC_PAGES) and (roles == ADMIN) == (pattern in ADMIN_PAGES)

@@ -72,7 +72,12 @@ class PubSubInbox:
             timeout=PULL_TIMEOUT_S,
         )
         return [
-            Pulled(ack_id=m.ack_id, data=m.message.data, attributes=dict(m.message.attributes))
+            Pulled(
+                ack_id=m.ack_id,
+                data=m.message.data,
+                attributes=dict(m.message.attributes),
+                message_id=m.message.message_id,
+            )
             for m in response.received_messages
         ]
 

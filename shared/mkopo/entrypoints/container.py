@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # types only: cold start matters
     from mkopo.config import Settings
     from mkopo.domain.policy import DecisionPolicy
     from mkopo.domain.scorecard import Scorecard
+    from mkopo.service.dead_letters import DeadLetterBook
     from mkopo.service.identity_store import IdentityStore
     from mkopo.service.offers import Lender
     from mkopo.service.ports import (
@@ -39,6 +40,8 @@ class AppContainer(Protocol):
     def publisher(self) -> EventPublisher: ...
     @property
     def inbox(self) -> Inbox: ...
+    @property
+    def dead_letters(self) -> DeadLetterBook: ...
     @property
     def event_sink(self) -> EventSink: ...
     @property

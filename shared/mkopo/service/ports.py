@@ -112,6 +112,7 @@ class Pulled:
     ack_id: str
     data: bytes
     attributes: Mapping[str, str]
+    message_id: str = ""  # the broker's id, when it gives one
 
 
 class Inbox(Protocol):

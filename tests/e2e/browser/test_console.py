@@ -2,8 +2,9 @@
 
 An officer signs in, finds a borderline application in the review queue, approves it with a comment and
 watches it reach DISBURSED; a second officer's stale approval shows the 409 (who and when); an applicant's
-credentials are refused. Every page is screenshotted at desktop and 360-pixel widths into
-``.run/screens/`` (the README shows two of them, copied by hand to ``docs/console/``).
+credentials are refused; an admin creates an officer and disables them (signed out at once, refused at
+sign-in); a form without its CSRF token is refused. Every page is screenshotted at desktop and 360-pixel
+widths into ``.run/screens/`` (the README shows two of them, copied by hand to ``docs/console/``).
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def test_an_admin_reads_the_audit_trail_and_applicants_are_refused(
     page = new_page(browser, errors)
     sign_in(page, gateway_url, staff["admin"])
     page.get_by_role("link", name="Audit trail").click()
-    page.get_by_label("Application or user id").fill(staff["otieno"].user_id)
+    page.get_by_label("Application, loan or user id").fill(staff["otieno"].user_id)
     page.get_by_role("button", name="Show").click()
     expect(page.locator("table")).to_contain_text("user_created")
     shoot(page, "audit")
@@ -190,4 +191,63 @@ def test_an_admin_reads_the_audit_trail_and_applicants_are_refused(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("applicants use the mkopo app")
     assert page.goto(f"{gateway_url}/console/queue").url.endswith("/console/login?next=/console/queue")
+    assert unexpected(errors, 403) == [], errors
+
+
+def test_an_admin_disables_a_user_who_then_cannot_sign_in(
+    browser: Browser, gateway_url: str, staff: dict[str, Client]
+) -> None:
+    """The admin creates an officer on the users page, the officer signs in, the admin disables them: the
+    officer's open session ends at once and their credentials are refused. The operations pages and the
+    portfolio are screenshotted on the way."""
+    errors: list[str] = []
+    admin, officer = new_page(browser, errors), new_page(browser, errors)
+    sign_in(admin, gateway_url, staff["admin"])
+    admin.get_by_role("link", name="Portfolio").click()
+    expect(admin.get_by_role("heading", name="Portfolio", exact=True)).to_be_visible()
+    expect(admin.locator("svg.chart").first).to_be_visible()
+    shoot(admin, "portfolio")
+    admin.get_by_role("link", name="Dead letters").click()
+    expect(admin.get_by_role("heading", name="Dead-letter inbox")).to_be_visible()
+    shoot(admin, "dead-letters")
+
+    admin.get_by_role("link", name="Users").click()
+    phone = thin_number()
+    admin.get_by_label("Full name").fill("Neema Kiptoo")
+    admin.get_by_label("Phone number").fill(phone)
+    admin.get_by_label("Initial password (8 characters or more)").fill(PASSWORD)
+    admin.get_by_label("Role", exact=True).select_option("officer")
+    admin.get_by_role("button", name="Create account").click()
+    expect(admin.get_by_role("status")).to_contain_text("Account created")
+    admin.get_by_label("Show role").select_option("officer")
+    admin.get_by_role("button", name="Filter").click()
+    expect(admin.get_by_role("button", name="Disable Neema Kiptoo")).to_be_visible()
+    shoot(admin, "users")
+
+    neema = Client(staff["admin"].api, phone, {}, "")
+    sign_in(officer, gateway_url, neema)
+    admin.get_by_role("button", name="Disable Neema Kiptoo").click()
+    expect(admin.get_by_role("button", name="Enable Neema Kiptoo")).to_be_visible()
+
+    officer.goto(f"{gateway_url}/console/queue")  # the open session ends with the account
+    expect(officer.get_by_role("heading", name="Sign in")).to_be_visible()
+    officer.get_by_label("Phone number").fill(phone)
+    officer.get_by_label("Password").fill(PASSWORD)
+    officer.get_by_role("button", name="Sign in").click()
+    expect(officer.get_by_role("alert")).to_contain_text("invalid phone number or password")
+    assert unexpected(errors, 401) == [], errors
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(
+    browser: Browser, gateway_url: str, staff: dict[str, Client]
+) -> None:
+    errors: list[str] = []
+    page = new_page(browser, errors)
+    sign_in(page, gateway_url, staff["otieno"])
+    page.locator('form.signout input[name="csrf_token"]').evaluate("input => input.remove()")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Form refused")).to_be_visible()
+    shoot(page, "csrf-refused")
+    page.goto(f"{gateway_url}/console/queue")  # still signed in: the forged sign-out did nothing
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
     assert unexpected(errors, 403) == [], errors

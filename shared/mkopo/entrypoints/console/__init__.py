@@ -17,7 +17,7 @@ from urllib.parse import quote
 from flask import Request, Response
 from pydantic import ValidationError
 
-from mkopo.entrypoints.console import pages, render, session
+from mkopo.entrypoints.console import admin_pages, dashboard, pages, render, session
 from mkopo.entrypoints.console.pages import Ctx
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, STAFF
@@ -39,7 +39,15 @@ PAGES: tuple[tuple[str, str, frozenset[str], Page], ...] = (
     ("GET", "/console/borrowers", STAFF, pages.borrower_search),
     ("GET", "/console/borrowers/{borrower_id}", STAFF, pages.borrower),
     ("GET", "/console/loans/{loan_id}", STAFF, pages.loan),
+    ("GET", "/console/portfolio", STAFF, dashboard.dashboard),
     ("GET", "/console/audit", ADMIN, pages.audit_trail),
+    ("GET", "/console/users", ADMIN, admin_pages.users),
+    ("POST", "/console/users", ADMIN, admin_pages.create_user),
+    ("POST", "/console/users/{user_id}", ADMIN, admin_pages.update_user),
+    ("GET", "/console/dead-letters", ADMIN, admin_pages.dead_letter_inbox),
+    ("POST", "/console/dead-letters/collect", ADMIN, admin_pages.collect_dead_letters),
+    ("POST", "/console/dead-letters/{letter}/replay", ADMIN, admin_pages.replay_dead_letter),
+    ("POST", "/console/dead-letters/{letter}/discard", ADMIN, admin_pages.discard_dead_letter),
     ("GET", "/console/static/{name}", PUBLIC, pages.static),
 )
 

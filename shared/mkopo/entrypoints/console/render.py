@@ -13,6 +13,8 @@ from typing import Any
 from flask import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from mkopo.domain import phone as phones
+
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -31,6 +33,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = lambda iso: (iso or "")[:16].replace("T", " ")
+    env.filters["mask"] = lambda e164: phones.masked(e164) if e164.startswith("+") else e164
     return env
 
 
