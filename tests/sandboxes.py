@@ -60,14 +60,19 @@ def stop(proc: subprocess.Popen[str]) -> None:
 
 @contextmanager
 def sandbox_starter() -> Iterator[StartSandbox]:
-    """``start(module, *flags)`` runs ``emulators.<module>`` and returns its URL; all stop on exit."""
+    """``start(module, *flags, env=...)`` runs ``emulators.<module>``, returns its URL; all stop at exit."""
     procs: list[subprocess.Popen[str]] = []
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("shared", "functions", "."))}
+    base = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("shared", "functions", "."))}
 
-    def start(module: str, *flags: str) -> str:
+    def start(module: str, *flags: str, env: dict[str, str] | None = None) -> str:
         cmd = [sys.executable, "-m", f"emulators.{module}", "--host", "127.0.0.1", "--port", "0", *flags]
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            cmd,
+            cwd=ROOT,
+            env=base | (env or {}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         procs.append(proc)
         base_url = read_listening_url(proc)

@@ -3,12 +3,8 @@ adapters -> a MoMo sandbox started with ``MOMO_SANDBOX_MODE=mtn`` (MTN's public 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,27 +15,16 @@ from mkopo.config import Settings
 from mkopo.domain.money import Money
 from mkopo.service.ports import CollectionStatus, PayoutStatus
 from tests.conftest import patched_environ
-from tests.sandboxes import read_listening_url, stop, wait_healthy
+from tests.sandboxes import sandbox_starter
 
-ROOT = Path(__file__).resolve().parents[2]
 UGX = Money.parse("75000", "UGX")
 
 
 @pytest.fixture(scope="module")
 def mtn_sandbox() -> Iterator[str]:
     """A MoMo sandbox in MTN mode, chosen by its environment variable as `make dev` would pass it."""
-    path = os.pathsep.join(str(ROOT / p) for p in ("shared", "functions", "."))
-    env = {**os.environ, "PYTHONPATH": path, "MOMO_SANDBOX_MODE": "mtn"}
-    cmd = [sys.executable, "-m", "emulators.momo_sandbox", "--host", "127.0.0.1", "--port", "0"]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    try:
-        base_url = read_listening_url(proc)
-        wait_healthy(base_url)
-        yield base_url
-    finally:
-        stop(proc)
+    with sandbox_starter() as start:
+        yield start("momo_sandbox", env={"MOMO_SANDBOX_MODE": "mtn"})
 
 
 def directory(profile: str, base_url: str) -> PaymentDirectory:

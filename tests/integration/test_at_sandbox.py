@@ -3,14 +3,10 @@ receiver refuses them), the inspection store and inbound texts. No emulators nee
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,9 +15,7 @@ import pytest
 
 from mkopo.adapters.africastalking import AfricasTalkingSms
 from mkopo.service.ports import SmsRejected, SmsTransientError
-from tests.integration.test_momo_sandbox import read_listening_url, stop, wait_healthy
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sandboxes import sandbox_starter
 
 
 class FormInbox:
@@ -78,25 +72,16 @@ def inbox() -> Iterator[FormInbox]:
 
 @pytest.fixture(scope="module")
 def sandbox(inbox: FormInbox) -> Iterator[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("shared", "functions", "."))}
-    cmd = [sys.executable, "-m", "emulators.at_sandbox", "--host", "127.0.0.1", "--port", "0"]
-    cmd += [
+    flags = (
         "--latency-ms",
         "50",
         "--delivery-report-url",
         inbox.url("/dlr"),
         "--inbound-url",
         inbox.url("/in"),
-    ]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
-    try:
-        base_url = read_listening_url(proc)
-        wait_healthy(base_url)
-        yield base_url
-    finally:
-        stop(proc)
+    with sandbox_starter() as start:
+        yield start("at_sandbox", *flags)
 
 
 def channel(base_url: str, api_key: str = "local-sandbox-at-key") -> AfricasTalkingSms:
