@@ -210,6 +210,15 @@ def test_borrower_loan_and_audit_pages_render(container: FakeContainer) -> None:
     assert found.status_code == 303
     borrower = text(admin.get(found.headers["Location"]))
     assert "+2547******60" in borrower and "+254700000060" not in borrower and app_id in borrower
+    assert "Loans repaid on time" in borrower and "not scored yet" in borrower  # referred without scoring
+    borrower_id = found.headers["Location"].rsplit("/", 1)[1]
+    world.store.col("borrowers")[borrower_id].credit.observe_external_limit(5_000_000)
+    scored_borrower = text(admin.get(found.headers["Location"]))
+    assert "12500.00 KES" in scored_borrower and "FIRST_LOAN, ACTIVE_LOAN" in scored_borrower
+    decision = world.store.col("applications")[app_id].decision
+    decision.model_version, decision.points = "launch-v1", {"monthly_inflow_minor": 90, "loans_repaid": 60}
+    scored = text(admin.get(f"/console/applications/{app_id}"))
+    assert "Points per characteristic" in scored and "launch-v1" in scored and "monthly inflow" in scored
     loan = admin.get(f"/console/loans/{app_id}")
     body = text(loan)
     assert loan.status_code == 200 and "Repayment schedule" in body and "loans_receivable:" in body

@@ -11,6 +11,7 @@ from typing import Any
 
 from mkopo.domain import phone as phones
 from mkopo.domain.chart_of_accounts import LOAN_RECEIVABLES, Account
+from mkopo.domain.credit import Borrower, CreditTerms
 from mkopo.domain.ledger import JournalEntry
 from mkopo.domain.money import Money
 from mkopo.service import audit, loans, queries, reviews
@@ -65,11 +66,35 @@ def find_borrower(store: Store, phone: str) -> User | None:
     return store.get_user_by_phone(normalised)
 
 
-def borrower_page(store: Store, borrower_id: str, now: datetime) -> dict[str, Any]:
+def credit_summary(store: Store, user: User, terms: CreditTerms) -> dict[str, Any]:
+    """The borrower's limit on the ladder (known once they were scored) and the history behind it."""
+    borrower = store.get_borrower(user.id) or Borrower(id=user.id)
+    profile, currency = borrower.credit, phones.currency_of(user.phone)
+    summary: dict[str, Any] = {
+        "currency": currency,
+        "limit": None,
+        "reasons": [],
+        "loans_repaid": profile.loans_repaid,
+        "loans_repaid_on_time": profile.loans_repaid_on_time,
+        "max_days_late": profile.max_days_late,
+    }
+    if profile.external_limit_minor is not None:
+        line = terms.line(
+            profile,
+            currency=currency,
+            external_minor=profile.external_limit_minor,
+            has_active_loan=borrower.active_application_id is not None,
+        )
+        summary |= {"limit": str(Money(minor=line.limit_minor, currency=currency)), "reasons": line.reasons}
+    return summary
+
+
+def borrower_page(store: Store, borrower_id: str, now: datetime, terms: CreditTerms) -> dict[str, Any]:
     user = store.get_user(borrower_id)
     if user is None:
         raise NotFound(f"borrower {borrower_id} not found")
     return {
+        "credit": credit_summary(store, user, terms),
         "id": user.id,
         "full_name": user.full_name,
         "phone": phones.masked(user.phone),

@@ -156,7 +156,7 @@ def borrower_search(ctx: Ctx) -> Response:
 
 
 def borrower(ctx: Ctx, borrower_id: str) -> Response:
-    view = console_queries.borrower_page(ctx.c.store, borrower_id, ctx.c.now())
+    view = console_queries.borrower_page(ctx.c.store, borrower_id, ctx.c.now(), ctx.c.settings.credit_terms())
     return page(ctx, "borrower.html", borrower=view)
 
 
