@@ -243,6 +243,7 @@ locals {
     "mpesa-security-credential" = "MKOPO_MPESA_SECURITY_CREDENTIAL"
     "mpesa-passkey"             = "MKOPO_MPESA_PASSKEY"
     "at-api-key"                = "MKOPO_AT_API_KEY"
+    "ussd-path-token"           = "MKOPO_USSD_PATH_TOKEN"
   }
   # Topics each function publishes to: outbox writers publish after commit, the relay republishes any
   # unsent event, and every Pub/Sub consumer publishes poison messages to dead_letter itself
@@ -260,6 +261,7 @@ locals {
     reconciliation      = ["loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid"]
     arrears             = ["repayment_due", "installment_overdue"]
     backoffice          = ["loan_approved", "loan_rejected"]
+    ussd                = ["checkout_submitted", "repayment_received", "loan_repaid"]
   }
   # Firestore composite indexes the repositories' queries need (the emulator needs none; the cloud does).
   firestore_indexes = {
@@ -279,6 +281,7 @@ locals {
     offers         = "expires_at"
     login_throttle = "expires_at"
     refresh_tokens = "expires_at"
+    ussd_sessions  = "expires_at"
   }
 
   # --- Derived views --------------------------------------------------------------------------------
