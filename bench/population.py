@@ -43,16 +43,19 @@ def _thin_numbers(start: int) -> Iterator[str]:
 
 
 def approvable_phones(count: int, *, start: int = 0, amount_minor: int = AMOUNT_MINOR) -> list[str]:
-    """Thin-file numbers the default scorecard and policy approve for ``amount_minor`` (deterministic)."""
+    """Thin-file numbers the default scorecard and policy approve for ``amount_minor`` as a first loan, under
+    the limit ladder's first-loan limit (deterministic)."""
     data, card, settings = SandboxCreditData(), default_scorecard(), Settings()
-    policy = settings.decision_policy()
+    policy, terms = settings.decision_policy(), settings.credit_terms()
     found: list[str] = []
     for phone in _thin_numbers(start):
         features = data.features_for(phone)
         outcome, _ = policy.decide(
             score=card.score(features).score,
             amount_minor=amount_minor,
-            credit_limit_minor=features.credit_limit_minor,
+            credit_limit_minor=terms.line(
+                None, currency="KES", external_minor=features.credit_limit_minor, has_active_loan=False
+            ).limit_minor,
             active_application_id=None,
             application_id="x",
         )
