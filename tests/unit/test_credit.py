@@ -98,3 +98,10 @@ def test_a_market_can_have_its_own_ladder() -> None:
         CreditProfile(), currency="UGX", external_minor=1_400_000, has_active_loan=False
     ).limit_minor == (140_000)
     assert limit(CreditProfile(), terms=terms) == 1_250_000
+
+
+def test_the_bureaus_limit_is_kept_and_a_repeat_of_it_changes_nothing() -> None:
+    profile = CreditProfile()
+    assert profile.observe_external_limit(EXTERNAL) and profile.external_limit_minor == EXTERNAL
+    assert not profile.observe_external_limit(EXTERNAL)  # scoring need not write the borrower again
+    assert profile.observe_external_limit(4_000_000) and profile.external_limit_minor == 4_000_000

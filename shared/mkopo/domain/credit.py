@@ -135,9 +135,14 @@ class CreditProfile(BaseModel):
         self.history.append(change)
         return change
 
-    def observe_external_limit(self, minor: int) -> None:
-        """The credit bureau's latest limit: the ceiling of ours, kept for when the borrower asks."""
+    def observe_external_limit(self, minor: int) -> bool:
+        """The credit bureau's latest limit: the ceiling of ours, kept for when the borrower asks.
+
+        False when it is the one already kept (nothing to write)."""
+        if self.external_limit_minor == minor:
+            return False
         self.external_limit_minor = minor
+        return True
 
     def loan_disbursed(self, loan_id: str, at: datetime) -> bool:
         if not self._once(f"disbursed:{loan_id}"):

@@ -35,14 +35,14 @@ def score_application(
 
     def change(tx: Transaction, app: Application) -> Change:
         borrower = tx.get_borrower(app.borrower_id) or Borrower(id=app.borrower_id)
-        borrower.credit.observe_external_limit(features.credit_limit_minor)
+        if borrower.credit.observe_external_limit(features.credit_limit_minor):
+            tx.save_borrower(borrower)
         line = credit_terms.line(
             borrower.credit,
             currency=app.offer.principal.currency,
             external_minor=features.credit_limit_minor,
             has_active_loan=False,  # the policy's own rule
         )
-        tx.save_borrower(borrower)
         app.record_score(
             score=result.score,
             probability_of_default=result.probability_of_default,
