@@ -170,4 +170,22 @@ class Container:
 @lru_cache(maxsize=1)
 def container() -> Container:
     """The process's one container: only functions/main.py and the CLI/ops tools call this."""
-    return Container()
+    built = Container()
+    configure_tracing(built.settings)
+    return built
+
+
+def configure_tracing(settings: Settings) -> None:
+    """Send this process's spans where the settings say (nowhere unless a file or the cloud is named)."""
+    from mkopo import config, tracing
+
+    kind = config.trace_exporter(settings)
+    if kind == "none":
+        return
+    from mkopo.adapters.trace_export import exporter_for
+
+    exporter = exporter_for(
+        kind, project_id=settings.project_id, service=tracing.service_name(), path=settings.trace_file
+    )
+    if exporter is not None:
+        tracing.configure(exporter)

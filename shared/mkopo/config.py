@@ -104,6 +104,10 @@ class Settings(BaseSettings):
 
     environment: Literal["local", "cloud"] = "local"
     project_id: str = "mkopo-local"
+    # --- Tracing: where finished spans go. Unset: Cloud Trace in the cloud, the file MKOPO_TRACE_FILE
+    # locally when it is set (the local stack sets .run/<offset>/spans.jsonl), else nowhere.
+    trace_exporter: Literal["none", "file", "cloud-trace"] | None = None
+    trace_file: str | None = None
 
     # --- Auth: signing keys. JSON ``{"active": "<kid>", "keys": {"<kid>": "<secret>", ...}}`` from a file
     # (MKOPO_JWT_KEYS_FILE), a variable (MKOPO_JWT_KEYS) or, in the cloud, the Secret Manager secret
@@ -312,6 +316,15 @@ def parse_keyset(raw: str) -> tuple[str, dict[str, str]]:
     if any(len(v) < 32 for v in keys.values()):
         raise KeyConfigError("every JWT signing secret must be at least 32 characters")
     return active, keys
+
+
+def trace_exporter(settings: Settings) -> str:
+    """The span exporter these settings choose (``none``, ``file`` or ``cloud-trace``)."""
+    if settings.trace_exporter is not None:
+        return settings.trace_exporter
+    if settings.environment == "cloud":
+        return "cloud-trace"
+    return "file" if settings.trace_file else "none"
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,8 @@
                                                           amount mismatches, and what sits in suspense
     python -m mkopo.ops arrears --as-of 2026-12-31        the daily arrears run for a day the scheduler
                                                           missed (any day, future ones too, only locally)
+    python -m mkopo.ops trace APPLICATION_ID [--file F]   the application's trace as a waterfall (the
+                                                          local stack's spans: MKOPO_TRACE_FILE)
 
 It reads the same Firestore as the functions (FIRESTORE_EMULATOR_HOST locally) and exits 1 when
 anything needs a person, so it can run as a check.
@@ -12,9 +14,11 @@ anything needs a person, so it can run as a check.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from mkopo.domain import ledger
@@ -92,6 +96,18 @@ def arrears(as_of: date) -> int:
     return 0
 
 
+def trace(application_id: str, path: Path) -> int:
+    """Print the application's waterfall; 1 when no span names it."""
+    from mkopo import trace_view
+
+    if not path.exists():
+        print(f"trace: no span file at {path}", file=sys.stderr)
+        return 1
+    rows = trace_view.hops(trace_view.trace_of(trace_view.read_spans(path), application_id))
+    print(trace_view.render(rows))
+    return 0 if rows else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mkopo.ops", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,9 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmd.add_argument("--older-than-s", type=int, default=300)
     late = sub.add_parser("arrears", help="the daily arrears run for one day")
     late.add_argument("--as-of", type=date.fromisoformat, required=True)
+    waterfall = sub.add_parser("trace", help="one application's hops: start, queue wait, work")
+    waterfall.add_argument("application_id")
+    waterfall.add_argument("--file", default=os.environ.get("MKOPO_TRACE_FILE") or ".run/0/spans.jsonl")
     args = parser.parse_args(argv)
     if args.command == "arrears":
         return arrears(args.as_of)
+    if args.command == "trace":
+        return trace(args.application_id, Path(args.file))
     from mkopo.bootstrap import container
 
     rows = unresolved(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from mkopo import tracing
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
 from mkopo.domain.ledger import JournalEntry
@@ -111,7 +112,11 @@ class IdempotencyTx(_TxPart):
 class OutboxTx(_TxPart):
     def add_event(self, event: DomainEvent) -> None:
         item = OutboxItem(
-            event_id=event.event_id, topic=event.topic, payload=event.payload(), created_at=event.occurred_at
+            event_id=event.event_id,
+            topic=event.topic,
+            payload=event.payload(),
+            created_at=event.occurred_at,
+            traceparent=tracing.current_traceparent(),
         )
         self._put("outbox", event.event_id, item)
 

@@ -116,10 +116,19 @@ class Application(BaseModel):
     timeline: list[TimelineEntry] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+    trace: str | None = None  # W3C traceparent of the checkout: every later step joins that trace
 
     @classmethod
     def submit(
-        cls, *, id: str, borrower_id: str, phone: str, offer: Offer, consent: Consent, at: datetime
+        cls,
+        *,
+        id: str,
+        borrower_id: str,
+        phone: str,
+        offer: Offer,
+        consent: Consent,
+        at: datetime,
+        trace: str | None = None,
     ) -> Application:
         """A borrower accepts the disclosed terms and checks the offer out: it starts SUBMITTED."""
         return cls(
@@ -131,6 +140,7 @@ class Application(BaseModel):
             timeline=[TimelineEntry(status=Status.SUBMITTED, at=at)],
             created_at=at,
             updated_at=at,
+            trace=trace,
         )
 
     def can_move_to(self, target: Status) -> bool:

@@ -54,6 +54,7 @@ class OutboxItem(BaseModel):
     payload: dict[str, Any]
     created_at: datetime
     sent: bool = False
+    traceparent: str | None = None  # the trace of the hop that wrote it: a relayed event continues it
 
 
 class AuditRecord(BaseModel):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mkopo import tracing
 from mkopo.domain.applications import Application, Status
 from mkopo.domain.events import DomainEvent, MalformedEvent
 from mkopo.service.audit import status_change
@@ -78,6 +79,7 @@ def advance(
     if app is None:
         log.info("application %s is past %s already; event ignored", application_id, expected)
         return None
+    tracing.join(app.trace)  # a provider's callback, a job or an officer: continue the loan's trace
     dispatch(events, store=store, publisher=publisher)
     return app
 

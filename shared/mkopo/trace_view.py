@@ -1,0 +1,106 @@
+"""One application's trace as a waterfall: each hop, when it started, how long it queued, how long it worked.
+
+Reads the JSON-lines span file the local stack writes (``tracing`` / ``adapters/trace_export``). A hop's
+queue wait is its start minus the publish time of the message it consumed (backoff and redelivery
+included); its work is its duration.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+BAR_WIDTH = 40
+
+
+@dataclass(frozen=True)
+class Hop:
+    service: str
+    name: str
+    trace_id: str
+    span_id: str
+    start_ms: float  # since the trace's first span started
+    queue_ms: float | None
+    work_ms: float
+    attributes: dict[str, Any]
+
+
+def read_spans(path: Path) -> list[dict[str, Any]]:
+    """Every span in the file (a torn last line is skipped)."""
+    spans = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                spans.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return spans
+
+
+def trace_of(spans: Iterable[dict[str, Any]], application_id: str) -> list[dict[str, Any]]:
+    """The spans of every trace that touched the application, oldest first."""
+    spans = list(spans)
+    traces = {
+        s["trace_id"] for s in spans if (s.get("attributes") or {}).get("application_id") == application_id
+    }
+    return sorted((s for s in spans if s["trace_id"] in traces), key=lambda s: s["start_ns"])
+
+
+def hops(spans: Sequence[dict[str, Any]]) -> list[Hop]:
+    if not spans:
+        return []
+    origin = spans[0]["start_ns"]
+    out = []
+    for s in spans:
+        attributes = s.get("attributes") or {}
+        published = _ns(attributes.get("publish_time"))
+        out.append(
+            Hop(
+                service=s.get("service", "?"),
+                name=s.get("name", ""),
+                trace_id=s["trace_id"],
+                span_id=s["span_id"],
+                start_ms=(s["start_ns"] - origin) / 1e6,
+                queue_ms=None if published is None else max(0.0, (s["start_ns"] - published) / 1e6),
+                work_ms=((s.get("end_ns") or s["start_ns"]) - s["start_ns"]) / 1e6,
+                attributes=attributes,
+            )
+        )
+    return out
+
+
+def _ns(value: Any) -> int | None:
+    """Nanoseconds since the epoch of an RFC 3339 time (Pub/Sub's publishTime)."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.replace("Z", "+00:00")
+    head, _, frac_zone = text.partition(".")
+    if frac_zone:  # Python reads at most 6 fractional digits
+        digits = "".join(ch for ch in frac_zone if ch.isdigit())
+        text = f"{head}.{digits[:6].ljust(6, '0')}{frac_zone[len(digits) :]}"
+    try:
+        return int(datetime.fromisoformat(text).timestamp() * 1e9)
+    except ValueError:
+        return None
+
+
+def render(rows: Sequence[Hop]) -> str:
+    """A text waterfall: ``.`` queued, ``#`` working, on one time scale."""
+    if not rows:
+        return "no spans for this application"
+    end = max(h.start_ms + h.work_ms for h in rows) or 1.0
+    scale = BAR_WIDTH / end
+    lines = [f"trace {', '.join(dict.fromkeys(h.trace_id for h in rows))}  total {end:.0f} ms"]
+    lines.append(f"{'hop':<34}{'start':>9}{'queue':>9}{'work':>9}  timeline")
+    for h in rows:
+        queued = h.queue_ms or 0.0
+        left = max(0, round((h.start_ms - queued) * scale))
+        bar = " " * left + "." * round(queued * scale) + "#" * max(1, round(h.work_ms * scale))
+        queue = "" if h.queue_ms is None else f"{h.queue_ms:.0f}"
+        label = f"{h.service} {h.name}"[:33]
+        lines.append(f"{label:<34}{h.start_ms:>9.0f}{queue:>9}{h.work_ms:>9.1f}  {bar}")
+    return "\n".join(lines)
