@@ -8,13 +8,16 @@ included); its work is its duration.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 BAR_WIDTH = 40
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(?:Z|\+00:00)")
 
 
 @dataclass(frozen=True)
@@ -74,18 +77,12 @@ def hops(spans: Sequence[dict[str, Any]]) -> list[Hop]:
 
 
 def _ns(value: Any) -> int | None:
-    """Nanoseconds since the epoch of an RFC 3339 time (Pub/Sub's publishTime)."""
-    if not isinstance(value, str) or not value:
+    """Nanoseconds since the epoch of an RFC 3339 UTC time (Pub/Sub's publishTime, up to 9 decimals)."""
+    match = _RFC3339.fullmatch(value) if isinstance(value, str) else None
+    if not match:
         return None
-    text = value.replace("Z", "+00:00")
-    head, _, frac_zone = text.partition(".")
-    if frac_zone:  # Python reads at most 6 fractional digits
-        digits = "".join(ch for ch in frac_zone if ch.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{frac_zone[len(digits) :]}"
-    try:
-        return int(datetime.fromisoformat(text).timestamp() * 1e9)
-    except ValueError:
-        return None
+    whole = datetime.fromisoformat(match[1]).replace(tzinfo=UTC)
+    return (whole - EPOCH) // timedelta(seconds=1) * 10**9 + int((match[2] or "").ljust(9, "0"))
 
 
 def render(rows: Sequence[Hop]) -> str:
