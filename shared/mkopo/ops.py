@@ -105,6 +105,8 @@ def trace(application_id: str, path: Path) -> int:
         return 1
     rows = trace_view.hops(trace_view.trace_of(trace_view.read_spans(path), application_id))
     print(trace_view.render(rows))
+    if rows:
+        print(trace_view.summary(rows))
     return 0 if rows else 1
 
 

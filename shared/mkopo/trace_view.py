@@ -101,3 +101,39 @@ def render(rows: Sequence[Hop]) -> str:
         label = f"{h.service} {h.name}"[:33]
         lines.append(f"{label:<34}{h.start_ms:>9.0f}{queue:>9}{h.work_ms:>9.1f}  {bar}")
     return "\n".join(lines)
+
+
+def attribution(rows: Sequence[Hop]) -> dict[str, dict[str, float]]:
+    """Per function, the queue wait and work it added (summed over its hops, redeliveries included)."""
+    out: dict[str, dict[str, float]] = {}
+    for h in rows:
+        totals = out.setdefault(h.service, {"hops": 0, "queue_ms": 0.0, "work_ms": 0.0})
+        totals["hops"] += 1
+        totals["queue_ms"] += h.queue_ms or 0.0
+        totals["work_ms"] += h.work_ms
+    return out
+
+
+def milestones(rows: Sequence[Hop]) -> dict[str, float]:
+    """Time to decision (confirm-payment done) and to cash (the payout's outcome recorded), from the
+    first hop's start; a milestone the trace has not reached is absent."""
+    ends = {"decision_ms": ("confirm-payment",), "cash_ms": ("payment-callbacks", "disbursement")}
+    out = {}
+    for key, services in ends.items():
+        done = [
+            h.start_ms + h.work_ms for h in rows if h.service in services and not h.name.startswith("GET")
+        ]
+        if done:
+            out[key] = max(done) if key == "cash_ms" else min(done)
+    return out
+
+
+def summary(rows: Sequence[Hop]) -> str:
+    """The attribution table and milestones under the waterfall."""
+    lines = [f"{'function':<20}{'hops':>5}{'queue ms':>10}{'work ms':>10}"]
+    for service, t in sorted(attribution(rows).items(), key=lambda kv: -kv[1]["work_ms"]):
+        lines.append(f"{service:<20}{t['hops']:>5.0f}{t['queue_ms']:>10.0f}{t['work_ms']:>10.1f}")
+    lines += [
+        f"{key.removesuffix('_ms').replace('_', ' ')}: {ms:.0f} ms" for key, ms in milestones(rows).items()
+    ]
+    return "\n".join(lines)

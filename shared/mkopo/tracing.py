@@ -9,6 +9,7 @@ JSON-lines file locally, OpenTelemetry's Cloud Trace exporter in the cloud (``ad
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -133,6 +134,7 @@ def current() -> Span | None:
     return request_context.span.get()
 
 
+@functools.cache
 def service_name() -> str:
     """This function's name: Cloud Run's K_SERVICE, else the functions-framework target (``a_b``: a-b)."""
     from mkopo.faults import current_target

@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -189,6 +189,15 @@ def test_the_waterfall_shows_queue_wait_and_work() -> None:
     assert rows[0].queue_ms is None and rows[1].queue_ms == pytest.approx(40.0)
     text = trace_view.render(rows)
     assert "scoring consume x" in text and "other" not in text
+    assert trace_view.attribution(rows)["scoring"] == {
+        "hops": 1,
+        "queue_ms": pytest.approx(40.0),
+        "work_ms": 8.0,
+    }
+    assert trace_view.milestones(rows) == {}  # neither a decision nor a payout in this trace
+    decided = [*rows, replace(rows[1], service="confirm-payment", start_ms=70.0, work_ms=5.0)]
+    assert trace_view.milestones(decided) == {"decision_ms": 75.0}
+    assert "decision: 75 ms" in trace_view.summary(decided)
 
 
 def router_with_one_route() -> Router:
