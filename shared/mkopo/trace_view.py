@@ -2,7 +2,7 @@
 
 Reads the JSON-lines span file the local stack writes (``tracing`` / ``adapters/trace_export``). A hop's
 queue wait is its start minus the publish time of the message it consumed (backoff and redelivery
-included); its work is its duration.
+included), or for a relayed event the time it waited in the outbox; its work is its duration.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def hops(spans: Sequence[dict[str, Any]]) -> list[Hop]:
     out = []
     for s in spans:
         attributes = s.get("attributes") or {}
-        published = _ns(attributes.get("publish_time"))
+        published = _ns(attributes.get("publish_time") or attributes.get("queued_since"))
         out.append(
             Hop(
                 service=s.get("service", "?"),

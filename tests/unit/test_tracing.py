@@ -155,6 +155,8 @@ def test_the_outbox_keeps_the_trace_and_the_relay_continues_it(world: World, rec
     assert relayed.context.trace_id == parent.trace_id
     assert relayed.parent_span_id == checkout_span.context.span_id
     assert attributes[tracing.ATTRIBUTE] == relayed.context.traceparent
+    [hop] = trace_view.hops([relayed.as_record()])
+    assert hop.queue_ms == pytest.approx((relayed.start_ns - item.created_at.timestamp() * 1e9) / 1e6, abs=1)
 
 
 def test_a_callback_that_started_its_own_trace_joins_the_loans(world: World, recorder: Recorder) -> None:

@@ -60,6 +60,7 @@ def _republish(items: Sequence[OutboxItem], publisher: EventPublisher) -> None:
             tracing.parse_traceparent(i.traceparent),
             application_id=i.payload.get("application_id"),
             event_id=i.event_id,
+            queued_since=i.created_at.isoformat(),  # the waterfall's queue wait: time left in the outbox
         )
         for i in items
     ]
