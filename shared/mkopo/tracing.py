@@ -10,6 +10,7 @@ JSON-lines file locally, OpenTelemetry's Cloud Trace exporter in the cloud (``ad
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import secrets
@@ -23,6 +24,7 @@ from mkopo import request_context
 
 _TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 _CLOUD_TRACE = re.compile(r"([0-9a-fA-F]{32})(?:/(\d{1,20}))?(?:;o=([01]))?")
+log = logging.getLogger(__name__)
 ATTRIBUTE = "traceparent"  # the Pub/Sub message attribute (and outbox field) carrying the trace
 
 
@@ -166,9 +168,7 @@ def finish(span: Span) -> None:
     try:
         _exporter.export(span)
     except Exception:  # tracing must never fail a payment
-        import logging
-
-        logging.getLogger(__name__).warning("span export failed", exc_info=True)
+        log.warning("span export failed", exc_info=True)
 
 
 @contextmanager
@@ -203,11 +203,21 @@ def annotate(**attributes: Any) -> None:
         current_span.set(**attributes)
 
 
-def join(traceparent: str | None) -> None:
-    """Let a hop that started its own trace continue the application's (stored) trace instead."""
+@contextmanager
+def joined(traceparent: str | None, name: str) -> Iterator[None]:
+    """Continue an application's stored trace for what runs inside: a hop that started its own trace (a
+    provider's callback) moves into it; a hop in another trace, or none (a job touching many loans),
+    runs it in a child span of the application's trace."""
+    parent = parse_traceparent(traceparent)
     current_span = current()
-    if current_span is not None:
-        current_span.adopt(parse_traceparent(traceparent))
+    if parent is None or (current_span is not None and current_span.context.trace_id == parent.trace_id):
+        yield
+    elif current_span is not None and current_span.adoptable:
+        current_span.adopt(parent)
+        yield
+    else:
+        with span(name, parent):
+            yield
 
 
 def current_traceparent() -> str | None:

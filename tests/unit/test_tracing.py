@@ -19,7 +19,7 @@ from mkopo.http.logs import CloudLoggingFormatter
 from mkopo.http.routing import HttpSettings, Reply, Router
 from mkopo.service.outbox import relay
 from tests.unit.conftest import World
-from tests.unit.fake_container import FakeContainer, deliver, http_client, recorded_push
+from tests.unit.fake_container import FakeContainer, deliver, http_client, push_body, recorded_push
 
 
 @dataclass
@@ -164,10 +164,11 @@ def test_a_callback_that_started_its_own_trace_joins_the_loans(world: World, rec
     app = world.application(run_journey(world, parent)[0])
     with tracing.span("POST /v1/callbacks/...") as callback:
         assert callback.context.trace_id != parent.trace_id
-        tracing.join(app.trace)
-        assert callback.context.trace_id == parent.trace_id
+        with tracing.joined(app.trace, "settle"):
+            assert tracing.current() is callback and callback.context.trace_id == parent.trace_id
         with tracing.span("later") as nested:
-            tracing.join(tracing.TraceContext(uuid.uuid4().hex, "1" * 16).traceparent)
+            assert nested.context.trace_id == parent.trace_id
+            nested.adopt(a_trace())
             assert nested.context.trace_id == parent.trace_id  # a child never moves
 
 
@@ -270,3 +271,23 @@ def test_the_file_exporter_appends_one_json_line_per_span(tmp_path: Any) -> None
     records = trace_view.read_spans(path)
     assert [r["span_id"] for r in records] == [s.context.span_id for s in spans]
     assert all(r["end_ns"] >= r["start_ns"] for r in records)
+
+
+def test_a_job_settling_a_loan_publishes_in_the_loans_trace(recorder: Recorder) -> None:
+    loan_trace = a_trace()
+    with tracing.joined(loan_trace.traceparent, "APPROVED to DISBURSED"):
+        first = tracing.current_traceparent()
+    with tracing.joined(a_trace().traceparent, "APPROVED to DISBURSED"):
+        second = tracing.current_traceparent()
+    assert first is not None and first.split("-")[1] == loan_trace.trace_id
+    assert second is not None and second.split("-")[1] != loan_trace.trace_id  # each loan its own trace
+    assert [s.service for s in recorder.spans if s.name == "APPROVED to DISBURSED"] == ["mkopo", "mkopo"]
+
+
+def test_a_dead_lettered_message_keeps_its_trace(world: World) -> None:
+    consumers = create_consumers(FakeContainer(world))
+    parent = a_trace()
+    body = push_body(b"{not json", {"traceparent": parent.traceparent, "event_type": "x"})
+    assert deliver(consumers.score, body) == 200
+    [(_, _, attributes)] = world.publisher.raw
+    assert attributes[tracing.ATTRIBUTE].split("-")[1] == parent.trace_id

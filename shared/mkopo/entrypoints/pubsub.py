@@ -77,7 +77,11 @@ def _handle(
     except MalformedEvent as exc:
         raw = _raw_bytes(cloud_event_data)
         log.error("dead-lettering a message %s cannot process: %s", consumer, exc)
-        publisher().publish_raw(topology.DEAD_LETTER, raw, {"consumer": consumer, "reason": str(exc)[:1000]})
+        publisher().publish_raw(
+            topology.DEAD_LETTER,
+            raw,
+            {"consumer": consumer, "reason": str(exc)[:1000]} | tracing.message_attributes(),
+        )
         return
     try:
         handler(event)
@@ -86,7 +90,8 @@ def _handle(
         publisher().publish_raw(
             topology.DEAD_LETTER,
             raw,
-            {"consumer": consumer, "reason": str(exc)[:1000], "event_id": event.event_id},
+            {"consumer": consumer, "reason": str(exc)[:1000], "event_id": event.event_id}
+            | tracing.message_attributes(),
         )
 
 

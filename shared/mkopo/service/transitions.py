@@ -79,8 +79,9 @@ def advance(
     if app is None:
         log.info("application %s is past %s already; event ignored", application_id, expected)
         return None
-    tracing.join(app.trace)  # a provider's callback, a job or an officer: continue the loan's trace
-    dispatch(events, store=store, publisher=publisher)
+    # A provider's callback, a job or an officer: what this move publishes continues the loan's trace.
+    with tracing.joined(app.trace, f"{expected.value} to {app.status.value}"):
+        dispatch(events, store=store, publisher=publisher)
     return app
 
 
