@@ -203,6 +203,13 @@ def annotate(**attributes: Any) -> None:
         current_span.set(**attributes)
 
 
+def adopt(traceparent: str | None) -> None:
+    """The current hop, if it started its own trace, continues this one (a USSD session's next screen)."""
+    current_span = current()
+    if current_span is not None:
+        current_span.adopt(parse_traceparent(traceparent))
+
+
 @contextmanager
 def joined(traceparent: str | None, name: str) -> Iterator[None]:
     """Continue an application's stored trace for what runs inside: a hop that started its own trace (a
@@ -213,7 +220,7 @@ def joined(traceparent: str | None, name: str) -> Iterator[None]:
     if parent is None or (current_span is not None and current_span.context.trace_id == parent.trace_id):
         yield
     elif current_span is not None and current_span.adoptable:
-        current_span.adopt(parent)
+        adopt(traceparent)
         yield
     else:
         with span(name, parent):

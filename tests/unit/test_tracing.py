@@ -291,3 +291,17 @@ def test_a_dead_lettered_message_keeps_its_trace(world: World) -> None:
     assert deliver(consumers.score, body) == 200
     [(_, _, attributes)] = world.publisher.raw
     assert attributes[tracing.ATTRIBUTE].split("-")[1] == parent.trace_id
+
+
+def test_a_ussd_session_is_one_trace_down_to_its_loan(world: World, recorder: Recorder) -> None:
+    from tests.unit.test_ussd_api import Phone
+
+    container = FakeContainer(world)
+    phone = Phone(container, session_id=f"ATUid_{uuid.uuid4().hex[:8]}", phone="+254700000034")
+    phone.dial()
+    phone.send("2")
+    first, *later = [s.context.trace_id for s in recorder.spans if s.name == "POST /v1/ussd"]
+    assert later and set(later) == {first}
+    other = Phone(container, session_id=f"ATUid_{uuid.uuid4().hex[:8]}", phone="+254700000035")
+    other.dial()
+    assert recorder.spans[-1].context.trace_id != first  # another session, another trace

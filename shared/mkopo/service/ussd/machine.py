@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mkopo import tracing
 from mkopo.domain import ussd_texts
 from mkopo.domain.credit import CreditTerms
 from mkopo.service.identity_store import IdentityStore
@@ -134,10 +135,12 @@ def respond(deps: UssdDeps, *, session_id: str, phone: str, text: str) -> str:
         return Screen(ussd_texts.text("bad_request"), end=True).render()
     if session is None:
         session = _new_session(deps, session_id, phone)
-    elif len(inputs) < session.steps or session.expires_at <= deps.now:
-        return Screen(ussd_texts.text("session_error"), end=True).render()
-    elif len(inputs) == session.steps and session.reply:
-        return session.reply  # the provider repeated a request: the same screen
+    else:
+        tracing.adopt(session.trace)  # one trace per USSD session, from its first screen
+        if len(inputs) < session.steps or session.expires_at <= deps.now:
+            return Screen(ussd_texts.text("session_error"), end=True).render()
+        if len(inputs) == session.steps and session.reply:
+            return session.reply  # the provider repeated a request: the same screen
     ctx = Ctx(deps, session)
     screen = ctx.home() if not session.reply else Screen(session.reply[4:], session.reply.startswith("END"))
     for value in inputs[session.steps :]:
@@ -158,6 +161,7 @@ def _new_session(deps: UssdDeps, session_id: str, phone: str) -> UssdSession:
         started_at=deps.now,
         expires_at=deps.now + deps.session_ttl,
         user_id=user.id if user else None,
+        trace=tracing.current_traceparent(),
     )
 
 
