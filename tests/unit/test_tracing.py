@@ -305,3 +305,22 @@ def test_a_ussd_session_is_one_trace_down_to_its_loan(world: World, recorder: Re
     other = Phone(container, session_id=f"ATUid_{uuid.uuid4().hex[:8]}", phone="+254700000035")
     other.dial()
     assert recorder.spans[-1].context.trace_id != first  # another session, another trace
+
+
+def test_spans_go_to_the_file_locally_to_cloud_trace_in_the_cloud_else_nowhere(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkopo import bootstrap, config
+    from mkopo.adapters.trace_export import FileSpanExporter
+
+    path = str(tmp_path / "spans.jsonl")
+    assert config.trace_exporter(config.Settings(environment="local")) == "none"
+    assert config.trace_exporter(config.Settings(environment="local", trace_file=path)) == "file"
+    assert config.trace_exporter(config.Settings.model_construct(environment="cloud")) == "cloud-trace"
+    assert config.trace_exporter(config.Settings(trace_exporter="none", trace_file=path)) == "none"
+    monkeypatch.setattr(tracing, "_exporter", tracing._Discard())
+    bootstrap.configure_tracing(config.Settings(environment="local", trace_file=path))
+    assert isinstance(tracing._exporter, FileSpanExporter)
+    with tracing.span("hop", a_trace()):
+        pass
+    assert [r["name"] for r in trace_view.read_spans(tmp_path / "spans.jsonl")] == ["hop"]
