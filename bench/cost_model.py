@@ -18,20 +18,21 @@ PRICES = Path(__file__).with_name("prices.json")
 MONTH_S = 30 * 24 * 3600
 RUNS_PER_MONTH = {"* * * * *": 30 * 24 * 60, "*/5 * * * *": 30 * 24 * 12, "0 6 * * *": 30}
 
-# The fewest operations one loan's journey needs (checkout → DISBURSED → one repayment → REPAID, four SMS),
+# The fewest operations one loan's journey needs (checkout → DISBURSED → one repayment → REPAID, five SMS),
 # argued from what a correct at-least-once design must do, not from what the code does today.
 FLOORS: dict[str, tuple[int, str]] = {
     metering.FS_WRITES: (
-        30,
+        34,
         "application 3 (created, scored, decided), idempotency key 1, outbox 1 per event (6), loan 2 "
         "(opened, repaid), journal 4 (disbursed, payout settled, due, repayment), repayment 2 (asked, "
-        "paid), 2 per SMS (sent, delivered: 8), audit record 4 (consent, decision, payout, repayment)",
+        "paid), 2 per SMS (sent, delivered: 10), audit record 4 (consent, decision, payout, repayment), "
+        "borrower's credit profile 2 (first loan, repaid)",
     ),
     metering.FS_READS: (
-        20,
+        22,
         "each step reads what it changes once: checkout 3 (user, offer, key), scoring 2 (application, "
         "borrower), decision 1, payout 1, payout result 1, repayment 2 (loan, key), collection result 2, "
-        "1 per SMS (4), its delivery report 1 per SMS (4); the outbox relay 0 (events are sent at once)",
+        "1 per SMS (5), its delivery report 1 per SMS (5); the outbox relay 0 (events are sent at once)",
     ),
     metering.FS_DELETES: (0, "nothing needs deleting on the way (TTL removes idempotency keys later)"),
     metering.PUBLISHED: (
@@ -39,17 +40,17 @@ FLOORS: dict[str, tuple[int, str]] = {
         "one message per domain event: submitted, scored, approved, disbursed, received, repaid",
     ),
     metering.DELIVERED: (
-        18,
-        "pushed: scoring, decision, payout 1 each and every event notify subscribes to (6); "
+        14,
+        "pushed: scoring, decision, payout 1 each and every event notify subscribes to (5); "
         "pulled: 6 events exported",
     ),
     metering.BQ_ROWS: (10, "one row per domain event (6) and per audit record (4), written once"),
-    metering.SMS_SEGMENTS: (4, "approved, disbursed, received, repaid: one GSM-7 segment each"),
-    metering.PROVIDER_CALLS: (6, "one payout, one collection request (tokens cached), one send per SMS (4)"),
+    metering.SMS_SEGMENTS: (5, "received, approved, disbursed, paid, repaid: one GSM-7 segment each"),
+    metering.PROVIDER_CALLS: (7, "one payout, one collection request (tokens cached), one send per SMS (5)"),
     metering.INVOCATIONS: (
         17,
         "checkout, scoring, decision, payout, payout result, repayment, collection result 1 each; "
-        "notify 1 per event (6); the provider's delivery report 1 per SMS (4)",
+        "notify 1 per event (5); the provider's delivery report 1 per SMS (5)",
     ),
 }
 

@@ -43,6 +43,11 @@ class _CountedStream:
         return getattr(self._call, name)
 
 
+def _collection(path: str) -> str:
+    """``projects/p/databases/d/documents/loans/L1/…`` → ``loans``."""
+    return path.partition("/documents/")[2].split("/", 1)[0] or "?"
+
+
 def _got(response: Any) -> int:
     return 1 if (response.found.name or response.missing) else 0
 
@@ -58,6 +63,8 @@ class MeteringInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClie
             metering.count(metering.FS_COMMITS)
             metering.count(metering.FS_DELETES, deletes)
             metering.count(metering.FS_WRITES, len(request.writes) - deletes)
+            for w in request.writes:  # by collection, to see where the writes go
+                metering.count(f"{metering.FS_WRITES}/{_collection(w.delete or w.update.name)}")
         return continuation(details, request)
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
