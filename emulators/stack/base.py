@@ -117,6 +117,7 @@ class StackBase:
             "MKOPO_AT_BASE_URL": f"http://{HOST}:{self.ports.at_sandbox}",
             "MKOPO_PUBLIC_BASE_URL": self.gateway_url,
             "MKOPO_ENVIRONMENT": "local",
+            "MKOPO_BUREAU_FOLDER": str(self.run_dir / "bureau"),  # the bureau bucket's stand-in
         }
 
     def running(self) -> list[str]:

@@ -128,7 +128,7 @@ def bureau_row(loan: Loan, who: BorrowerIdentity, *, month: str, on: date) -> di
         "principal": str(loan.schedule.principal),
         "outstanding": money(0 if repaid else loan.outstanding.minor),
         "arrears_amount": money(0 if repaid else arrears),
-        "days_past_due": str(loan.position.days_past_due(on) if status == BureauStatus.OVERDUE else 0),
+        "days_past_due": str(loan.position.days_past_due(on) if status in NEGATIVE else 0),
         "status": status.value,
         "repaid_on": loan.repaid_at.date().isoformat() if repaid and loan.repaid_at else "",
         "repaid_on_time": ("yes" if loan.days_late_max <= 0 else "no") if repaid else "",
