@@ -16,7 +16,13 @@ from mkopo import metering, topology
 
 PRICES = Path(__file__).with_name("prices.json")
 MONTH_S = 30 * 24 * 3600
-RUNS_PER_MONTH = {"* * * * *": 30 * 24 * 60, "*/5 * * * *": 30 * 24 * 12, "0 6 * * *": 30}
+RUNS_PER_MONTH = {
+    "* * * * *": 30 * 24 * 60,
+    "*/5 * * * *": 30 * 24 * 12,
+    "0 6 * * *": 30,
+    "30 6 * * *": 30,  # provisioning, daily
+    "0 7 1 * *": 1,  # bureau, monthly
+}
 
 # The fewest operations one loan's journey needs (checkout → DISBURSED → one repayment → REPAID, five SMS),
 # argued from what a correct at-least-once design must do, not from what the code does today.

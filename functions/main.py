@@ -131,6 +131,16 @@ def arrears(request: Request) -> Response:
 
 
 @functions_framework.http
+def provisioning(request: Request) -> Response:
+    return _job("provision")
+
+
+@functions_framework.http
+def bureau(request: Request) -> Response:
+    return _job("bureau")
+
+
+@functions_framework.http
 def exporter(request: Request) -> Response:
     return _job("export_events")
 

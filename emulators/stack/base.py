@@ -123,6 +123,7 @@ class StackBase:
             "MKOPO_PUBLIC_BASE_URL": self.gateway_url,
             "MKOPO_ENVIRONMENT": "local",
             "MKOPO_TRACE_FILE": str(self.trace_file),
+            "MKOPO_BUREAU_FOLDER": str(self.run_dir / "bureau"),  # the bureau bucket's stand-in
         }
 
     def running(self) -> list[str]:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from mkopo.adapters.security import Argon2Hasher, JwtTokens
     from mkopo.domain.policy import DecisionPolicy
     from mkopo.domain.scorecard import Scorecard
-    from mkopo.service.ports import SmsChannel
+    from mkopo.service.ports import BureauSink, SmsChannel
 
 
 def utcnow() -> datetime:
@@ -110,6 +110,14 @@ class Container:
             sender_id=s.at_sender_id,
             timeout=httpx.Timeout(s.sms_timeout_s, connect=3.0),
         )
+
+    @cached_property
+    def bureau_sink(self) -> BureauSink:
+        """The credit-bureau files: a Cloud Storage bucket when one is configured, else a local folder."""
+        from mkopo.adapters.bureau_files import FolderBureauSink, GcsBureauSink
+
+        s = self.settings
+        return GcsBureauSink(s.bureau_bucket) if s.bureau_bucket else FolderBureauSink(s.bureau_folder)
 
     @cached_property
     def hasher(self) -> Argon2Hasher:

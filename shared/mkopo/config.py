@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mkopo.domain.bureau import BureauRules
 from mkopo.domain.credit import CreditTerms, LimitLadder
+from mkopo.domain.provisioning import ProvisionRates
 
 if TYPE_CHECKING:
     from mkopo.domain.policy import DecisionPolicy
@@ -213,6 +215,16 @@ class Settings(BaseSettings):
     # Exporters keep pulling this long after the scheduler calls them (the cloud: 50 s of a 1-minute
     # schedule); 0 drains what is waiting and returns (the local timer calls every few seconds).
     export_linger_s: float = Field(default=0.0, ge=0, le=50)
+
+    # --- Loss provisioning: expected-credit-loss rates per arrears bucket, e.g.
+    # MKOPO_PROVISION_RATES='{"current": "0.01", "days_1_30": "0.05", "days_90_plus": "1"}'.
+    provision_rates: ProvisionRates = Field(default_factory=ProvisionRates)
+    # --- Credit-bureau reporting: the notice before negative information and the listing threshold per
+    # currency (MKOPO_BUREAU_RULES='{"notice_days": 30, "threshold_minor": {"KES": 100000}}'); where the
+    # monthly file goes: a folder locally, a Cloud Storage bucket in the cloud.
+    bureau_rules: BureauRules = Field(default_factory=BureauRules)
+    bureau_folder: Path = Path(".run/bureau")
+    bureau_bucket: str | None = None
 
     # --- Outbox relay: events older than this and still unsent are republished.
     outbox_relay_after_s: int = 10

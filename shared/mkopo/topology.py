@@ -155,6 +155,9 @@ FUNCTIONS: tuple[Function, ...] = (
         secrets=(*MONEY_SECRETS, "callback-signing-key"),
     ),
     Function("arrears", "arrears", "schedule", schedule="0 6 * * *"),
+    # Loss provisioning after the arrears run has aged the loans; the bureau file on the 1st of a month.
+    Function("provisioning", "provisioning", "schedule", schedule="30 6 * * *"),
+    Function("bureau", "bureau", "schedule", schedule="0 7 1 * *", secrets=("at-api-key",)),
     # Staff work: the officers' review queue and decisions, the admins' audit trail.
     Function(
         "backoffice",

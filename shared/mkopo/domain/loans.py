@@ -80,6 +80,8 @@ class Loan(BaseModel):
     income_recognised: list[int] = Field(default_factory=list)
     reminders_sent: list[str] = Field(default_factory=list)
     overdue_flags: list[str] = Field(default_factory=list)
+    # Credit-bureau reporting: the day the borrower was sent the notice before negative information.
+    bureau_notice_on: date | None = None
 
     @classmethod
     def open(
@@ -167,6 +169,13 @@ class Loan(BaseModel):
         self.overdue_flags.extend(o.key for o in work.overdue)
         self.updated_at = at
         return work
+
+    def record_bureau_notice(self, on: date, at: datetime) -> bool:
+        """The notice before a bureau listing was sent on ``on`` (the first notice counts; False after)."""
+        if self.bureau_notice_on is not None:
+            return False
+        self.bureau_notice_on, self.updated_at = on, at
+        return True
 
     def next_due(self, on: date) -> dict[str, Any] | None:
         """The oldest installment with something outstanding."""

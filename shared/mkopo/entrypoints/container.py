@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # types only: cold start matters
     from mkopo.service.identity_store import IdentityStore
     from mkopo.service.offers import Lender
     from mkopo.service.ports import (
+        BureauSink,
         CreditData,
         EventPublisher,
         EventSink,
@@ -52,6 +53,8 @@ class AppContainer(Protocol):
     def credit_data(self) -> CreditData: ...
     @property
     def sms_channel(self) -> SmsChannel: ...
+    @property
+    def bureau_sink(self) -> BureauSink: ...
     @property
     def hasher(self) -> PasswordHasher: ...
     @property

@@ -11,7 +11,7 @@ from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body, query_params
-from mkopo.service import loans, repayments
+from mkopo.service import loans, provisioning, repayments
 from mkopo.service.store import User
 
 api = Api(authenticate=current_user)
@@ -118,3 +118,15 @@ def entries(c: AppContainer, request: Request, user: User, account: str) -> Repl
 )
 def trial(c: AppContainer, request: Request, user: User) -> Reply:
     return Reply(200, loans.trial_balance(c.store))
+
+
+@api.route(
+    "GET",
+    "/v1/ledger/provisions",
+    summary="Loan-loss allowance, gross receivables and coverage per currency and bucket (admins)",
+    roles=ADMIN,
+    responses={200: schemas.Provisions},
+    tags=("ledger",),
+)
+def provisions(c: AppContainer, request: Request, user: User) -> Reply:
+    return Reply(200, provisioning.provisions_view(c.store, now=c.now(), rates=c.settings.provision_rates))

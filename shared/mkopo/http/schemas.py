@@ -325,5 +325,26 @@ class TrialBalance(_Out):
     totals_minor: dict[str, int] = Field(description="Sum of every journal line per currency: always 0")
 
 
+class BucketProvision(_Out):
+    bucket: str
+    loans: int
+    gross_minor: int
+    rate: str
+    allowance_minor: int = Field(description="What a provisioning run now would set for this bucket")
+
+
+class CurrencyProvision(_Out):
+    currency: str
+    allowance_minor: int = Field(description="What loan_loss_allowance:<currency> holds now")
+    gross_receivables_minor: int
+    coverage: str | None = Field(description="Allowance held / gross receivables")
+    buckets: list[BucketProvision]
+
+
+class Provisions(_Out):
+    at: str
+    currencies: list[CurrencyProvision]
+
+
 class BalanceQuery(_Query):
     at: str | None = Field(default=None, max_length=40, description="ISO 8601 time with a timezone")
