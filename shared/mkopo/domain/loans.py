@@ -202,6 +202,15 @@ class Loan(BaseModel):
         self.updated_at = at
         return work
 
+    def in_arrears(self, on: date) -> bool:
+        """Overdue on ``on``, or flagged overdue by an arrears run (which may run as of a later day) and
+        still unpaid."""
+        flagged = {flag.rsplit(":", 1)[0] for flag in self.overdue_flags}
+        return self.position.days_past_due(on) > 0 or any(
+            inst.outstanding.total and installment_key(inst.number, self.schedule_version) in flagged
+            for inst in self.position.installments
+        )
+
     def restructure(self, proposal: RestructureProposal, at: datetime) -> Restructured:
         """Replace the unpaid installments by the accepted proposal's; what was paid stays as it was."""
         if self.status != LoanStatus.ACTIVE or self.id != proposal.loan_id:

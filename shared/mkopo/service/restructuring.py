@@ -54,7 +54,7 @@ def propose(
 
     def run(tx: Transaction) -> RestructureProposal:
         loan = _loan(tx.get_loan(loan_id), loan_id)
-        if loan.status != LoanStatus.ACTIVE or loan.position.days_past_due(now.date()) == 0:
+        if loan.status != LoanStatus.ACTIVE or not loan.in_arrears(now.date()):
             raise AlreadyExists(f"loan {loan_id} is not in arrears: nothing to restructure")
         if any(p.status in OPEN and not p.expired(now) for p in store.list_proposals(loan_id, 20)):
             raise AlreadyExists("this loan already has an open restructure proposal")
