@@ -365,3 +365,35 @@ def test_installment_schedule_validation_holds_after_restructure() -> None:
     assert isinstance(loan.schedule, RepaymentSchedule)
     assert all(isinstance(i, Installment) for i in loan.schedule.installments)
     assert [i.number for i in loan.schedule.installments] == [1, 2]
+
+
+def test_the_borrower_accepts_from_my_loan_on_ussd(world: World) -> None:
+    from tests.unit.fake_container import FakeContainer, carry_events
+    from tests.unit.test_ussd_api import PHONE, Phone, register
+
+    container = FakeContainer(world)
+    phone = register(container)
+    phone.send("1")
+    phone.send("5000")
+    phone.send("1")
+    assert phone.send("1234").startswith("END ")
+    carry_events(container)
+    user = world.store.get_user_by_phone(PHONE)
+    assert user is not None
+    [loan] = world.store.list_loans(user.id, 5)
+    world.now = NOW + timedelta(days=45)
+    pid = propose(world, loan, staff(world, "officer"))["id"]
+    later = Phone(container, "ATUid_2")
+    later.dial()
+    later.send("1234")
+    assert "New plan" not in later.send("2")  # proposed, not approved yet: nothing to accept
+    decide(world, loan, pid, staff(world, "officer"))
+    again = Phone(container, "ATUid_3")
+    again.dial()
+    again.send("1234")
+    screen = again.send("2")
+    assert "New plan offered: 3 payments" in screen and "1. Accept" in screen
+    assert again.send("1") == "END Your new plan is in force. We will send you an SMS."
+    done = world.store.get_proposal(pid)
+    assert done is not None and done.accepted_via == "ussd"
+    assert world.store.get_loan(loan.id).restructured  # type: ignore[union-attr]
