@@ -397,3 +397,38 @@ def test_the_borrower_accepts_from_my_loan_on_ussd(world: World) -> None:
     done = world.store.get_proposal(pid)
     assert done is not None and done.accepted_via == "ussd"
     assert world.store.get_loan(loan.id).restructured  # type: ignore[union-attr]
+
+
+def test_the_console_proposes_and_a_second_officer_approves(world: World) -> None:
+    from tests.unit.fake_container import FakeContainer
+    from tests.unit.test_console import csrf_of, signed_in, text
+    from tests.unit.test_console import staff as console_staff
+
+    container = FakeContainer(world)
+    _, loan = overdue_loan(world)
+    maker = signed_in(container, console_staff(world, "+254700000081"))
+    checker = signed_in(container, console_staff(world, "+254700000082", role="admin"))
+    page = f"/console/loans/{loan.id}"
+    assert "Propose a new schedule" in text(maker.get(page)) and "never restructured" in text(maker.get(page))
+    form = {
+        "installments": "3",
+        "period_days": "30",
+        "first_due_date": (world.now.date() + timedelta(days=10)).isoformat(),
+        "reason": "seasonal income",
+        "csrf_token": csrf_of(maker, page),
+    }
+    assert maker.post(f"{page}/restructure", data=form | {"csrf_token": "forged"}).status_code == 403
+    bad = maker.post(f"{page}/restructure", data=form | {"installments": "0"})
+    assert bad.status_code == 422 and "installments" in text(bad)
+    assert maker.post(f"{page}/restructure", data=form).status_code == 303
+    shown = text(maker.get(page))
+    assert "PROPOSED" in shown and "seasonal income" in shown
+    [proposal] = world.store.list_proposals(loan.id, 5)
+    decide_path = f"{page}/restructure/{proposal.id}"
+    own = maker.post(decide_path, data={"outcome": "APPROVED", "csrf_token": csrf_of(maker, page)})
+    assert own.status_code == 403 and "your own proposal" in text(own)
+    ok = checker.post(decide_path, data={"outcome": "APPROVED", "csrf_token": csrf_of(checker, page)})
+    assert ok.status_code == 303
+    assert "waiting for the borrower" in text(checker.get(page))
+    again = checker.post(decide_path, data={"outcome": "REJECTED", "csrf_token": csrf_of(checker, page)})
+    assert again.status_code == 409
