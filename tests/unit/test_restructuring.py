@@ -432,3 +432,18 @@ def test_the_console_proposes_and_a_second_officer_approves(world: World) -> Non
     assert "waiting for the borrower" in text(checker.get(page))
     again = checker.post(decide_path, data={"outcome": "REJECTED", "csrf_token": csrf_of(checker, page)})
     assert again.status_code == 409
+
+
+def test_the_accepted_restructure_is_a_warehouse_row_with_its_stage(world: World) -> None:
+    from mkopo.service.warehouse_rows import event_row
+
+    user, loan = overdue_loan(world)
+    pid = propose(world, loan, staff(world, "officer"))["id"]
+    decide(world, loan, pid, staff(world, "officer"))
+    accept(world, loan, pid, user)
+    rows = [event_row(e, world.now) for e in published(world) if isinstance(e, LoanRestructuring)]
+    assert [(r["event_type"], r["outcome"]) for r in rows] == [
+        ("loan_restructuring", "APPROVED"),
+        ("loan_restructuring", "ACCEPTED"),
+    ]
+    assert '"proposal_id": "' + pid + '"' in rows[1]["attributes"] and rows[1]["currency"] == "KES"
