@@ -207,6 +207,8 @@ class Settings(BaseSettings):
     # Payouts and collections still pending after this long are asked about by reconciliation.
     reconcile_after_s: int = Field(default=5, ge=0)
     repayment_reminder_days: int = Field(default=3, ge=0)
+    # A restructure proposal not approved and accepted within this many days is stale: propose again.
+    restructure_proposal_ttl_days: int = Field(default=7, ge=1, le=60)
 
     # --- Analytics
     bigquery_endpoint: str | None = None

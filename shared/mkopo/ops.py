@@ -112,6 +112,8 @@ def trace(application_id: str, path: Path) -> int:
     if rows:
         print(trace_view.summary(rows))
     return 0 if rows else 1
+
+
 def _clock(as_of: date, what: str) -> tuple[Any, datetime] | None:
     """The container and noon UTC on ``as_of``; None (refused) for a future day outside local."""
     from mkopo.bootstrap import container

@@ -19,6 +19,7 @@ from mkopo.domain.events import DomainEvent
 from mkopo.domain.ledger import JournalEntry
 from mkopo.domain.loans import Loan, Repayment
 from mkopo.domain.offers import Offer
+from mkopo.domain.restructuring import RestructureProposal
 from mkopo.service.store import (
     AuditRecord,
     Borrower,
@@ -92,6 +93,17 @@ class LoansTx(_TxPart):
         self._put("journal", entry.id, entry, create=True)
 
 
+class ProposalsTx(_TxPart):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None:
+        return self._get("proposals", proposal_id)
+
+    def create_proposal(self, proposal: RestructureProposal) -> None:
+        self._put("proposals", proposal.id, proposal, create=True)
+
+    def save_proposal(self, proposal: RestructureProposal) -> None:
+        self._put("proposals", proposal.id, proposal)
+
+
 class UsersTx(_TxPart):
     def get_user_id_by_phone(self, phone: str) -> str | None:
         return self._get("phones", phone)
@@ -126,7 +138,7 @@ class AuditTx(_TxPart):
         self._put("audit", record.id, record, create=True)
 
 
-class FakeTransaction(ApplicationsTx, LoansTx, UsersTx, IdempotencyTx, OutboxTx, AuditTx):
+class FakeTransaction(ApplicationsTx, LoansTx, ProposalsTx, UsersTx, IdempotencyTx, OutboxTx, AuditTx):
     """The Transaction port in memory."""
 
 
@@ -192,6 +204,15 @@ class LoansFake(_StorePart):
             ),
         )
         return sorted(entries, key=lambda e: e.occurred_at)[:limit]
+
+
+class ProposalsFake(_StorePart):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None:
+        return self._read("proposals", proposal_id)
+
+    def list_proposals(self, loan_id: str, limit: int) -> list[RestructureProposal]:
+        found = self._where("proposals", lambda p: p.loan_id == loan_id)
+        return sorted(found, key=lambda p: p.proposed_at, reverse=True)[:limit]
 
 
 class UsersFake(_StorePart):
@@ -289,6 +310,7 @@ class LeasesFake(_StorePart):
 class InMemoryStore(
     ApplicationsFake,
     LoansFake,
+    ProposalsFake,
     UsersFake,
     OffersFake,
     IdempotencyFake,

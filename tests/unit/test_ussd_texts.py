@@ -29,6 +29,8 @@ LONGEST = {
     "name": "N" * 40,
     "minutes": 15,
     "number": 3,
+    "installments": 52,
+    "first_due": "2027-01-01",
     "reason": "R" * 120,
 }
 

@@ -12,6 +12,7 @@ from mkopo.domain.events import (
     LoanDisbursed,
     LoanRejected,
     LoanRepaid,
+    LoanRestructuring,
     RepaymentDue,
     RepaymentReceived,
     ReviewRequested,
@@ -74,7 +75,7 @@ def sms_for(event: DomainEvent, app: Application) -> str | None:
             f"mkopo: {cur} {offer.principal} has been sent to your wallet for loan {ref}. "
             f"Repay {cur} {offer.total_repayable} by {due}."
         )
-    money_text = _money_sms(event, ref)
+    money_text = _money_sms(event, ref) or _restructure_sms(event, ref)
     if money_text is not None:
         return money_text
     if isinstance(event, DisbursementFailed):
@@ -122,3 +123,21 @@ def _money_sms(event: DomainEvent, ref: str) -> str | None:
             "Please pay when you can, or reply HELP to agree a plan with us."
         )
     return None
+
+
+def _restructure_sms(event: DomainEvent, ref: str) -> str | None:
+    """A new schedule offered (how to accept it), then in force."""
+    if not isinstance(event, LoanRestructuring):
+        return None
+    cur = event.currency
+    total = Money(minor=event.new_total_minor, currency=cur)  # type: ignore[arg-type]
+    plan = f"{event.installments} payments from {event.first_due_date}, {cur} {total} in all"
+    if event.stage == "ACCEPTED":
+        return f"mkopo: loan {ref} has a new schedule: {plan}. Thank you."
+    waived = ""
+    if event.waived_minor:
+        waived = f" {cur} {Money(minor=event.waived_minor, currency=cur)} of fees is forgiven."  # type: ignore[arg-type]
+    return (
+        f"mkopo: we offer a new schedule for loan {ref}: {plan}.{waived} To accept, reply YES {event.code} "
+        f"by {event.expires_at[:10]}, or accept in the app."
+    )

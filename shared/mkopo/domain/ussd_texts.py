@@ -31,6 +31,9 @@ EN: dict[str, str] = {
     "applied": "Thank you. Your loan is being processed. We will send you an SMS.",
     "loan": "Loan {status}\nBorrowed {principal}\nOutstanding {outstanding}\nNext due {due}\n00. Main menu",
     "no_loan": "You have no loan.\n00. Main menu",
+    "loan_new_plan": "Outstanding {outstanding}\nNew plan offered: {installments} payments from {first_due}, "
+    "{total} in all\n1. Accept new plan\n00. Main menu",
+    "plan_accepted": "Your new plan is in force. We will send you an SMS.",
     "ask_repay": "Outstanding {outstanding}\nEnter amount to repay",
     "repay_sent": "Approve the payment of {amount} on your phone. We will send you an SMS.",
     "limit": "Limit {limit}\nAvailable {available}\nRepay on time to reach {next}\n00. Main menu",

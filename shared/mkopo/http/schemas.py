@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -262,6 +262,48 @@ class OutstandingOut(_Out):
     principal: str
 
 
+class ProposedInstallment(_Out):
+    number: int
+    due_date: str
+    amount: str
+
+
+class ProposalOut(_Out):
+    """A restructure proposal: the new installments and totals, and who moved it where, when."""
+
+    id: str
+    loan_id: str
+    status: Literal["PROPOSED", "APPROVED", "REJECTED", "ACCEPTED", "EXPIRED"]
+    terms: dict[str, Any]
+    installments: list[ProposedInstallment]
+    outstanding_before: str
+    waived: str
+    new_total: str
+    currency: str
+    proposed_by: str
+    proposed_at: str
+    expires_at: str
+    decided_by: str | None
+    decided_at: str | None
+    accepted_at: str | None
+    accepted_via: str | None
+
+
+class ProposalList(_Out):
+    proposals: list[ProposalOut]
+
+
+class ScheduleVersionOut(_Out):
+    version: int
+    at: str
+    proposal_id: str | None
+    proposed_by: str | None
+    approved_by: str | None
+    reason: str | None
+    installments: int
+    total_repayable: str
+
+
 class LoanOut(_Out):
     id: str
     status: Literal["ACTIVE", "REPAID"]
@@ -282,6 +324,10 @@ class LoanOut(_Out):
     repayments: list[RepaymentOut]
     disbursed_at: str
     repaid_at: str | None
+    restructured: bool
+    schedule_version: int
+    schedule_history: list[ScheduleVersionOut]
+    pending_proposal: ProposalOut | None
 
 
 class LoanList(_Out):

@@ -1,8 +1,9 @@
-"""Texts borrowers send to our shortcode: BAL (what is owed and when), HELP, STOP and START.
+"""Texts borrowers send to our shortcode: BAL (what is owed and when), HELP, STOP, START and YES <code>.
 
 The answer goes back by SMS on the same channel as every notification. An unknown number or keyword gets
-HELP's text; nothing a borrower texts changes money. STOP only silences reminders: decisions, receipts and
-the notices the regulations require still go out (``mkopo.domain.messages.is_reminder``).
+HELP's text. Only ``YES <code>`` changes a loan: it accepts the restructure that the SMS with that code
+offered. STOP only silences reminders: decisions, receipts and the notices the regulations require still
+go out (``mkopo.domain.messages.is_reminder``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from mkopo.domain.loans import LoanStatus
 from mkopo.domain.money import Money
 from mkopo.domain.notifications import Notification
 from mkopo.domain.phone import InvalidPhone, masked, normalise
+from mkopo.service import restructuring
 from mkopo.service.notifications import send_notification
 from mkopo.service.ports import SmsChannel
 from mkopo.service.store import Store
@@ -26,6 +28,7 @@ HELP = (
 )
 STOPPED = "mkopo: you will get no more reminders. Notices about your loans still come. Text START to undo."
 STARTED = "mkopo: reminders are on again. Text STOP to stop them."
+NO_PROPOSAL = "mkopo: we found no new schedule waiting for you with that code. Text HELP for help."
 UNKNOWN = "mkopo: we have no account for this number. Register in the mkopo app or dial our USSD code."
 
 
@@ -40,6 +43,10 @@ def reply_to(store: Store, *, sender: str, text: str, now: datetime) -> str:
         return STARTED
     if keyword == "BAL":
         return balance(store, sender, now)
+    if keyword == "YES":
+        words = text.split()
+        code = words[1] if len(words) > 1 else ""
+        return restructuring.accept_by_code(store, phone=sender, code=code, now=now) or NO_PROPOSAL
     return HELP
 
 

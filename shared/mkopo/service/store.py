@@ -23,6 +23,7 @@ from mkopo.domain.offers import Offer
 if TYPE_CHECKING:  # only in signatures here: functions that never touch money do not import it
     from mkopo.domain.ledger import JournalEntry
     from mkopo.domain.loans import Loan, Repayment
+    from mkopo.domain.restructuring import RestructureProposal
 
 T = TypeVar("T")
 Tx = TypeVar("Tx", covariant=True)
@@ -146,6 +147,22 @@ class Loans(Transactional[LoanWrites], Protocol):
         self, *, account: str | None = None, until: datetime | None = None, limit: int = 1000
     ) -> list[JournalEntry]:
         """Journal entries, oldest first, optionally only those touching one account or up to a time."""
+        ...
+
+
+# --- Restructure proposals (maker-checker, then the borrower's acceptance) ----------------------------
+
+
+class ProposalWrites(Protocol):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None: ...
+    def create_proposal(self, proposal: RestructureProposal) -> None: ...
+    def save_proposal(self, proposal: RestructureProposal) -> None: ...
+
+
+class Proposals(Transactional[ProposalWrites], Protocol):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None: ...
+    def list_proposals(self, loan_id: str, limit: int) -> list[RestructureProposal]:
+        """A loan's restructure proposals, newest first."""
         ...
 
 
@@ -277,7 +294,14 @@ class JointReads(Protocol):
 
 
 class Transaction(
-    ApplicationWrites, LoanWrites, UserWrites, IdempotencyWrites, OutboxWrites, AuditWrites, Protocol
+    ApplicationWrites,
+    LoanWrites,
+    ProposalWrites,
+    UserWrites,
+    IdempotencyWrites,
+    OutboxWrites,
+    AuditWrites,
+    Protocol,
 ):
     """Reads first, then writes: the Firestore rule. Writes apply only if the whole function succeeds."""
 
@@ -285,6 +309,7 @@ class Transaction(
 class Store(
     Applications,
     Loans,
+    Proposals,
     Users,
     Offers,
     Idempotency,

@@ -20,6 +20,7 @@ locals {
     "repayment_due",
     "installment_overdue",
     "review_requested",
+    "loan_restructuring",
     "dead_letter",
   ]
 
@@ -98,7 +99,7 @@ locals {
     "notify" = {
       entry_point = "notify"
       trigger     = "pubsub"
-      topics      = ["checkout_submitted", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested"]
+      topics      = ["checkout_submitted", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested", "loan_restructuring"]
       routes      = []
       schedule    = null
       secrets     = ["at-api-key"]
@@ -108,7 +109,7 @@ locals {
     "exporter" = {
       entry_point = "exporter"
       trigger     = "schedule"
-      topics      = ["checkout_submitted", "application_scored", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested"]
+      topics      = ["checkout_submitted", "application_scored", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested", "loan_restructuring"]
       routes      = []
       schedule    = "* * * * *"
       secrets     = []
@@ -233,6 +234,7 @@ locals {
     "notify--repayment_due" = { function = "notify", topic = "repayment_due", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
     "notify--installment_overdue" = { function = "notify", topic = "installment_overdue", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
     "notify--review_requested" = { function = "notify", topic = "review_requested", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_restructuring" = { function = "notify", topic = "loan_restructuring", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
     "exporter--checkout_submitted" = { function = "exporter", topic = "checkout_submitted", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     "exporter--application_scored" = { function = "exporter", topic = "application_scored", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     "exporter--loan_approved" = { function = "exporter", topic = "loan_approved", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
@@ -244,6 +246,7 @@ locals {
     "exporter--repayment_due" = { function = "exporter", topic = "repayment_due", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     "exporter--installment_overdue" = { function = "exporter", topic = "installment_overdue", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
     "exporter--review_requested" = { function = "exporter", topic = "review_requested", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_restructuring" = { function = "exporter", topic = "loan_restructuring", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
   }
 
   # Every secret some function reads (the union of Function.secrets). Values never live here.

@@ -11,6 +11,7 @@ APPLICATIONS, OFFERS, USERS, PHONES = "applications", "offers", "users", "phones
 BORROWERS, IDEMPOTENCY, OUTBOX = "borrowers", "idempotency", "outbox"
 NOTIFICATIONS, EXPORTS, AUDIT, LEASES = "notifications", "exports", "audit", "leases"
 LOANS, REPAYMENTS, JOURNAL = "loans", "repayments", "journal"
+PROPOSALS = "restructure_proposals"
 REFRESH_TOKENS, TOKEN_FAMILIES, THROTTLE = "refresh_tokens", "token_families", "login_throttle"
 
 MAX_WRITES = 500  # Firestore's limit per commit
