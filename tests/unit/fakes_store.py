@@ -60,6 +60,11 @@ class ApplicationsTx(_TxPart):
     def get_borrower(self, borrower_id: str) -> Borrower | None:
         return self._get("borrowers", borrower_id)
 
+    def get_application_and_borrower(
+        self, application_id: str, borrower_id: str
+    ) -> tuple[Application | None, Borrower | None]:
+        return self.get_application(application_id), self.get_borrower(borrower_id)
+
     def create_application(self, app: Application) -> None:
         self._put("applications", app.id, app, create=True)
 

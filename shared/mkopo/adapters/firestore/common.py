@@ -53,6 +53,13 @@ class TxPart:
         snap = self._db.collection(collection).document(doc_id).get(transaction=self._tx)
         return snap.to_dict() if snap.exists else None
 
+    def _get_together(self, *keys: tuple[str, str]) -> list[dict[str, Any] | None]:
+        """Several documents in one batched read of this transaction, in the order asked."""
+        refs = [self._db.collection(c).document(i) for c, i in keys if valid_id(i)]
+        snaps = self._db.get_all(refs, transaction=self._tx) if refs else []
+        docs = {s.reference.path: s.to_dict() for s in snaps if s.exists}
+        return [docs.get(f"{c}/{i}") for c, i in keys]
+
 
 class StorePart:
     """Base of each aggregate's query side: plain reads and writes on the client."""
