@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from mkopo.domain import messages
 from mkopo.domain.events import DomainEvent, RepaymentDue, parse_event
 from mkopo.domain.notifications import Notification, NotificationTransitionError
 from mkopo.service import notifications
@@ -140,3 +141,23 @@ def test_the_sms_retry_bound_ends_before_pubsub_dead_letters_the_event() -> None
     from mkopo.config import Settings
 
     assert Settings().sms_max_attempts < topology.function("notify").retry.max_delivery_attempts
+
+
+def test_the_next_sms_is_in_the_language_the_borrower_reads_now(world: World) -> None:
+    run_to_end(world, "+254700000032")
+    events = {e.event_type: e for e in (parse_event(p) for _, p, _ in world.publisher.published)}
+    submitted, approved = events["checkout_submitted"], events["loan_approved"]
+    user, app = (
+        world.store.get_user(submitted.borrower_id),
+        world.store.get_application(submitted.application_id),
+    )
+    assert user is not None and app is not None
+    assert notify(world, submitted)
+    world.store.col("users")[user.id] = user.model_copy(update={"language": "sw"})
+    reads = world.store.joint_reads
+    assert notify(world, approved)
+    assert world.store.joint_reads == reads + 1  # the user came with the notification and the application
+    first, second = (world.store.get_notification(e.event_id) for e in (submitted, approved))
+    assert first is not None and first.text.startswith("mkopo: we received your application")
+    assert second is not None and second.text == messages.sms_for(approved, app, "sw")
+    assert "umeidhinishwa" in second.text and second.text != messages.sms_for(approved, app, "en")

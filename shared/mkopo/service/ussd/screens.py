@@ -117,7 +117,7 @@ def _register(ctx: Ctx, pin_hash: str) -> Screen:
         phone=session.phone,
         full_name=session.data["name"],
         pin_hash=pin_hash,
-        language=session.data.get("language", "en"),
+        language=ctx.language,  # chosen on the first screen, else the market's
     )
     try:
         session.user_id = accounts.register_by_pin(cmd, store=deps.store, now=deps.now)
