@@ -14,8 +14,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from mkopo import metering
 from mkopo.domain import i18n, messages
-from tests.unit.gsm7 import segments
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE]
@@ -110,10 +110,14 @@ def _report() -> tuple[str, list[str]]:
     for name in sorted(messages.SMS):
         cells = []
         for language in i18n.LANGUAGES:
-            seg = segments(_filled(name, language))
-            cells.append(f"{seg.encoding} {seg.units:>3}/{seg.count}".rjust(16))
-            if seg.encoding != "GSM-7" or seg.count > MAX_SEGMENTS:
-                bad.append(f"{name} [{language}]: {seg} {_filled(name, language)!r}")
+            text = _filled(name, language)
+            encoding, count = "GSM-7" if metering.gsm7(text) else "UCS-2", metering.sms_segments(text)
+            cells.append(f"{encoding} {len(text):>3}/{count}".rjust(16))
+            if encoding != "GSM-7" or count > MAX_SEGMENTS:
+                outside = sorted({ch for ch in text if not metering.gsm7(ch)})
+                bad.append(
+                    f"{name} [{language}]: {encoding}, {count} segments, outside GSM-7 {outside}: {text!r}"
+                )
         rows.append(f"{name:<16}" + "".join(cells))
     return "\n".join(rows), bad
 
@@ -125,8 +129,8 @@ def test_every_sms_is_gsm7_within_two_segments_in_every_language_at_the_largest_
 
 
 def test_the_segment_counter_knows_gsm7_its_extension_and_ucs2() -> None:
-    assert segments("a" * 160).count == 1 and segments("a" * 161).count == 2
-    assert segments("é" * 160) == ("GSM-7", 160, 1, "")
-    assert segments("{" * 80).units == 160 and segments("{" * 81).count == 2
-    assert segments("prêt reçu").encoding == "UCS-2" and segments("prêt reçu").outside == "çê"
-    assert segments("â" * 71).count == 2 and segments("\u2019").encoding == "UCS-2"  # typographic apostrophe
+    assert metering.sms_segments("a" * 160) == 1 and metering.sms_segments("a" * 161) == 2
+    assert metering.gsm7("é" * 160) and metering.sms_segments("é" * 160) == 1
+    assert metering.sms_segments("{" * 80) == 1 and metering.sms_segments("{" * 81) == 2
+    assert not metering.gsm7("prêt reçu") and not metering.gsm7("\u2019")  # typographic apostrophe
+    assert metering.sms_segments("â" * 70) == 1 and metering.sms_segments("â" * 71) == 2
