@@ -51,9 +51,8 @@ def an_offer(amount: str = "5000") -> Offer:
     return found[0]
 
 
-def user(user_id: str | None = None, *, role: str = "applicant", language: str | None = None) -> User:
+def user(user_id: str | None = None, *, role: str = "applicant") -> User:
     return User(
-        language=language,
         id=user_id or new_id("user"),
         phone=phone(),
         full_name="Amina W",

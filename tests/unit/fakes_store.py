@@ -343,9 +343,8 @@ class InMemoryStore(
         self.joint_reads += 1
         return self.get_user(user_id), self.get_offer(offer_id)
 
-    def get_notification_context(
-        self, notification_id: str, application_id: str, user_id: str
-    ) -> tuple[Notification | None, Application | None, User | None]:
+    def get_notification_and_application(
+        self, notification_id: str, application_id: str
+    ) -> tuple[Notification | None, Application | None]:
         self.joint_reads += 1
-        note, app = self.get_notification(notification_id), self.get_application(application_id)
-        return note, app, self.get_user(user_id)
+        return self.get_notification(notification_id), self.get_application(application_id)

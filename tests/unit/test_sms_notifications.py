@@ -9,7 +9,7 @@ import pytest
 from mkopo.domain import messages
 from mkopo.domain.events import DomainEvent, RepaymentDue, parse_event
 from mkopo.domain.notifications import Notification, NotificationTransitionError
-from mkopo.service import notifications
+from mkopo.service import accounts, notifications
 from mkopo.service.ports import SmsRejected, SmsTransientError
 from tests.unit.conftest import World
 from tests.unit.test_pipeline import run_to_end
@@ -153,10 +153,12 @@ def test_the_next_sms_is_in_the_language_the_borrower_reads_now(world: World) ->
     )
     assert user is not None and app is not None
     assert notify(world, submitted)
-    world.store.col("users")[user.id] = user.model_copy(update={"language": "sw"})
+    assert app.language == "en"  # the borrower's at checkout
+    assert accounts.follow_language(world.store, user.id, "sw") == 1
+    assert accounts.follow_language(world.store, user.id, "sw") == 0  # nothing to change the second time
     reads = world.store.joint_reads
     assert notify(world, approved)
-    assert world.store.joint_reads == reads + 1  # the user came with the notification and the application
+    assert world.store.joint_reads == reads + 1  # the language came with the application: no user read
     first, second = (world.store.get_notification(e.event_id) for e in (submitted, approved))
     assert first is not None and first.text.startswith("mkopo: we received your application")
     assert second is not None and second.text == messages.sms_for(approved, app, "sw")

@@ -270,3 +270,17 @@ def test_a_malformed_form_body_gets_a_clean_end_screen(container: FakeContainer,
         "/v1/ussd", data=body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200 and response.get_data(as_text=True).startswith("END ")
+
+
+def test_a_language_chosen_on_the_phone_follows_onto_the_borrowers_applications(
+    container: FakeContainer, world: World
+) -> None:
+    phone = register(container)
+    phone.send("1", "5000", "1", "1234")
+    [app] = world.store.col("applications").values()
+    assert app.language == "en"
+    phone = Phone(container, "ATUid_2")
+    assert "Enter your PIN" in phone.dial()
+    phone.send("1234", "6")
+    assert "Lugha imehifadhiwa" in phone.send("2")
+    assert world.store.get_application(app.id).language == "sw"  # type: ignore[union-attr]

@@ -126,7 +126,10 @@ def my_credit(c: AppContainer, request: Request, user: User) -> Reply:
 )
 def update_me(c: AppContainer, request: Request, user: User) -> Reply:
     cmd = json_body(request, accounts.UpdateMe)
-    return Reply(200, accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=c.now()))
+    view = accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=c.now())
+    if cmd.language is not None:
+        accounts.follow_language(c.store, user.id, cmd.language)
+    return Reply(200, view)
 
 
 @api.route(

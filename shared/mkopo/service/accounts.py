@@ -126,6 +126,25 @@ def user_view(user: User) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------------------ language
+def follow_language(store: Store, user_id: str, language: str, *, most: int = 20) -> int:
+    """Carry a borrower's new language onto their applications, where each SMS reads it (no read of the
+    user per SMS: a language changes rarely, SMS go out all the time); how many changed."""
+    changed = 0
+    for app in store.list_applications(user_id, most):
+        if app.language == language:
+            continue
+
+        def run(tx: Transaction, app_id: str = app.id) -> None:
+            fresh = tx.get_application(app_id)
+            if fresh is not None and fresh.speak(language):
+                tx.save_application(fresh)
+
+        store.transaction(run)
+        changed += 1
+    return changed
+
+
 # ------------------------------------------------------------------------------------ registration
 def register(
     cmd: RegisterUser,

@@ -64,7 +64,13 @@ def submit(
     assert offer is not None
     consent = Consent.to(offer, terms_version=terms_version, channel=channel, at=now)
     app = Application.submit(
-        id=str(uuid.uuid4()), borrower_id=user.id, phone=user.phone, offer=offer, consent=consent, at=now
+        id=str(uuid.uuid4()),
+        borrower_id=user.id,
+        phone=user.phone,
+        offer=offer,
+        consent=consent,
+        at=now,
+        language=user.language,
     )
     body = {"application_id": app.id, "status": app.status.value, "status_url": status_url.format(id=app.id)}
     event = _submitted_event(app, now)

@@ -25,14 +25,12 @@ def notify_borrower(
     event: DomainEvent, *, store: Store, channel: SmsChannel, now: datetime, max_attempts: int = 3
 ) -> bool:
     """Record and send one SMS per event; True if it was handed to the provider by this call."""
-    existing, app, user = store.get_notification_context(
-        event.event_id, event.application_id, event.borrower_id
-    )
+    existing, app = store.get_notification_and_application(event.event_id, event.application_id)
     if existing is not None and existing.handed_over:
         return False
     if app is None:
         raise MalformedEvent(f"application {event.application_id} does not exist")
-    text = sms_for(event, app, user.language if user else None)  # in the language they read now
+    text = sms_for(event, app, app.language)  # the borrower's language now (accounts.follow_language)
     if text is None:
         return False
     if is_reminder(event) and store.sms_opted_out(app.phone):

@@ -265,10 +265,10 @@ class JointReads(Protocol):
         """A borrower and the offer they check out, read together (one round trip)."""
         ...
 
-    def get_notification_context(
-        self, notification_id: str, application_id: str, user_id: str
-    ) -> tuple[Notification | None, Application | None, User | None]:
-        """The three in one round trip (the notifier needs them for every event: the user's language)."""
+    def get_notification_and_application(
+        self, notification_id: str, application_id: str
+    ) -> tuple[Notification | None, Application | None]:
+        """Both in one round trip (the notifier needs both for every event)."""
         ...
 
 

@@ -90,11 +90,9 @@ class FirestoreStore(
         user, offer = self._get_together((USERS, user_id), (OFFERS, offer_id))
         return user_from(user), offer_from(offer)
 
-    def get_notification_context(
-        self, notification_id: str, application_id: str, user_id: str
-    ) -> tuple[Notification | None, Application | None, User | None]:
-        """The three documents in one round trip."""
-        note, app, user = self._get_together(
-            (NOTIFICATIONS, notification_id), (APPLICATIONS, application_id), (USERS, user_id)
-        )
-        return notification_from(note), Application.model_validate(app) if app else None, user_from(user)
+    def get_notification_and_application(
+        self, notification_id: str, application_id: str
+    ) -> tuple[Notification | None, Application | None]:
+        """Both documents in one round trip."""
+        note, app = self._get_together((NOTIFICATIONS, notification_id), (APPLICATIONS, application_id))
+        return notification_from(note), Application.model_validate(app) if app else None

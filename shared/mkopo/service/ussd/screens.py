@@ -60,6 +60,7 @@ def _choose_language(ctx: Ctx, value: str) -> Screen:
         ctx.session.data["language"] = language
         return ctx.go("reg_name")
     _save_user(ctx, language=language)
+    accounts.follow_language(ctx.deps.store, user.id, language)
     ctx.session.state = "info"
     return ctx.con("language_saved")
 
