@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mkopo.domain.bureau import BureauRules
 from mkopo.domain.credit import CreditTerms, LimitLadder
+from mkopo.domain.i18n import Language
 from mkopo.domain.provisioning import ProvisionRates
 
 if TYPE_CHECKING:
@@ -94,6 +95,15 @@ PROVIDER_PROFILES: dict[str, dict[str, object]] = {
         "mpesa_base_url": "https://api.safaricom.co.ke",
         "at_base_url": "https://api.africastalking.com",
     },
+}
+
+DEFAULT_LANGUAGES: dict[str, Language] = {
+    "KE": "en",
+    "UG": "en",
+    "TZ": "sw",
+    "RW": "en",
+    "NG": "en",
+    "GH": "en",
 }
 
 
@@ -204,6 +214,10 @@ class Settings(BaseSettings):
     ussd_session_ttl_s: int = Field(default=300, ge=30)
     ussd_pin_max_failures: int = Field(default=3, ge=1)
     ussd_term_days: int = Field(default=30, ge=1, le=365)
+    # --- Languages (en, sw, fr): what a borrower reads until they choose, by market (the region of their
+    # number); they choose at registration and may change it. Kiswahili where it is the first language of
+    # daily life (Tanzania); English elsewhere, French for the francophone markets to come. JSON in the env.
+    default_languages: dict[str, Language] = Field(default_factory=lambda: dict(DEFAULT_LANGUAGES))
     # Payouts and collections still pending after this long are asked about by reconciliation.
     reconcile_after_s: int = Field(default=5, ge=0)
     repayment_reminder_days: int = Field(default=3, ge=0)
@@ -282,6 +296,12 @@ class Settings(BaseSettings):
             max_exposure_minor=self.max_exposure_minor,
             review_min_score=self.review_min_score,
         )
+
+    def default_language(self, phone: str) -> Language:
+        """The language of a borrower who has not chosen one: their market's (English if it has none)."""
+        from mkopo.domain.phone import market_of
+
+        return self.default_languages.get(market_of(phone), "en")
 
     def credit_terms(self) -> CreditTerms:
         """The limit ladders and the maximum exposure: how limits grow with repayment."""

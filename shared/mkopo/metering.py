@@ -58,9 +58,14 @@ def pubsub_bytes(size: int) -> int:
     return max(PUBSUB_MINIMUM_BYTES, size)
 
 
+def gsm7(text: str) -> bool:
+    """Whether ``text`` goes as GSM-7: one character outside both tables sends all of it as UCS-2."""
+    return all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in text)
+
+
 def sms_segments(text: str) -> int:
     """SMS segments a text takes: 160 GSM-7 septets in one (153 each when split), else 70 UCS-2 (67)."""
-    if all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in text):
+    if gsm7(text):
         size, single, multi = sum(2 if ch in _GSM7_EXTENSION else 1 for ch in text), 160, 153
     else:
         size, single, multi = len(text.encode("utf-16-le")) // 2, 70, 67

@@ -117,6 +117,9 @@ class Application(BaseModel):
     created_at: datetime
     updated_at: datetime
     trace: str | None = None  # W3C traceparent of the checkout: every later step joins that trace
+    # The language the borrower reads their SMS in (en, sw, fr): theirs at checkout, following their
+    # changes, so notify reads it here instead of reading the user for every SMS.
+    language: str | None = None
 
     @classmethod
     def submit(
@@ -129,6 +132,7 @@ class Application(BaseModel):
         consent: Consent,
         at: datetime,
         trace: str | None = None,
+        language: str | None = None,
     ) -> Application:
         """A borrower accepts the disclosed terms and checks the offer out: it starts SUBMITTED."""
         return cls(
@@ -141,7 +145,13 @@ class Application(BaseModel):
             created_at=at,
             updated_at=at,
             trace=trace,
+            language=language,
         )
+
+    def speak(self, language: str) -> bool:
+        """The borrower changed their language: their next SMS about this application uses it."""
+        changed, self.language = self.language != language, language
+        return changed
 
     def can_move_to(self, target: Status) -> bool:
         return target in TRANSITIONS[self.status]

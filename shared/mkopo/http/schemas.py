@@ -48,6 +48,7 @@ class UserOut(_Out):
     full_name: str
     role: Literal["applicant", "officer", "admin"]
     status: Literal["active", "disabled", "deleted"]
+    language: Literal["en", "sw", "fr"] | None = None
     created_at: str
 
 

@@ -72,6 +72,7 @@ def submit(
         consent=consent,
         at=now,
         trace=tracing.current_traceparent(),
+        language=user.language,
     )
     body = {"application_id": app.id, "status": app.status.value, "status_url": status_url.format(id=app.id)}
     event = _submitted_event(app, now)

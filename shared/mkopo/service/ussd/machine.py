@@ -9,11 +9,12 @@ one state at a time. ``0`` goes back, ``00`` to the main menu (once the PIN is i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mkopo import tracing
+from mkopo.domain import phone as phones
 from mkopo.domain import ussd_texts
 from mkopo.domain.credit import CreditTerms
 from mkopo.service.identity_store import IdentityStore
@@ -47,6 +48,7 @@ class UssdDeps:
     session_ttl: timedelta
     term_days: int
     now: datetime
+    default_languages: Mapping[str, str] = field(default_factory=dict)  # by market, until one is chosen
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ class Ctx:
     @property
     def language(self) -> str:
         user = self.user
-        return (user.language if user else None) or self.session.data.get("language", "en")
+        chosen = (user.language if user else None) or self.session.data.get("language")
+        return chosen or self.deps.default_languages.get(phones.market_of(self.session.phone), "en")
 
     def t(self, key: str, **values: object) -> str:
         return ussd_texts.text(key, self.language, **values)

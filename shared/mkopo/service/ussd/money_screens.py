@@ -169,7 +169,7 @@ def _show_loan(ctx: Ctx) -> Screen:
         )
     return ctx.con(
         "loan",
-        status=view["status"],
+        status=ctx.t("loan_repaid" if view["status"] == "REPAID" else "loan_active"),
         principal=f"{cur} {view['principal']}",
         outstanding=f"{cur} {view['outstanding']}",
         due=f"{due['due_date']} {cur} {due['amount']}" if due else "-",
