@@ -13,7 +13,7 @@ from mkopo.domain.allocation import Portion
 from mkopo.domain.chart_of_accounts import Account, AccountKind
 from mkopo.domain.events import DomainEvent, LoanRestructuring, parse_event
 from mkopo.domain.loans import Loan
-from mkopo.domain.messages import sms_for
+from mkopo.domain.messages import sms, sms_for
 from mkopo.domain.money import Money
 from mkopo.domain.restructuring import (
     OwnApproval,
@@ -341,9 +341,11 @@ def test_the_borrower_accepts_by_sms_with_the_code(world: World) -> None:
     text = sms_for(event, world.application(loan.id))
     assert text is not None and f"YES {code}" in text and "3 payments" in text
     wrong = "000000" if code != "000000" else "111111"
-    reply = sms_inbound.reply_to(world.store, sender=user.phone, text=f"yes {wrong}", now=world.now)
-    assert reply == sms_inbound.NO_PROPOSAL
-    reply = sms_inbound.reply_to(world.store, sender=user.phone, text=f"YES {code}", now=world.now)
+    reply = sms_inbound.reply_to(
+        world.store, sender=user.phone, text=f"yes {wrong}", now=world.now, user=user
+    )
+    assert reply == sms("no_proposal", user.language)
+    reply = sms_inbound.reply_to(world.store, sender=user.phone, text=f"YES {code}", now=world.now, user=user)
     assert "new schedule" in reply
     assert world.store.get_proposal(pid).accepted_via == "sms"  # type: ignore[union-attr]
     accepted = [o for o in world.store.col("outbox").values() if o.topic == topology.LOAN_RESTRUCTURING]
