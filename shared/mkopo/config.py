@@ -8,6 +8,7 @@ not given raises ``SecretNotConfigured`` (naming the variable) as soon as anythi
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -18,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mkopo.domain.credit import CreditTerms, LimitLadder
 
 if TYPE_CHECKING:
+    from mkopo.domain.charges import ChargeRules
     from mkopo.domain.policy import DecisionPolicy
 
 # The one local development JWT key (never accepted in the cloud).
@@ -201,6 +203,11 @@ class Settings(BaseSettings):
     # Payouts and collections still pending after this long are asked about by reconciliation.
     reconcile_after_s: int = Field(default=5, ge=0)
     repayment_reminder_days: int = Field(default=3, ge=0)
+    # --- Late charges and write-off: per currency, unpaid interest plus charges never exceed this multiple
+    # of the principal outstanding (Kenya's in-duplum rule: 1); a currency not listed has no cap. Loans this
+    # many days past due are written off by the arrears run.
+    charge_cap_multiples: dict[str, Decimal] = Field(default_factory=lambda: {"KES": Decimal(1)})
+    write_off_after_days: int = Field(default=180, ge=1)
 
     # --- Analytics
     bigquery_endpoint: str | None = None
@@ -263,6 +270,14 @@ class Settings(BaseSettings):
             approve_min_score=self.approve_min_score,
             max_exposure_minor=self.max_exposure_minor,
             review_min_score=self.review_min_score,
+        )
+
+    def charge_rules(self) -> ChargeRules:
+        """The cap on late charges per market and the write-off threshold."""
+        from mkopo.domain.charges import ChargeRules
+
+        return ChargeRules(
+            cap_multiples=self.charge_cap_multiples, write_off_after_days=self.write_off_after_days
         )
 
     def credit_terms(self) -> CreditTerms:

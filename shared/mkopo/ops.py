@@ -87,6 +87,7 @@ def arrears(as_of: date) -> int:
         now=now,
         reminder_days=c.settings.repayment_reminder_days,
         credit_terms=c.settings.credit_terms(),
+        charge_rules=c.settings.charge_rules(),
     )
     print("  ".join(f"{k}={v}" for k, v in counts.items()))
     return 0

@@ -20,6 +20,7 @@ LOAN_REPAID = "loan_repaid"
 REPAYMENT_DUE = "repayment_due"
 INSTALLMENT_OVERDUE = "installment_overdue"
 REVIEW_REQUESTED = "review_requested"
+CHARGE_APPLIED = "charge_applied"
 DEAD_LETTER = "dead_letter"
 
 EVENT_TOPICS: tuple[str, ...] = (
@@ -34,6 +35,7 @@ EVENT_TOPICS: tuple[str, ...] = (
     REPAYMENT_DUE,
     INSTALLMENT_OVERDUE,
     REVIEW_REQUESTED,
+    CHARGE_APPLIED,
 )
 TOPICS: tuple[str, ...] = (*EVENT_TOPICS, DEAD_LETTER)
 
@@ -119,6 +121,7 @@ FUNCTIONS: tuple[Function, ...] = (
             REPAYMENT_DUE,
             INSTALLMENT_OVERDUE,
             REVIEW_REQUESTED,
+            CHARGE_APPLIED,
         ),
         secrets=("at-api-key",),
     ),

@@ -229,6 +229,8 @@ def test_arrears_run_earns_income_reminds_and_flags_overdue_once(world: World) -
         "income_entries": 0,
         "reminders": 0,
         "overdue": 0,
+        "charges": 0,
+        "written_off": 0,
     }
     view = loans.get_loan(world.store, user_id=loan.borrower_id, loan_id=loan.id, now=late)
     assert view["arrears_bucket"] == "31-60" and view["days_past_due"] == 38

@@ -58,6 +58,7 @@ class InstallmentState(StrEnum):
 class LoanStatus(StrEnum):
     ACTIVE = "ACTIVE"
     REPAID = "REPAID"
+    WRITTEN_OFF = "WRITTEN_OFF"
 
 
 class ArrearsBucket(StrEnum):
@@ -166,6 +167,14 @@ class LoanPosition(BaseModel):
     @property
     def status(self) -> LoanStatus:
         return LoanStatus.REPAID if self.outstanding.total == 0 else LoanStatus.ACTIVE
+
+    def charged(self, number: int, charge: Portion) -> LoanPosition:
+        """The position with a late fee or penalty added to what installment ``number`` has due."""
+        installments = tuple(
+            i.model_copy(update={"due": i.due.plus(charge)}) if i.number == number else i
+            for i in self.installments
+        )
+        return self.model_copy(update={"installments": installments})
 
     def days_past_due(self, on: date) -> int:
         """Days past due of the oldest installment in arrears (0 when current)."""

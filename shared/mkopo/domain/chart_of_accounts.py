@@ -34,6 +34,8 @@ class AccountKind(StrEnum):
     PENALTY_INCOME = "penalty_income"
     BORROWER_CREDIT = "borrower_credit"
     SUSPENSE = "suspense"
+    LOAN_LOSSES = "loan_losses"  # expense: receivables written off
+    RECOVERIES = "recoveries"  # income: money received on loans written off
 
 
 # Name parts per kind; "currency" parts must be a supported currency and match the entry's currency.
@@ -52,6 +54,8 @@ PARTS: dict[AccountKind, tuple[str, ...]] = {
     AccountKind.PENALTY_INCOME: ("currency",),
     AccountKind.BORROWER_CREDIT: ("borrower_id",),
     AccountKind.SUSPENSE: ("currency",),
+    AccountKind.LOAN_LOSSES: ("currency",),
+    AccountKind.RECOVERIES: ("currency",),
 }
 LOAN_RECEIVABLES = (
     AccountKind.LOANS_RECEIVABLE,

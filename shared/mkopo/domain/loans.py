@@ -15,9 +15,11 @@ from mkopo.domain.allocation import (
     InstallmentState,
     LoanPosition,
     LoanStatus,
+    Portion,
     allocate,
     arrears_bucket,
 )
+from mkopo.domain.charges import Charge, ChargeRules, LateTerms, charges_for_day
 from mkopo.domain.money import Currency, Money
 from mkopo.domain.schedule import RepaymentSchedule
 
@@ -55,6 +57,25 @@ class Arrears:
         return bool(self.income_due or self.reminders or self.overdue)
 
 
+class NotActive(ValueError):
+    """A change only an ACTIVE loan allows (a write-off of a repaid or written-off loan)."""
+
+
+class WriteOff(BaseModel):
+    """A loan written off: what was owed then, per component, why, by whom; and what was recovered since."""
+
+    at: datetime
+    reason: str
+    actor_id: str
+    days_past_due: int
+    amount: Portion
+    recovered_minor: int = 0
+
+    @property
+    def recoverable_minor(self) -> int:
+        return max(0, self.amount.total - self.recovered_minor)
+
+
 class Loan(BaseModel):
     """One loan per approved application (same id); balances come from the position, the ledger agrees."""
 
@@ -80,6 +101,13 @@ class Loan(BaseModel):
     income_recognised: list[int] = Field(default_factory=list)
     reminders_sent: list[str] = Field(default_factory=list)
     overdue_flags: list[str] = Field(default_factory=list)
+    # Late terms from the offer, the charges made (keys installment:date) and the write-off, if any.
+    late_terms: LateTerms = LateTerms()
+    charges_made: list[str] = Field(default_factory=list)
+    late_fees_charged: list[int] = Field(default_factory=list)
+    fees_charged_minor: int = 0
+    penalties_charged_minor: int = 0
+    written_off: WriteOff | None = None
 
     @classmethod
     def open(
@@ -92,6 +120,7 @@ class Loan(BaseModel):
         payout_provider: str,
         schedule: RepaymentSchedule,
         at: datetime,
+        late_terms: LateTerms | None = None,
     ) -> Loan:
         return cls(
             id=loan_id,
@@ -104,18 +133,20 @@ class Loan(BaseModel):
             position=LoanPosition.from_schedule(schedule),
             disbursed_at=at,
             updated_at=at,
+            late_terms=late_terms or LateTerms(),
         )
 
     @property
     def outstanding(self) -> Money:
+        """What is owed; once written off, what was written off less what was recovered."""
+        if self.written_off is not None:
+            return Money(minor=self.written_off.recoverable_minor, currency=self.currency)
         return Money(minor=self.position.outstanding.total, currency=self.currency)
 
     @property
     def payable(self) -> Money:
         """What the borrower may still be asked for: what is owed less what is being collected already."""
-        return Money(
-            minor=max(0, self.position.outstanding.total - self.collecting_minor), currency=self.currency
-        )
+        return Money(minor=max(0, self.outstanding.minor - self.collecting_minor), currency=self.currency)
 
     def reserve_collection(self, amount: Money) -> None:
         """Set aside a collection request, so that requests together never ask more than is owed."""
@@ -167,6 +198,55 @@ class Loan(BaseModel):
         self.overdue_flags.extend(o.key for o in work.overdue)
         self.updated_at = at
         return work
+
+    def charge_late(self, on: date, rules: ChargeRules, at: datetime) -> list[Charge]:
+        """Charge day ``on``'s late fees and penalties (each once, within the market's cap)."""
+        if self.status != LoanStatus.ACTIVE or not self.late_terms:
+            return []
+        charges = charges_for_day(
+            self.position,
+            self.late_terms,
+            on,
+            fee_charged=set(self.late_fees_charged),
+            already=set(self.charges_made),
+            multiple=rules.cap_multiple(self.currency),
+            unit=Money.zero(self.currency).payable_unit,
+        )
+        for charge in charges:
+            self.position = self.position.charged(charge.installment, charge.portion)
+            self.charges_made.append(charge.key)
+            if charge.fee:
+                self.late_fees_charged.append(charge.installment)
+            self.fees_charged_minor += charge.fee
+            self.penalties_charged_minor += charge.penalty
+        if charges:
+            self.updated_at = at
+        return charges
+
+    def write_off(self, *, reason: str, actor_id: str, at: datetime) -> WriteOff:
+        """ACTIVE → WRITTEN_OFF: what is owed now, per component, moves out of the receivables."""
+        if self.status != LoanStatus.ACTIVE:
+            raise NotActive(f"loan {self.id} is {self.status.value}: only an ACTIVE loan can be written off")
+        self.written_off = WriteOff(
+            at=at,
+            reason=reason,
+            actor_id=actor_id,
+            days_past_due=self.position.days_past_due(at.date()),
+            amount=self.position.outstanding,
+        )
+        self.status, self.updated_at = LoanStatus.WRITTEN_OFF, at
+        return self.written_off
+
+    def recover(self, payment: Money, at: datetime) -> tuple[int, int]:
+        """A payment on a written-off loan: (recovered, held as credit beyond what was written off)."""
+        if self.written_off is None:
+            raise NotActive(f"loan {self.id} is not written off")
+        recovered = min(payment.minor, self.written_off.recoverable_minor)
+        self.written_off.recovered_minor += recovered
+        self.paid_minor += recovered
+        self.credit_balance_minor += payment.minor - recovered
+        self.updated_at = at
+        return recovered, payment.minor - recovered
 
     def next_due(self, on: date) -> dict[str, Any] | None:
         """The oldest installment with something outstanding."""

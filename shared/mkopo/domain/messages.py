@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mkopo.domain.applications import Application
 from mkopo.domain.events import (
+    ChargeApplied,
     CheckoutSubmitted,
     DisbursementFailed,
     DomainEvent,
@@ -121,4 +122,19 @@ def _money_sms(event: DomainEvent, ref: str) -> str | None:
             f"mkopo: {event.currency} {due} for loan {ref} is {event.days_past_due} days overdue. "
             "Please pay when you can, or reply HELP to agree a plan with us."
         )
+    if isinstance(event, ChargeApplied):
+        return _charge_sms(event, ref)
     return None
+
+
+def _charge_sms(event: ChargeApplied, ref: str) -> str:
+    """A late fee or daily charge under the terms the borrower accepted (short, GSM-7, no shaming)."""
+    cur = event.currency
+    due = Money(minor=event.outstanding_minor, currency=cur)  # type: ignore[arg-type]
+    if event.fee_minor:
+        fee = Money(minor=event.fee_minor, currency=cur)  # type: ignore[arg-type]
+        what = f"a late fee of {cur} {fee} was added to loan {ref}"
+    else:
+        day = Money(minor=event.penalty_minor, currency=cur)  # type: ignore[arg-type]
+        what = f"a daily late charge of {cur} {day} now applies to loan {ref}"
+    return f"mkopo: as in your loan terms, {what}. Now due: {cur} {due}. Reply HELP to agree a plan."

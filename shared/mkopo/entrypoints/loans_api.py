@@ -11,7 +11,7 @@ from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body, query_params
-from mkopo.service import loans, repayments
+from mkopo.service import loans, repayments, write_offs
 from mkopo.service.store import User
 
 api = Api(authenticate=current_user)
@@ -74,6 +74,22 @@ def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return Reply(result.status_code, result.body, headers)
+
+
+@api.route(
+    "POST",
+    "/v1/loans/{loan_id}/write-off",
+    summary="Write a loan off with a reason: WRITTEN_OFF, receivables to loan losses, limit frozen (admins)",
+    roles=ADMIN,
+    body=write_offs.WriteOffRequest,
+    responses={200: schemas.WriteOffOut},
+    tags=("loans",),
+)
+def write_off(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
+    cmd = json_body(request, write_offs.WriteOffRequest)
+    return Reply(
+        200, write_offs.write_off(c.store, loan_id=loan_id, reason=cmd.reason, admin=user, now=c.now())
+    )
 
 
 @api.route(

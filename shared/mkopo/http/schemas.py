@@ -87,6 +87,10 @@ class OfferOut(_Out):
     apr: str
     total_repayable: str
     expires_at: str
+    late_fee: str | None = Field(default=None, description="Charged once per installment overdue")
+    daily_penalty_rate: str = Field(
+        default="0", description="Fraction per day on overdue principal and interest, within the market cap"
+    )
     eligible: bool | None = Field(
         default=None, description="With a bearer token: whether it fits your available limit now"
     )
@@ -140,6 +144,8 @@ class ConsentOut(_Out):
     total_cost: str
     apr: str
     accepted_at: str
+    late_fee: str = Field(default="0.00", description="The late fee disclosed (charged once per installment)")
+    daily_penalty_rate: str = Field(default="0", description="The daily penalty rate disclosed")
 
 
 class ApplicationOut(_Out):
@@ -262,9 +268,32 @@ class OutstandingOut(_Out):
     principal: str
 
 
+class LateChargesOut(_Out):
+    late_fee: str
+    daily_penalty_rate: str
+    fees_charged: str
+    penalties_charged: str
+    days_charged: int
+
+
+class WriteOffDetail(_Out):
+    at: str
+    reason: str
+    days_past_due: int
+    amount: str
+    recovered: str
+    recoverable: str
+
+
+class WriteOffOut(_Out):
+    id: str
+    status: Literal["WRITTEN_OFF"]
+    write_off: WriteOffDetail
+
+
 class LoanOut(_Out):
     id: str
-    status: Literal["ACTIVE", "REPAID"]
+    status: Literal["ACTIVE", "REPAID", "WRITTEN_OFF"]
     currency: str
     lender: str
     principal: str
@@ -282,6 +311,8 @@ class LoanOut(_Out):
     repayments: list[RepaymentOut]
     disbursed_at: str
     repaid_at: str | None
+    late_charges: LateChargesOut
+    write_off: WriteOffDetail | None
 
 
 class LoanList(_Out):
