@@ -107,6 +107,7 @@ def test_past_the_threshold_the_loan_is_written_off_then_a_payment_is_a_recovery
         repay(world, user, done, "100", "rec3")  # nothing left to recover
     view = loans.get_loan(world.store, user_id=user.id, loan_id=loan.id, now=world.now)
     assert view["status"] == "WRITTEN_OFF" and view["write_off"]["recoverable"] == "0.00"
+    assert view["outstanding"] == "0.00" and view["next_due"] is None
     assert loan_audit(world, loan.id).count("loan_recovery_received") == 2
 
 
@@ -147,3 +148,18 @@ def test_the_write_off_endpoint_is_admin_only_with_problems(world: World, api: F
     assert is_problem(api.post(path, json={"reason": "uncollectable"}, headers=bearer(admin)), 409)
     mine = api.get(f"/v1/loans/{loan.id}", headers=bearer(user)).get_json()
     assert mine["status"] == "WRITTEN_OFF" and mine["write_off"]["reason"] == "uncollectable"
+
+
+def test_the_console_loan_page_shows_charges_write_off_and_recoveries(world: World) -> None:
+    from tests.unit.test_console import signed_in, staff, text
+
+    container = FakeContainer(world)
+    user, loan = disbursed(world, f"+2547000000{uuid.uuid4().int % 90 + 10}")
+    arrears(world, loan, 1)
+    arrears(world, loan, RULES.write_off_after_days)
+    repay(world, user, current(world, loan.id), "100", "console-rec")
+    admin = signed_in(container, staff(world, "+254700000096", role="admin"))
+    body = text(admin.get(f"/console/loans/{loan.id}"))
+    fee = str(Money(minor=loan.late_terms.late_fee_minor, currency="KES"))
+    assert "Late charges and write-off" in body and fee in body
+    assert write_offs.AUTOMATIC_REASON in body and "loan_losses:KES" in body and "recoveries:KES" in body

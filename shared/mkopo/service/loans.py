@@ -38,7 +38,7 @@ def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
         "fees": str(loan.schedule.fees),
         "total_repayable": str(loan.schedule.total_repayable),
         "paid": money(loan.paid_minor),
-        "outstanding": money(outstanding.total),
+        "outstanding": str(loan.outstanding),  # once written off: what is still recoverable
         "outstanding_by_component": {
             "penalties": money(outstanding.penalties),
             "fees": money(outstanding.fees),
@@ -46,7 +46,7 @@ def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
             "principal": money(outstanding.principal),
         },
         "credit_balance": money(loan.credit_balance_minor),
-        "next_due": loan.next_due(today),
+        "next_due": loan.next_due(today) if loan.written_off is None else None,
         "days_past_due": loan.position.days_past_due(today),
         "arrears_bucket": loan.position.arrears_bucket(today).value,
         "schedule": [

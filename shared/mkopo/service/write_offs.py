@@ -48,6 +48,7 @@ def write_off_in(
     tx: Transaction, loan: Loan, *, reason: str, actor_id: str, actor_role: str, at: datetime
 ) -> None:
     """In the caller's transaction: WRITTEN_OFF, the loss posting, the limit frozen, the audit record."""
+    borrower = tx.get_borrower(loan.borrower_id) or Borrower(id=loan.borrower_id)  # reads before writes
     before = loan.status.value
     scheduled = {i.number: i for i in loan.schedule.installments}
     for number in sorted(set(scheduled) - set(loan.income_recognised)):
@@ -62,7 +63,6 @@ def write_off_in(
         tx.add_journal_entry(
             post_write_off(loan_id=loan.id, currency=loan.currency, owed=written.amount, at=at)
         )
-    borrower = tx.get_borrower(loan.borrower_id) or Borrower(id=loan.borrower_id)
     if borrower.credit.written_off(loan.id, at):
         tx.save_borrower(borrower)
     tx.save_loan(loan)
