@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
@@ -163,3 +164,39 @@ def test_the_console_loan_page_shows_charges_write_off_and_recoveries(world: Wor
     fee = str(Money(minor=loan.late_terms.late_fee_minor, currency="KES"))
     assert "Late charges and write-off" in body and fee in body
     assert write_offs.AUTOMATIC_REASON in body and "loan_losses:KES" in body and "recoveries:KES" in body
+
+
+def test_offers_and_the_consent_disclose_the_late_terms(world: World) -> None:
+    from mkopo.service import queries
+
+    shown = [queries.offer_view(world.offer(term_days=t)) for t in (30,)]
+    offers = {o["product"]: o for o in shown}
+    assert all("late_fee" in o and "daily_penalty_rate" in o for o in offers.values())
+    _, loan = disbursed(world, f"+2547000000{uuid.uuid4().int % 90 + 10}")
+    app = world.application(loan.id)
+    assert app.offer.late_fee is not None and app.consent is not None
+    assert app.consent.late_fee_minor == app.offer.late_fee.minor == loan.late_terms.late_fee_minor
+    view = queries.application_view(app)
+    assert view["consent"]["late_fee"] == str(app.offer.late_fee)
+
+
+def test_a_daily_penalty_product_charges_each_day_once_within_the_cap(world: World) -> None:
+    from mkopo.domain.charges import LateTerms
+
+    user, loan = disbursed(world, f"+2547000000{uuid.uuid4().int % 90 + 10}")
+    stored = current(world, loan.id)
+    stored.late_terms = LateTerms(late_fee_minor=0, daily_penalty_rate=Decimal("0.01"))
+    world.store.col("loans")[loan.id] = stored
+    assert [arrears(world, loan, d)["charges"] for d in (1, 1, 2)] == [1, 0, 1]
+    notices = [p for p in world.publisher.published if p[0] == topology.CHARGE_APPLIED]
+    assert len(notices) == 1  # told once, when the daily charge starts
+    for day in range(3, 110):  # 1% a day on KES 5,250 reaches the cap after about 90 days
+        arrears(world, loan, day)
+    capped = current(world, loan.id)
+    out = capped.position.outstanding
+    room = out.principal - (out.interest + out.fees + out.penalties)
+    assert 0 <= room < 100  # in-duplum reached to the whole shilling, never passed
+    assert ledger.trial_balance(journal(world)) == {"KES": 0}
+    assert ledger.loan_receivable_balance(journal(world), loan.id) == capped.outstanding.minor
+    assert capped.penalties_charged_minor > 0 and len(capped.charges_made) < 107
+    assert user.id == capped.borrower_id
