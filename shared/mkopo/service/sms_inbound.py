@@ -11,7 +11,6 @@ import logging
 from datetime import datetime
 
 from mkopo.domain.loans import LoanStatus
-from mkopo.domain.money import Money
 from mkopo.domain.notifications import Notification
 from mkopo.domain.phone import InvalidPhone, masked, normalise
 from mkopo.service.notifications import send_notification
@@ -47,13 +46,17 @@ def balance(store: Store, phone: str, now: datetime) -> str:
     user = store.get_user_by_phone(phone)
     if user is None:
         return UNKNOWN
-    open_loans = [loan for loan in store.list_loans(user.id, 20) if loan.status != LoanStatus.REPAID]
+    open_loans = [
+        loan
+        for loan in store.list_loans(user.id, 20)
+        if loan.status != LoanStatus.REPAID and loan.outstanding.minor  # written off: what is recoverable
+    ]
     if not open_loans:
         return "mkopo: you owe nothing now. You can apply for a new loan any time."
     parts = []
     for loan in open_loans[:2]:
-        owed = Money(minor=loan.position.outstanding.total, currency=loan.currency)
-        due = loan.next_due(now.date())
+        owed = loan.outstanding
+        due = loan.next_due(now.date()) if loan.written_off is None else None
         when = f" by {due['due_date']}" if due else ""
         parts.append(f"loan {loan.id[:8].upper()}: {loan.currency} {owed}{when}")
     return "mkopo: you owe " + "; ".join(parts) + "."
