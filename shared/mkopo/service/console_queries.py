@@ -133,7 +133,7 @@ def allocations(
     money = lambda minor: str(Money(minor=minor, currency=currency))  # noqa: E731
     by_id = {e.id: e for e in journal}
     shown = []
-    for rep in sorted(repayments, key=lambda r: (r.settled_at or r.requested_at, r.id)):
+    for rep in repayments:  # oldest request first, as the store lists them
         if rep.status != RepaymentStatus.SUCCESSFUL:
             continue
         per_installment, overpayment = _applied(by_id, rep)
