@@ -20,6 +20,7 @@ help:
 	@echo "make test   install and run lint, unit, integration, end-to-end and infra checks"
 	@echo "make plan   terraform plan for a GCP project (needs the google provider and credentials)"
 	@echo "make bench  latency, time-to-cash, throughput, cold start and memory -> bench/results.json"
+	@echo "make cost   what one loan costs: counted operations, floors, list prices -> bench/cost.json"
 	@echo "make chaos  load, redelivery, crash, provider-fault and poison scenarios with invariants"
 	@echo "make seed / make report   a month of lending into local BigQuery, then an HTML report"
 	@echo "make train a new scorecard points table + model card from the seeded outcomes (models/)"

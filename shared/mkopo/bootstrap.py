@@ -40,6 +40,12 @@ class Container:
     def firestore_client(self) -> firestore.Client:
         from google.cloud import firestore
 
+        from mkopo import metering
+
+        if metering.folder() is not None:  # make cost: every read and write counted at the channel
+            from mkopo.adapters.firestore.metered import MeteredClient
+
+            return MeteredClient(project=self.settings.project_id)
         return firestore.Client(project=self.settings.project_id)
 
     @cached_property

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mkopo import topology
+from mkopo import metering, topology
 from mkopo.domain.events import DomainEvent, MalformedEvent, json_object, parse_event
 from mkopo.service.ports import EventPublisher
 
@@ -23,6 +23,8 @@ def decode(cloud_event_data: Any) -> tuple[bytes, DomainEvent]:
         raw = base64.b64decode(cloud_event_data["message"]["data"], validate=True)
     except (KeyError, TypeError, binascii.Error) as exc:
         raise MalformedEvent("push body has no base64 message.data") from exc
+    metering.count(metering.DELIVERED)
+    metering.count(metering.DELIVERED_BYTES, metering.pubsub_bytes(len(raw)))
     return raw, parse_event(json_object(raw))
 
 
