@@ -20,9 +20,11 @@ help:
 	@echo "make test   install and run lint, unit, integration, end-to-end and infra checks"
 	@echo "make plan   terraform plan for a GCP project (needs the google provider and credentials)"
 	@echo "make bench  latency, time-to-cash, throughput, cold start and memory -> bench/results.json"
+	@echo "make cost   what one loan costs: counted operations, floors, list prices -> bench/cost.json"
 	@echo "make chaos  load, redelivery, crash, provider-fault and poison scenarios with invariants"
 	@echo "make seed / make report   a month of lending into local BigQuery, then an HTML report"
 	@echo "make train a new scorecard points table + model card from the seeded outcomes (models/)"
+	@echo "make i18n-extract / i18n-update / i18n-compile   the Kiswahili and French catalogues (Babel)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,3 +76,18 @@ test: install browser lint infra-check $(ANALYTICS_STAMP) $(TRAIN_STAMP)
 
 clean:
 	rm -rf $(VENV) $(BQ_VENV) $(TRAIN_VENV) .venv-checkov .venv-hcl2 .run .cache dist
+
+# Borrower texts in English, Kiswahili and French (gettext, Babel). The .po files are the translations;
+# the compiled .mo files are committed beside them (the runtime and the deploy archive read them, no Babel).
+LOCALES := shared/mkopo/locale
+PYBABEL := $(VENV)/bin/pybabel
+.PHONY: i18n-extract i18n-update i18n-compile
+i18n-extract: $(VENV)/.installed
+	$(PYBABEL) extract -F babel.cfg -k N_ --no-location --sort-output --project=mkopo --version=1 \
+		--add-comments=TRANSLATORS: -o $(LOCALES)/mkopo.pot shared/mkopo
+
+i18n-update: i18n-extract
+	$(PYBABEL) update -D mkopo -i $(LOCALES)/mkopo.pot -d $(LOCALES) --no-fuzzy-matching
+
+i18n-compile: $(VENV)/.installed
+	$(PYBABEL) compile -D mkopo -d $(LOCALES) --statistics

@@ -75,6 +75,18 @@ def sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
         ]
         for r in data.cohorts
     ]
+    allowance = [
+        [
+            r["currency"],
+            r["bucket"],
+            f"{r['loans']:,}",
+            f"{r['gross_minor']:,}",
+            _pct(float(r["rate"])),
+            f"{r['allowance_minor']:,}",
+            _pct(float(r["coverage"]) if r["coverage"] is not None else None),
+        ]
+        for r in data.allowance
+    ]
     return [
         ("Funnel (all lenders)", ["step", "applications", "of submitted"], funnel),
         ("Funnel by lender", ["lender", *FUNNEL_STEPS, "approved / scored"], lenders),
@@ -97,6 +109,11 @@ def sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
                 "collected / lent",
             ],
             cohorts,
+        ),
+        (
+            "Loan-loss allowance, latest run (amounts in minor units)",
+            ["currency", "bucket", "loans", "gross receivables", "rate", "allowance", "coverage"],
+            allowance,
         ),
     ]
 

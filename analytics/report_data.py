@@ -27,6 +27,10 @@ QUERIES = {
     "times": "SELECT * FROM `{ds}.decision_times` ORDER BY metric, lender",
     "par": "SELECT * FROM `{ds}.portfolio_at_risk` ORDER BY currency",
     "cohorts": "SELECT * FROM `{ds}.cohort_repayment` ORDER BY cohort_month, currency",
+    "allowance": """
+        SELECT * FROM `{ds}.allowance`
+        ORDER BY currency, CASE bucket WHEN 'current' THEN 0 WHEN '1-30' THEN 1 WHEN '31-60' THEN 2
+                                       WHEN '61-90' THEN 3 ELSE 4 END""",
 }
 
 
@@ -40,6 +44,7 @@ class ReportData:
     times: list[dict[str, Any]] = field(default_factory=list)
     par: list[dict[str, Any]] = field(default_factory=list)
     cohorts: list[dict[str, Any]] = field(default_factory=list)
+    allowance: list[dict[str, Any]] = field(default_factory=list)
 
     def funnel_total(self) -> dict[str, int]:
         """Each step summed over lenders."""

@@ -27,6 +27,7 @@ REPORT_VIEWS: Final = (
     "portfolio_at_risk",
     "cohort_repayment",
     "model_versions",
+    "allowance",
 )
 VIEWS: Final = (*MODEL_VIEWS, *REPORT_VIEWS)
 
@@ -54,6 +55,11 @@ def create_views(client: bigquery.Client, *, project: str, dataset: str) -> list
     """Create (or replace) every view in ``project.dataset``; return their table ids."""
     from google.cloud import bigquery
 
+    from mkopo import warehouse_schema
+    from mkopo.adapters.bigquery_audit import audit_table
+
+    # The allowance view reads the audit table (Terraform creates it in the cloud): make sure it exists.
+    client.create_table(audit_table(f"{project}.{dataset}.{warehouse_schema.AUDIT_TABLE}"), exists_ok=True)
     created = []
     for name in VIEWS:
         view = bigquery.Table(f"{project}.{dataset}.{name}")

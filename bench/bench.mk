@@ -2,7 +2,7 @@
 # Own port offsets: bench 20000, chaos 15000 (below the ephemeral port range, 32768+) (make dev uses 0, the tests 10000).
 BENCH_VENV := .venv-bench
 
-.PHONY: bench bench-quick chaos chaos-short
+.PHONY: bench bench-quick chaos chaos-short cost
 
 $(BENCH_VENV)/.installed: bench/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
@@ -20,3 +20,6 @@ chaos: $(VENV)/.installed $(BQ_VENV)/.installed   ## long form: 1,000 applicatio
 
 chaos-short: $(VENV)/.installed $(BQ_VENV)/.installed   ## short form (part of make test), a few minutes
 	$(PY) -m chaos.run --offset 15000
+
+cost: $(VENV)/.installed $(BQ_VENV)/.installed   ## what one loan costs: counts, floors, price → bench/cost.json + table
+	$(PY) -m bench.cost --offset 17000 --check

@@ -18,6 +18,7 @@ from cloudevents.http import CloudEvent
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
+from mkopo import metering
 from mkopo.http import logs
 from mkopo.http.problems import problem
 
@@ -50,17 +51,26 @@ def _built(module: str, factory: str) -> Any:
 
 
 def _serve(module: str, request: Request) -> Response:
-    response: Response = _built(module, "create_app")(request)
+    try:
+        response: Response = _built(module, "create_app")(request)
+    finally:
+        metering.invoked()
     return response
 
 
 def _job(name: str) -> Response:
-    reply = getattr(_built("jobs", "create_jobs"), name)()
+    try:
+        reply = getattr(_built("jobs", "create_jobs"), name)()
+    finally:
+        metering.invoked()
     return Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
 
 
 def _consume(name: str, event: CloudEvent) -> None:
-    getattr(_built("consumers", "create_consumers"), name)(event.data)
+    try:
+        getattr(_built("consumers", "create_consumers"), name)(event.data)
+    finally:
+        metering.invoked()
 
 
 # --- HTTPS --------------------------------------------------------------------------------------
@@ -118,6 +128,16 @@ def reconciliation(request: Request) -> Response:
 @functions_framework.http
 def arrears(request: Request) -> Response:
     return _job("arrears")
+
+
+@functions_framework.http
+def provisioning(request: Request) -> Response:
+    return _job("provision")
+
+
+@functions_framework.http
+def bureau(request: Request) -> Response:
+    return _job("bureau")
 
 
 @functions_framework.http

@@ -84,6 +84,11 @@ class StackBase:
         return f"{self.project}.{self.bigquery_dataset}.{self.bigquery_table}"
 
     @property
+    def trace_file(self) -> Path:
+        """Where this stack's functions append their finished spans (``python -m mkopo.ops trace``)."""
+        return self.run_dir / "spans.jsonl"
+
+    @property
     def pids_file(self) -> Path:
         """Where the started process groups are recorded."""
         return self.run_dir / "pids.json"
@@ -117,6 +122,8 @@ class StackBase:
             "MKOPO_AT_BASE_URL": f"http://{HOST}:{self.ports.at_sandbox}",
             "MKOPO_PUBLIC_BASE_URL": self.gateway_url,
             "MKOPO_ENVIRONMENT": "local",
+            "MKOPO_TRACE_FILE": str(self.trace_file),
+            "MKOPO_BUREAU_FOLDER": str(self.run_dir / "bureau"),  # the bureau bucket's stand-in
         }
 
     def running(self) -> list[str]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from mkopo.adapters.security import Argon2Hasher, JwtTokens
     from mkopo.domain.policy import DecisionPolicy
     from mkopo.domain.scorecard import Scorecard
-    from mkopo.service.ports import SmsChannel
+    from mkopo.service.ports import BureauSink, SmsChannel
 
 
 def utcnow() -> datetime:
@@ -41,6 +41,12 @@ class Container:
     def firestore_client(self) -> firestore.Client:
         from google.cloud import firestore
 
+        from mkopo import metering
+
+        if metering.folder() is not None:  # make cost: every read and write counted at the channel
+            from mkopo.adapters.firestore.metered import MeteredClient
+
+            return MeteredClient(project=self.settings.project_id)
         return firestore.Client(project=self.settings.project_id)
 
     @cached_property
@@ -120,6 +126,14 @@ class Container:
         )
 
     @cached_property
+    def bureau_sink(self) -> BureauSink:
+        """The credit-bureau files: a Cloud Storage bucket when one is configured, else a local folder."""
+        from mkopo.adapters.bureau_files import FolderBureauSink, GcsBureauSink
+
+        s = self.settings
+        return GcsBureauSink(s.bureau_bucket) if s.bureau_bucket else FolderBureauSink(s.bureau_folder)
+
+    @cached_property
     def hasher(self) -> Argon2Hasher:
         from mkopo.adapters.security import Argon2Hasher
 
@@ -184,4 +198,22 @@ class Container:
 @lru_cache(maxsize=1)
 def container() -> Container:
     """The process's one container: only functions/main.py and the CLI/ops tools call this."""
-    return Container()
+    built = Container()
+    configure_tracing(built.settings)
+    return built
+
+
+def configure_tracing(settings: Settings) -> None:
+    """Send this process's spans where the settings say (nowhere unless a file or the cloud is named)."""
+    from mkopo import config, tracing
+
+    kind = config.trace_exporter(settings)
+    if kind == "none":
+        return
+    from mkopo.adapters.trace_export import exporter_for
+
+    exporter = exporter_for(
+        kind, project_id=settings.project_id, service=tracing.service_name(), path=settings.trace_file
+    )
+    if exporter is not None:
+        tracing.configure(exporter)

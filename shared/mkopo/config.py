@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mkopo.domain.bureau import BureauRules
 from mkopo.domain.credit import CreditTerms, LimitLadder
+from mkopo.domain.i18n import Language
+from mkopo.domain.provisioning import ProvisionRates
 
 if TYPE_CHECKING:
     from mkopo.domain.policy import DecisionPolicy
@@ -94,6 +97,15 @@ PROVIDER_PROFILES: dict[str, dict[str, object]] = {
     },
 }
 
+DEFAULT_LANGUAGES: dict[str, Language] = {
+    "KE": "en",
+    "UG": "en",
+    "TZ": "sw",
+    "RW": "en",
+    "NG": "en",
+    "GH": "en",
+}
+
 
 def _local(field: str) -> SecretStr:
     return SecretStr(LOCAL_CREDENTIALS[field])
@@ -104,6 +116,10 @@ class Settings(BaseSettings):
 
     environment: Literal["local", "cloud"] = "local"
     project_id: str = "mkopo-local"
+    # --- Tracing: where finished spans go. Unset: Cloud Trace in the cloud, the file MKOPO_TRACE_FILE
+    # locally when it is set (the local stack sets .run/<offset>/spans.jsonl), else nowhere.
+    trace_exporter: Literal["none", "file", "cloud-trace"] | None = None
+    trace_file: str | None = None
 
     # --- Auth: signing keys. JSON ``{"active": "<kid>", "keys": {"<kid>": "<secret>", ...}}`` from a file
     # (MKOPO_JWT_KEYS_FILE), a variable (MKOPO_JWT_KEYS) or, in the cloud, the Secret Manager secret
@@ -198,9 +214,15 @@ class Settings(BaseSettings):
     ussd_session_ttl_s: int = Field(default=300, ge=30)
     ussd_pin_max_failures: int = Field(default=3, ge=1)
     ussd_term_days: int = Field(default=30, ge=1, le=365)
+    # --- Languages (en, sw, fr): what a borrower reads until they choose, by market (the region of their
+    # number); they choose at registration and may change it. Kiswahili where it is the first language of
+    # daily life (Tanzania); English elsewhere, French for the francophone markets to come. JSON in the env.
+    default_languages: dict[str, Language] = Field(default_factory=lambda: dict(DEFAULT_LANGUAGES))
     # Payouts and collections still pending after this long are asked about by reconciliation.
     reconcile_after_s: int = Field(default=5, ge=0)
     repayment_reminder_days: int = Field(default=3, ge=0)
+    # A restructure proposal not approved and accepted within this many days is stale: propose again.
+    restructure_proposal_ttl_days: int = Field(default=7, ge=1, le=60)
 
     # --- Analytics
     bigquery_endpoint: str | None = None
@@ -211,6 +233,16 @@ class Settings(BaseSettings):
     # Exporters keep pulling this long after the scheduler calls them (the cloud: 50 s of a 1-minute
     # schedule); 0 drains what is waiting and returns (the local timer calls every few seconds).
     export_linger_s: float = Field(default=0.0, ge=0, le=50)
+
+    # --- Loss provisioning: expected-credit-loss rates per arrears bucket, e.g.
+    # MKOPO_PROVISION_RATES='{"current": "0.01", "days_1_30": "0.05", "days_90_plus": "1"}'.
+    provision_rates: ProvisionRates = Field(default_factory=ProvisionRates)
+    # --- Credit-bureau reporting: the notice before negative information and the listing threshold per
+    # currency (MKOPO_BUREAU_RULES='{"notice_days": 30, "threshold_minor": {"KES": 100000}}'); where the
+    # monthly file goes: a folder locally, a Cloud Storage bucket in the cloud.
+    bureau_rules: BureauRules = Field(default_factory=BureauRules)
+    bureau_folder: Path = Path(".run/bureau")
+    bureau_bucket: str | None = None
 
     # --- Outbox relay: events older than this and still unsent are republished.
     outbox_relay_after_s: int = 10
@@ -267,6 +299,12 @@ class Settings(BaseSettings):
             review_min_score=self.review_min_score,
         )
 
+    def default_language(self, phone: str) -> Language:
+        """The language of a borrower who has not chosen one: their market's (English if it has none)."""
+        from mkopo.domain.phone import market_of
+
+        return self.default_languages.get(market_of(phone), "en")
+
     def credit_terms(self) -> CreditTerms:
         """The limit ladders and the maximum exposure: how limits grow with repayment."""
         return CreditTerms(
@@ -314,6 +352,15 @@ def parse_keyset(raw: str) -> tuple[str, dict[str, str]]:
     if any(len(v) < 32 for v in keys.values()):
         raise KeyConfigError("every JWT signing secret must be at least 32 characters")
     return active, keys
+
+
+def trace_exporter(settings: Settings) -> str:
+    """The span exporter these settings choose (``none``, ``file`` or ``cloud-trace``)."""
+    if settings.trace_exporter is not None:
+        return settings.trace_exporter
+    if settings.environment == "cloud":
+        return "cloud-trace"
+    return "file" if settings.trace_file else "none"
 
 
 @lru_cache(maxsize=1)

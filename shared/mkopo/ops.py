@@ -4,6 +4,12 @@
                                                           amount mismatches, and what sits in suspense
     python -m mkopo.ops arrears --as-of 2026-12-31        the daily arrears run for a day the scheduler
                                                           missed (any day, future ones too, only locally)
+    python -m mkopo.ops trace APPLICATION_ID [--file F]   the application's trace as a waterfall (the
+                                                          local stack's spans: MKOPO_TRACE_FILE)
+    python -m mkopo.ops provision --as-of 2026-12-31      the loan-loss allowance as of a day, posted as
+                                                          adjusting entries (only the difference)
+    python -m mkopo.ops bureau --month 2026-12 --as-of 2027-01-01
+                                                          the month's credit-bureau file (notices first)
 
 It reads the same Firestore as the functions (FIRESTORE_EMULATOR_HOST locally) and exits 1 when
 anything needs a person, so it can run as a check.
@@ -12,9 +18,11 @@ anything needs a person, so it can run as a check.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from mkopo.domain import ledger
@@ -92,6 +100,74 @@ def arrears(as_of: date) -> int:
     return 0
 
 
+def trace(application_id: str, path: Path) -> int:
+    """Print the application's waterfall; 1 when no span names it."""
+    from mkopo import trace_view
+
+    if not path.exists():
+        print(f"trace: no span file at {path}", file=sys.stderr)
+        return 1
+    rows = trace_view.hops(trace_view.trace_of(trace_view.read_spans(path), application_id))
+    print(trace_view.render(rows))
+    if rows:
+        print(trace_view.summary(rows))
+    return 0 if rows else 1
+
+
+def _clock(as_of: date, what: str) -> tuple[Any, datetime] | None:
+    """The container and noon UTC on ``as_of``; None (refused) for a future day outside local."""
+    from mkopo.bootstrap import container
+
+    c = container()
+    now = datetime.combine(as_of, time(12), tzinfo=UTC)
+    if now > datetime.now(UTC) and c.settings.environment != "local":
+        print(f"{what}: a day in the future can be rehearsed only locally", file=sys.stderr)
+        return None
+    return c, now
+
+
+def provision(as_of: date) -> int:
+    """Run loss provisioning as of ``as_of``; prints each currency's target, what was held and posted."""
+    from mkopo.service.provisioning import run_provisioning
+
+    clock = _clock(as_of, "provision")
+    if clock is None:
+        return 2
+    c, now = clock
+    result = run_provisioning(store=c.store, as_of=as_of, now=now, rates=c.settings.provision_rates)
+    for currency, row in result["currencies"].items():
+        print(f"{currency}  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+    print(f"provision as_of={as_of} currencies={len(result['currencies'])}")
+    return 0
+
+
+def bureau(month: str, as_of: date) -> int:
+    """Write the month's bureau submission as it would be written on ``as_of``; prints the counts."""
+    from mkopo.service.bureau import run_bureau
+
+    clock = _clock(as_of, "bureau")
+    if clock is None:
+        return 2
+    c, now = clock
+    s = c.settings
+    result = run_bureau(
+        store=c.store,
+        channel=c.sms_channel,
+        sink=c.bureau_sink,
+        month=month,
+        as_of=as_of,
+        now=now,
+        rules=s.bureau_rules,
+        sms_max_attempts=s.sms_max_attempts,
+    )
+    print("  ".join(f"{k}={v}" for k, v in result.items()))
+    return 0
+
+
+def _month(text: str) -> str:
+    return date.fromisoformat(f"{text}-01").strftime("%Y-%m")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mkopo.ops", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,9 +175,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmd.add_argument("--older-than-s", type=int, default=300)
     late = sub.add_parser("arrears", help="the daily arrears run for one day")
     late.add_argument("--as-of", type=date.fromisoformat, required=True)
+    waterfall = sub.add_parser("trace", help="one application's hops: start, queue wait, work")
+    waterfall.add_argument("application_id")
+    waterfall.add_argument("--file", default=os.environ.get("MKOPO_TRACE_FILE") or ".run/0/spans.jsonl")
+    prov = sub.add_parser("provision", help="the loan-loss allowance as of one day")
+    prov.add_argument("--as-of", type=date.fromisoformat, required=True)
+    bur = sub.add_parser("bureau", help="the credit-bureau submission of one month")
+    bur.add_argument("--month", type=_month, required=True)
+    bur.add_argument("--as-of", type=date.fromisoformat, required=True)
     args = parser.parse_args(argv)
     if args.command == "arrears":
         return arrears(args.as_of)
+    if args.command == "trace":
+        return trace(args.application_id, Path(args.file))
+    if args.command == "provision":
+        return provision(args.as_of)
+    if args.command == "bureau":
+        return bureau(args.month, args.as_of)
     from mkopo.bootstrap import container
 
     rows = unresolved(

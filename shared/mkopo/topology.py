@@ -20,6 +20,7 @@ LOAN_REPAID = "loan_repaid"
 REPAYMENT_DUE = "repayment_due"
 INSTALLMENT_OVERDUE = "installment_overdue"
 REVIEW_REQUESTED = "review_requested"
+LOAN_RESTRUCTURING = "loan_restructuring"
 DEAD_LETTER = "dead_letter"
 
 EVENT_TOPICS: tuple[str, ...] = (
@@ -34,6 +35,7 @@ EVENT_TOPICS: tuple[str, ...] = (
     REPAYMENT_DUE,
     INSTALLMENT_OVERDUE,
     REVIEW_REQUESTED,
+    LOAN_RESTRUCTURING,
 )
 TOPICS: tuple[str, ...] = (*EVENT_TOPICS, DEAD_LETTER)
 
@@ -119,6 +121,7 @@ FUNCTIONS: tuple[Function, ...] = (
             REPAYMENT_DUE,
             INSTALLMENT_OVERDUE,
             REVIEW_REQUESTED,
+            LOAN_RESTRUCTURING,
         ),
         secrets=("at-api-key",),
     ),
@@ -155,6 +158,9 @@ FUNCTIONS: tuple[Function, ...] = (
         secrets=(*MONEY_SECRETS, "callback-signing-key"),
     ),
     Function("arrears", "arrears", "schedule", schedule="0 6 * * *"),
+    # Loss provisioning after the arrears run has aged the loans; the bureau file on the 1st of a month.
+    Function("provisioning", "provisioning", "schedule", schedule="30 6 * * *"),
+    Function("bureau", "bureau", "schedule", schedule="0 7 1 * *", secrets=("at-api-key",)),
     # Staff work: the officers' review queue and decisions, the admins' audit trail.
     Function(
         "backoffice",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+import uuid
 
+from mkopo import tracing
 from mkopo.service.store import Store
 from tests.contract.data import at, new_id
 from tests.factories import checkout_submitted
@@ -23,6 +25,15 @@ class OutboxContract:
         assert store.unsent_outbox(at(0), 10) == []  # created_before is strict
         store.mark_sent([event.event_id])
         assert store.unsent_outbox(at(1), 10) == []
+
+    def test_an_event_keeps_the_trace_of_the_hop_that_wrote_it(self, store: Store) -> None:
+        traced, untraced = (checkout_submitted(new_id("app"), at(s)) for s in (0, 1))
+        parent = tracing.TraceContext(uuid.uuid4().hex, uuid.uuid4().hex[:16])
+        with tracing.span("writer", parent) as hop:
+            store.transaction(lambda tx: tx.add_event(traced))
+        store.transaction(lambda tx: tx.add_event(untraced))
+        by_id = {i.event_id: i.traceparent for i in store.unsent_outbox(at(5), 10)}
+        assert by_id == {traced.event_id: hop.context.traceparent, untraced.event_id: None}
 
     def test_unsent_events_oldest_first_up_to_the_limit(self, store: Store) -> None:
         events = [checkout_submitted(new_id("app"), at(s)) for s in (20, 0, 10)]

@@ -16,6 +16,7 @@ from tests.contract.loans import LoansContract
 from tests.contract.notifications import NotificationsContract
 from tests.contract.offers import JointReadsContract, OffersContract
 from tests.contract.outbox import OutboxContract
+from tests.contract.restructuring import ProposalsContract
 from tests.contract.transactions import TransactionsContract
 from tests.contract.users import UsersContract
 from tests.contract.ussd import UssdSessionsContract
@@ -33,6 +34,7 @@ SUITES: tuple[type, ...] = (
     NotificationsContract,
     OffersContract,
     OutboxContract,
+    ProposalsContract,
     SessionsContract,
     TransactionsContract,
     UserDirectoryContract,

@@ -433,7 +433,8 @@ def test_logs_are_json_with_request_ids_and_no_secrets(api: httpx.Client, stack:
     text = (logs_dir / "fn-auth.log").read_text()
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     assert any(line.get("request_id") == rid and line["severity"] == "INFO" for line in lines)
-    assert any("logging.googleapis.com/trace" in line for line in lines)
+    trace = "/traces/0123456789abcdef0123456789abcdef"  # the caller's trace, not one of our own
+    assert any(str(line.get("logging.googleapis.com/trace", "")).endswith(trace) for line in lines)
     assert (
         "very-secret-pw-1" not in text
         and tokens["access_token"] not in text

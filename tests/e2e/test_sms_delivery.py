@@ -96,3 +96,26 @@ def test_bal_texted_to_the_shortcode_is_answered(api: httpx.Client, at_url: str)
     assert answer.json()["answer"] == 200, answer.text
     reply = wait_for(lambda: [m for m in messages_to(at_url, borrower.phone) if "you owe" in m["message"]])
     assert app_id[:8].upper() in reply[0]["message"]
+
+
+def test_changing_the_language_changes_the_next_sms(api: httpx.Client, at_url: str) -> None:
+    from tests.e2e.test_money_journey import repay
+
+    borrower = Borrower(api, sandbox_number("+2547000000"))
+    app_id = borrower.checkout(borrower.offers()[0]["id"]).json()["application_id"]
+    assert borrower.settle(app_id)["status"] == "DISBURSED"
+    disbursed = wait_for(lambda: note(borrower, "loan_disbursed"), timeout=60)
+    assert " has been sent to your wallet " in disbursed["text"]  # English: the market's default
+    r = api.patch("/v1/users/me", json={"language": "fr"}, headers=borrower.headers)
+    assert r.status_code == 200 and r.json()["language"] == "fr"
+    refused = api.patch("/v1/users/me", json={"language": "de"}, headers=borrower.headers)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    repay(borrower, app_id, "100")
+    receipt = wait_for(lambda: note(borrower, "repayment_received"), timeout=60)
+    assert receipt["text"].startswith("mkopo: paiement de KES 100.00 enregistré pour le crédit ")
+    sent = wait_for(
+        lambda: [m for m in messages_to(at_url, borrower.phone) if m["message"] == receipt["text"]]
+    )
+    assert len(sent) == 1

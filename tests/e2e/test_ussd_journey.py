@@ -67,7 +67,7 @@ def test_a_feature_phone_borrows_and_repays_over_ussd(api: httpx.Client, stack: 
     assert "Enter your PIN" in phone.dial()
     assert "1. Borrow" in phone.send("4321")
     screen = phone.send("2")
-    assert "Loan ACTIVE" in screen and "Outstanding KES" in screen
+    assert "Loan active" in screen and "Outstanding KES" in screen
     assert "1. Borrow" in phone.send("00")
     assert "Enter amount to repay" in phone.send("3")
     assert loan.position.outstanding.total % 100 == 0  # KES is collected in whole shillings

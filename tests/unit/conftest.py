@@ -65,6 +65,7 @@ class World:
             full_name="Amina W",
             password_hash="x",
             created_at=self.now,
+            language="en",  # as registration sets it (the market's default)
         )
         self.store.col("users")[user.id] = user
         self.store.col("phones")[phone] = user.id

@@ -30,6 +30,7 @@ from mkopo.service.offers import Lender
 from mkopo.service.store import User
 from tests.unit.conftest import World
 from tests.unit.fakes import (
+    FakeBureauSink,
     FakeDeadLetterBook,
     FakeInbox,
     FakePayments,
@@ -63,6 +64,7 @@ class FakeContainer:
     ussd_sessions: FakeUssdSessions = field(default_factory=FakeUssdSessions)
     portfolio_reader: FakePortfolioReader = field(default_factory=FakePortfolioReader)
     identity: FakeIdentityStore = field(init=False)
+    bureau_sink: FakeBureauSink = field(default_factory=FakeBureauSink)
 
     def __post_init__(self) -> None:
         self.identity = FakeIdentityStore(self.world.store)

@@ -165,6 +165,17 @@ class FakeSink:
 
 
 @dataclass
+class FakeBureauSink:
+    """The bureau files written, by name (the last write of a name wins, as in a folder)."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def write(self, name: str, content: bytes) -> str:
+        self.files[name] = content
+        return f"memory://{name}"
+
+
+@dataclass
 class FailingSink:
     """A BigQuery that is down: every insert fails as the adapter reports it."""
 

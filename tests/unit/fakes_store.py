@@ -13,11 +13,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from mkopo import tracing
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
 from mkopo.domain.ledger import JournalEntry
 from mkopo.domain.loans import Loan, Repayment
 from mkopo.domain.offers import Offer
+from mkopo.domain.restructuring import RestructureProposal
 from mkopo.service.store import (
     AuditRecord,
     Borrower,
@@ -58,6 +60,11 @@ class ApplicationsTx(_TxPart):
     def get_borrower(self, borrower_id: str) -> Borrower | None:
         return self._get("borrowers", borrower_id)
 
+    def get_application_and_borrower(
+        self, application_id: str, borrower_id: str
+    ) -> tuple[Application | None, Borrower | None]:
+        return self.get_application(application_id), self.get_borrower(borrower_id)
+
     def create_application(self, app: Application) -> None:
         self._put("applications", app.id, app, create=True)
 
@@ -91,6 +98,17 @@ class LoansTx(_TxPart):
         self._put("journal", entry.id, entry, create=True)
 
 
+class ProposalsTx(_TxPart):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None:
+        return self._get("proposals", proposal_id)
+
+    def create_proposal(self, proposal: RestructureProposal) -> None:
+        self._put("proposals", proposal.id, proposal, create=True)
+
+    def save_proposal(self, proposal: RestructureProposal) -> None:
+        self._put("proposals", proposal.id, proposal)
+
+
 class UsersTx(_TxPart):
     def get_user_id_by_phone(self, phone: str) -> str | None:
         return self._get("phones", phone)
@@ -111,7 +129,11 @@ class IdempotencyTx(_TxPart):
 class OutboxTx(_TxPart):
     def add_event(self, event: DomainEvent) -> None:
         item = OutboxItem(
-            event_id=event.event_id, topic=event.topic, payload=event.payload(), created_at=event.occurred_at
+            event_id=event.event_id,
+            topic=event.topic,
+            payload=event.payload(),
+            created_at=event.occurred_at,
+            traceparent=tracing.current_traceparent(),
         )
         self._put("outbox", event.event_id, item)
 
@@ -121,7 +143,7 @@ class AuditTx(_TxPart):
         self._put("audit", record.id, record, create=True)
 
 
-class FakeTransaction(ApplicationsTx, LoansTx, UsersTx, IdempotencyTx, OutboxTx, AuditTx):
+class FakeTransaction(ApplicationsTx, LoansTx, ProposalsTx, UsersTx, IdempotencyTx, OutboxTx, AuditTx):
     """The Transaction port in memory."""
 
 
@@ -187,6 +209,15 @@ class LoansFake(_StorePart):
             ),
         )
         return sorted(entries, key=lambda e: e.occurred_at)[:limit]
+
+
+class ProposalsFake(_StorePart):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None:
+        return self._read("proposals", proposal_id)
+
+    def list_proposals(self, loan_id: str, limit: int) -> list[RestructureProposal]:
+        found = self._where("proposals", lambda p: p.loan_id == loan_id)
+        return sorted(found, key=lambda p: p.proposed_at, reverse=True)[:limit]
 
 
 class UsersFake(_StorePart):
@@ -284,6 +315,7 @@ class LeasesFake(_StorePart):
 class InMemoryStore(
     ApplicationsFake,
     LoansFake,
+    ProposalsFake,
     UsersFake,
     OffersFake,
     IdempotencyFake,

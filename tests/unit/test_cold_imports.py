@@ -1,4 +1,5 @@
-"""Cold start: no function imports a training library (points tables are JSON read into Scorecard)."""
+"""Cold start: no function imports a training library (points tables are JSON read into Scorecard) or
+Babel (the translations are compiled catalogues read with the standard library's gettext)."""
 
 import json
 import subprocess
@@ -6,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAINING = ("sklearn", "optbinning", "scipy", "pandas", "models.train", "models.fit")
+TRAINING = ("sklearn", "optbinning", "scipy", "pandas", "models.train", "models.fit", "babel")
 
 PROBE = """
 import importlib, json, pkgutil, sys

@@ -255,6 +255,7 @@ def test_every_console_route_enforces_its_role(container: FakeContainer) -> None
         path = pattern.replace("{application_id}", app_id).replace("{borrower_id}", nobody)
         path = path.replace("{loan_id}", nobody).replace("{name}", "console.css")
         path = path.replace("{user_id}", nobody).replace("{letter}", nobody)
+        path = path.replace("{proposal_id}", nobody)
         for who, client in clients.items():
             response = client.open(path, method=method, data={})
             assert (not roles) == (pattern in PUBLIC_PAGES) and (roles == ADMIN) == (pattern in ADMIN_PAGES)

@@ -123,3 +123,27 @@ def test_change_your_name(world: World, auth: FlaskClient) -> None:
     r = auth.patch("/v1/users/me", json={"full_name": "Amina Wanjiru"}, headers=bearer(user))
     assert r.status_code == 200 and r.get_json()["full_name"] == "Amina Wanjiru"
     assert world.store.get_user(user.id).full_name == "Amina Wanjiru"  # type: ignore[union-attr]
+
+
+def test_the_language_is_chosen_at_registration_else_the_markets_and_changed_later(
+    world: World, auth: FlaskClient
+) -> None:
+    phone = new_phone()
+    body = {"phone": phone, "password": PASSWORD, "full_name": "Amina W", "language": "fr"}
+    assert auth.post("/v1/auth/register", json=body).status_code == 201
+    user = world.store.get_user_by_phone(phone)
+    assert user is not None and user.language == "fr"
+    tanzanian, kenyan = f"+2557{uuid.uuid4().int % 10**8:08d}", new_phone()
+    for number in (tanzanian, kenyan):
+        register(auth, number)
+    assert [world.store.get_user_by_phone(n).language for n in (tanzanian, kenyan)] == ["sw", "en"]  # type: ignore[union-attr]
+    r = auth.patch("/v1/users/me", json={"language": "sw"}, headers=bearer(user))
+    assert r.status_code == 200 and r.get_json()["language"] == "sw"
+    assert world.store.get_user(user.id).language == "sw"  # type: ignore[union-attr]
+    for bad in ("de", "EN", "", None, 1):
+        refused = auth.patch("/v1/users/me", json={"language": bad}, headers=bearer(user))
+        assert is_problem(refused, 422), bad
+        assert world.store.get_user(user.id).language == "sw"  # type: ignore[union-attr]
+    assert is_problem(
+        auth.post("/v1/auth/register", json=body | {"phone": new_phone(), "language": "xx"}), 422
+    )

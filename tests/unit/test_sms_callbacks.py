@@ -108,3 +108,17 @@ def test_stop_then_start_and_help(world: World, container: FakeContainer, callba
     assert "text BAL" in world.sms.sent["in-in-4"]
     inbound(callbacks, container, "+254700000063", "BAL", "in-5")
     assert "no account" in world.sms.sent["in-in-5"]
+
+
+def test_texts_to_the_shortcode_are_answered_in_the_senders_language(
+    world: World, container: FakeContainer, callbacks: FlaskClient
+) -> None:
+    app_id = run_to_end(world, "+254700000064")
+    user = world.store.get_user_by_phone("+254700000064")
+    assert user is not None
+    world.store.col("users")[user.id] = user.model_copy(update={"language": "fr"})
+    inbound(callbacks, container, "+254700000064", "BAL", "in-6")
+    inbound(callbacks, container, "+254700000064", "STOP", "in-7")
+    balance, stopped = world.sms.sent["in-in-6"], world.sms.sent["in-in-7"]
+    assert balance.startswith("mkopo: à payer: crédit ") and app_id[:8].upper() in balance, balance
+    assert " avant le 20" in balance and stopped.startswith("mkopo: vous ne recevrez plus de rappels")

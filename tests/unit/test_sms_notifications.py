@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from mkopo.domain import messages
 from mkopo.domain.events import DomainEvent, RepaymentDue, parse_event
 from mkopo.domain.notifications import Notification, NotificationTransitionError
-from mkopo.service import notifications
+from mkopo.service import accounts, notifications
 from mkopo.service.ports import SmsRejected, SmsTransientError
 from tests.unit.conftest import World
 from tests.unit.test_pipeline import run_to_end
@@ -140,3 +141,25 @@ def test_the_sms_retry_bound_ends_before_pubsub_dead_letters_the_event() -> None
     from mkopo.config import Settings
 
     assert Settings().sms_max_attempts < topology.function("notify").retry.max_delivery_attempts
+
+
+def test_the_next_sms_is_in_the_language_the_borrower_reads_now(world: World) -> None:
+    run_to_end(world, "+254700000032")
+    events = {e.event_type: e for e in (parse_event(p) for _, p, _ in world.publisher.published)}
+    submitted, approved = events["checkout_submitted"], events["loan_approved"]
+    user, app = (
+        world.store.get_user(submitted.borrower_id),
+        world.store.get_application(submitted.application_id),
+    )
+    assert user is not None and app is not None
+    assert notify(world, submitted)
+    assert app.language == "en"  # the borrower's at checkout
+    assert accounts.follow_language(world.store, user.id, "sw") == 1
+    assert accounts.follow_language(world.store, user.id, "sw") == 0  # nothing to change the second time
+    reads = world.store.joint_reads
+    assert notify(world, approved)
+    assert world.store.joint_reads == reads + 1  # the language came with the application: no user read
+    first, second = (world.store.get_notification(e.event_id) for e in (submitted, approved))
+    assert first is not None and first.text.startswith("mkopo: we received your application")
+    assert second is not None and second.text == messages.sms_for(approved, app, "sw")
+    assert "umeidhinishwa" in second.text and second.text != messages.sms_for(approved, app, "en")

@@ -54,7 +54,7 @@ def container(world: World) -> FakeContainer:
 def register(container: FakeContainer, session_id: str = "ATUid_1") -> Phone:
     phone = Phone(container, session_id)
     assert "1. English" in phone.dial()
-    assert "full name" in phone.send("2")
+    assert "full name" in phone.send("1")
     assert "4-digit PIN" in phone.send("Amina Wanjiru")
     assert "again" in phone.send("1234")
     assert "You are registered" in phone.send("1234")
@@ -62,7 +62,12 @@ def register(container: FakeContainer, session_id: str = "ATUid_1") -> Phone:
 
 
 def test_a_new_number_chooses_a_language_and_registers_with_a_pin(container: FakeContainer) -> None:
-    register(container)
+    phone = Phone(container)
+    assert "1. English" in phone.dial()
+    assert "jina lako kamili" in phone.send("2")  # Kiswahili from the next screen on
+    assert "PIN ya tarakimu 4" in phone.send("Amina Wanjiru")
+    assert "tena" in phone.send("1234")
+    assert "Umesajiliwa" in phone.send("1234") and "1. Kopa" in phone.screens[-1]
     user = container.store.get_user_by_phone(PHONE)
     assert user is not None and user.full_name == "Amina Wanjiru"
     assert user.language == "sw"
@@ -213,12 +218,12 @@ def test_an_app_user_sets_a_pin_on_first_dial_then_changes_it(container: FakeCon
 def test_language_change_and_an_empty_statement(container: FakeContainer) -> None:
     phone = register(container)
     assert "1. English" in phone.send("6")
-    assert "Language saved" in phone.send("3")
+    assert "Langue enregistree" in phone.send("3")  # French at once
     user = container.store.get_user_by_phone(PHONE)
     assert user is not None and user.language == "fr"
-    assert "1. Borrow" in phone.send("1")  # any input on an information screen: the main menu
-    assert "No money movements" in phone.send("5")
-    assert "You have no loan" in phone.send("00", "2")
+    assert "1. Emprunter" in phone.send("1")  # any input on an information screen: the main menu
+    assert "Aucun mouvement" in phone.send("5")
+    assert "Vous n'avez pas de credit" in phone.send("00", "2")
 
 
 def test_borrow_refuses_bad_amounts_goes_back_and_applies_once_per_session(
@@ -265,3 +270,17 @@ def test_a_malformed_form_body_gets_a_clean_end_screen(container: FakeContainer,
         "/v1/ussd", data=body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200 and response.get_data(as_text=True).startswith("END ")
+
+
+def test_a_language_chosen_on_the_phone_follows_onto_the_borrowers_applications(
+    container: FakeContainer, world: World
+) -> None:
+    phone = register(container)
+    phone.send("1", "5000", "1", "1234")
+    [app] = world.store.col("applications").values()
+    assert app.language == "en"
+    phone = Phone(container, "ATUid_2")
+    assert "Enter your PIN" in phone.dial()
+    phone.send("1234", "6")
+    assert "Lugha imehifadhiwa" in phone.send("2")
+    assert world.store.get_application(app.id).language == "sw"  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from mkopo import metering
 from mkopo.domain.phone import masked
 from mkopo.service.ports import SmsReceipt, SmsRejected, SmsTransientError
 
@@ -83,6 +84,9 @@ class AfricasTalkingSms:
         if self._sender_id:
             form["from"] = self._sender_id
         headers = {"apiKey": self._api_key, "Accept": "application/json"}
+        metering.count(metering.PROVIDER_CALLS)
+        metering.count(metering.SMS_MESSAGES)
+        metering.count(metering.SMS_SEGMENTS, metering.sms_segments(text))
         try:
             response = self._http().post(MESSAGING_PATH, data=form, headers=headers)
         except httpx.HTTPError as exc:

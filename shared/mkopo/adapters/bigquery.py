@@ -8,6 +8,7 @@ from typing import Any
 
 from google.cloud import bigquery
 
+from mkopo import metering
 from mkopo.service.errors import TransientFailure
 
 
@@ -40,6 +41,7 @@ class BigQueryEventSink:
                 ]
             ),
         )
+        metering.count(metering.BQ_QUERIES)
         return {row["event_id"] for row in job.result()}
 
     def export(self, rows: Sequence[dict[str, Any]]) -> int:
@@ -51,4 +53,6 @@ class BigQueryEventSink:
         errors = self._client.insert_rows_json(self._table, fresh, row_ids=[r["event_id"] for r in fresh])
         if errors:
             raise TransientFailure(f"BigQuery rejected rows: {errors}")
+        metering.count(metering.BQ_ROWS, len(fresh))
+        metering.count(metering.BQ_BYTES, sum(metering.bigquery_row_bytes(r) for r in fresh))
         return len(fresh)

@@ -10,6 +10,7 @@ from typing import Any
 
 import google.cloud.pubsub_v1 as pubsub_v1
 
+from mkopo import metering
 from mkopo.service.ports import Outgoing, Pulled
 
 PUBLISH_TIMEOUT_S = 30
@@ -31,6 +32,7 @@ class PubSubPublisher:
         return self._client.topic_path(self._project, topic)
 
     def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None:
+        _count_published([(data, attributes)])
         self._client.publish(self.topic_path(topic), data, **attributes).result(timeout=PUBLISH_TIMEOUT_S)
 
     def publish(self, topic: str, payload: dict[str, Any], attributes: dict[str, str]) -> None:
@@ -39,12 +41,21 @@ class PubSubPublisher:
 
     def publish_all(self, messages: Sequence[Outgoing]) -> None:
         """Hand every message to the client first (it batches them), then wait for each ack."""
+        encoded = [(topic, _encode(payload), attributes) for topic, payload, attributes in messages]
+        _count_published([(data, attributes) for _, data, attributes in encoded])
         futures = [
-            self._client.publish(self.topic_path(topic), _encode(payload), **attributes)
-            for topic, payload, attributes in messages
+            self._client.publish(self.topic_path(topic), data, **attributes)
+            for topic, data, attributes in encoded
         ]
         for future in futures:
             future.result(timeout=PUBLISH_TIMEOUT_S)
+
+
+def _count_published(messages: Sequence[tuple[bytes, dict[str, str]]]) -> None:
+    """Messages and billable bytes (data, attributes, at least 1,000 a request: batching aside)."""
+    metering.count(metering.PUBLISHED, len(messages))
+    sizes = (len(data) + sum(len(k) + len(v) for k, v in attrs.items()) for data, attrs in messages)
+    metering.count(metering.PUBLISHED_BYTES, sum(metering.pubsub_bytes(n) for n in sizes))
 
 
 def _encode(payload: dict[str, Any]) -> bytes:
@@ -71,6 +82,11 @@ class PubSubInbox:
             },
             timeout=PULL_TIMEOUT_S,
         )
+        received = response.received_messages
+        if received:
+            metering.count(metering.DELIVERED, len(received))
+            size = sum(len(m.message.data) for m in received)
+            metering.count(metering.DELIVERED_BYTES, metering.pubsub_bytes(size))  # one request
         return [
             Pulled(
                 ack_id=m.ack_id,
@@ -78,7 +94,7 @@ class PubSubInbox:
                 attributes=dict(m.message.attributes),
                 message_id=m.message.message_id,
             )
-            for m in response.received_messages
+            for m in received
         ]
 
     def ack(self, subscription: str, ack_ids: Sequence[str]) -> None:

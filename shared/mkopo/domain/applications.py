@@ -116,10 +116,23 @@ class Application(BaseModel):
     timeline: list[TimelineEntry] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+    trace: str | None = None  # W3C traceparent of the checkout: every later step joins that trace
+    # The language the borrower reads their SMS in (en, sw, fr): theirs at checkout, following their
+    # changes, so notify reads it here instead of reading the user for every SMS.
+    language: str | None = None
 
     @classmethod
     def submit(
-        cls, *, id: str, borrower_id: str, phone: str, offer: Offer, consent: Consent, at: datetime
+        cls,
+        *,
+        id: str,
+        borrower_id: str,
+        phone: str,
+        offer: Offer,
+        consent: Consent,
+        at: datetime,
+        trace: str | None = None,
+        language: str | None = None,
     ) -> Application:
         """A borrower accepts the disclosed terms and checks the offer out: it starts SUBMITTED."""
         return cls(
@@ -131,7 +144,14 @@ class Application(BaseModel):
             timeline=[TimelineEntry(status=Status.SUBMITTED, at=at)],
             created_at=at,
             updated_at=at,
+            trace=trace,
+            language=language,
         )
+
+    def speak(self, language: str) -> bool:
+        """The borrower changed their language: their next SMS about this application uses it."""
+        changed, self.language = self.language != language, language
+        return changed
 
     def can_move_to(self, target: Status) -> bool:
         return target in TRANSITIONS[self.status]

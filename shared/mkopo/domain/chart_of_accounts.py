@@ -34,6 +34,8 @@ class AccountKind(StrEnum):
     PENALTY_INCOME = "penalty_income"
     BORROWER_CREDIT = "borrower_credit"
     SUSPENSE = "suspense"
+    PROVISION_EXPENSE = "provision_expense"  # expense: expected credit losses charged to the period
+    LOAN_LOSS_ALLOWANCE = "loan_loss_allowance"  # contra-asset: the allowance against gross receivables
 
 
 # Name parts per kind; "currency" parts must be a supported currency and match the entry's currency.
@@ -52,6 +54,8 @@ PARTS: dict[AccountKind, tuple[str, ...]] = {
     AccountKind.PENALTY_INCOME: ("currency",),
     AccountKind.BORROWER_CREDIT: ("borrower_id",),
     AccountKind.SUSPENSE: ("currency",),
+    AccountKind.PROVISION_EXPENSE: ("currency",),
+    AccountKind.LOAN_LOSS_ALLOWANCE: ("currency",),
 }
 LOAN_RECEIVABLES = (
     AccountKind.LOANS_RECEIVABLE,

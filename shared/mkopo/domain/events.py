@@ -172,6 +172,21 @@ class InstallmentOverdue(DomainEvent):
     currency: str
 
 
+class LoanRestructuring(DomainEvent):
+    """A restructure proposal the borrower may now accept (APPROVED), or that took effect (ACCEPTED)."""
+
+    topic: ClassVar[str] = topology.LOAN_RESTRUCTURING
+    stage: str
+    proposal_id: str
+    code: str
+    installments: int
+    first_due_date: str
+    new_total_minor: int
+    waived_minor: int
+    currency: str
+    expires_at: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.topic: cls
     for cls in (
@@ -185,6 +200,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         LoanRepaid,
         InstallmentOverdue,
         ReviewRequested,
+        LoanRestructuring,
     )
 }
 

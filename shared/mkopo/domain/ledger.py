@@ -38,7 +38,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mkopo.domain.allocation import Allocation, Component
+from mkopo.domain.allocation import Allocation, Component, Portion
 from mkopo.domain.chart_of_accounts import (
     LOAN_RECEIVABLES,
     RECEIVABLE_OF,
@@ -64,6 +64,7 @@ __all__ = [
     "loan_receivable_balance",
     "post_installment_due",
     "post_loan_disbursed",
+    "post_loan_restructured",
     "post_payout_settled",
     "post_repayment_received",
     "post_unidentified_collection",
@@ -118,7 +119,9 @@ class EntryKind(StrEnum):
     INSTALLMENT_DUE = "INSTALLMENT_DUE"
     REPAYMENT_RECEIVED = "REPAYMENT_RECEIVED"
     UNIDENTIFIED_COLLECTION = "UNIDENTIFIED_COLLECTION"
+    LOAN_RESTRUCTURED = "LOAN_RESTRUCTURED"
     REVERSAL = "REVERSAL"
+    PROVISION_ADJUSTED = "PROVISION_ADJUSTED"
 
 
 class JournalEntry(BaseModel):
@@ -233,7 +236,7 @@ def post_payout_settled(*, provider: str, amount: Money, reference: str, at: dat
 
 
 def post_installment_due(
-    *, loan_id: str, installment: Installment, currency: str, at: datetime
+    *, loan_id: str, installment: Installment, currency: str, at: datetime, key: str | None = None
 ) -> JournalEntry | None:
     """Interest and fees of an installment are earned on its due date; None if it carries neither."""
     interest, fees = installment.interest, installment.fees
@@ -245,7 +248,7 @@ def post_installment_due(
     )
     if not lines:
         return None
-    reference = f"{loan_id}:installment:{installment.number}"
+    reference = f"{loan_id}:installment:{key or installment.number}"
     description = f"Income earned on loan {loan_id} installment {installment.number}"
     return _entry(EntryKind.INSTALLMENT_DUE, reference, at, currency, description, lines)
 
@@ -269,6 +272,27 @@ def post_repayment_received(
     )
     description = f"Repayment {reference} on loan {loan_id} via {provider}"
     return _entry(EntryKind.REPAYMENT_RECEIVED, reference, at, payment.currency, description, lines)
+
+
+def post_loan_restructured(
+    *, loan_id: str, currency: str, waived: Portion, earned_unpaid: Portion, reference: str, at: datetime
+) -> JournalEntry | None:
+    """A restructure takes effect: income earned but unpaid is deferred again (earned anew on the new due
+    dates), and waived fees and penalties come off the receivables (fees against deferred fees, penalties
+    against the penalty income they were charged to). None when it changes no account."""
+    lines = _lines(
+        (Account.of(AccountKind.INTEREST_INCOME, currency), earned_unpaid.interest),
+        (_loan(AccountKind.DEFERRED_INTEREST, loan_id), -earned_unpaid.interest),
+        (Account.of(AccountKind.FEE_INCOME, currency), earned_unpaid.fees),
+        (_loan(AccountKind.DEFERRED_FEES, loan_id), waived.fees - earned_unpaid.fees),
+        (_loan(AccountKind.FEES_RECEIVABLE, loan_id), -waived.fees),
+        (Account.of(AccountKind.PENALTY_INCOME, currency), waived.penalties),
+        (_loan(AccountKind.PENALTIES_RECEIVABLE, loan_id), -waived.penalties),
+    )
+    if not lines:
+        return None
+    description = f"Loan {loan_id} restructured ({reference})"
+    return _entry(EntryKind.LOAN_RESTRUCTURED, reference, at, currency, description, lines)
 
 
 def post_unidentified_collection(

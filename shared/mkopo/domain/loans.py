@@ -16,11 +16,13 @@ from mkopo.domain.allocation import (
     InstallmentState,
     LoanPosition,
     LoanStatus,
+    Portion,
     allocate,
     arrears_bucket,
 )
 from mkopo.domain.money import Currency, Money
-from mkopo.domain.schedule import RepaymentSchedule
+from mkopo.domain.restructuring import ProposalError, RestructureProposal, waived_portion
+from mkopo.domain.schedule import Installment, RepaymentSchedule
 
 
 class CollectionAboveOwed(ValueError):
@@ -38,10 +40,37 @@ class Overdue:
     installment: InstallmentPosition
     days_past_due: int
     bucket: str
+    version: int = 1  # the loan's schedule version: a restructured loan's installments are new ones
 
     @property
     def key(self) -> str:
-        return f"{self.installment.number}:{self.bucket}"
+        return f"{installment_key(self.installment.number, self.version)}:{self.bucket}"
+
+
+def installment_key(number: int, version: int) -> str:
+    """An installment's key in event and ledger ids: ``3`` on the first schedule, ``v2:3`` after one
+    restructure (the new installments are other installments, with their own reminders and flags)."""
+    return f"{number}" if version == 1 else f"v{version}:{number}"
+
+
+class ScheduleVersion(BaseModel):
+    """One schedule a loan has had: who made it take effect, when and why (version 1: the disbursement)."""
+
+    version: int
+    schedule: RepaymentSchedule
+    at: datetime
+    proposal_id: str | None = None
+    proposed_by: str | None = None
+    approved_by: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Restructured:
+    """What a restructure changed that the ledger must record."""
+
+    waived: Portion  # penalties and fees forgiven
+    earned_unpaid: Portion  # interest and fees already earned, not paid: deferred again to the new dates
 
 
 @dataclass
@@ -81,6 +110,11 @@ class Loan(BaseModel):
     income_recognised: list[int] = Field(default_factory=list)
     reminders_sent: list[str] = Field(default_factory=list)
     overdue_flags: list[str] = Field(default_factory=list)
+    # Credit-bureau reporting: the day the borrower was sent the notice before negative information.
+    bureau_notice_on: date | None = None
+    restructured: bool = False
+    schedule_version: int = 1
+    schedule_history: list[ScheduleVersion] = Field(default_factory=list)
 
     @classmethod
     def open(
@@ -151,11 +185,13 @@ class Loan(BaseModel):
                 work.income_due.append(inst.number)
             state = inst.state(on)
             due_soon = on <= inst.due_date <= on + timedelta(days=reminder_days)
-            if due_soon and state != InstallmentState.PAID and f"{inst.number}" not in self.reminders_sent:
+            reminded = installment_key(inst.number, self.schedule_version) in self.reminders_sent
+            if due_soon and state != InstallmentState.PAID and not reminded:
                 work.reminders.append(inst)
             if state == InstallmentState.OVERDUE:
                 days = inst.days_past_due(on)
-                overdue = Overdue(installment=inst, days_past_due=days, bucket=arrears_bucket(days).value)
+                bucket = arrears_bucket(days).value
+                overdue = Overdue(inst, days, bucket, self.schedule_version)
                 if overdue.key not in self.overdue_flags:
                     work.overdue.append(overdue)
         return work
@@ -164,10 +200,75 @@ class Loan(BaseModel):
         """Record today's arrears work on the loan (so it is never done twice) and return it."""
         work = self.arrears_due(on, reminder_days)
         self.income_recognised.extend(work.income_due)
-        self.reminders_sent.extend(f"{inst.number}" for inst in work.reminders)
+        self.reminders_sent.extend(installment_key(i.number, self.schedule_version) for i in work.reminders)
         self.overdue_flags.extend(o.key for o in work.overdue)
         self.updated_at = at
         return work
+
+    def record_bureau_notice(self, on: date, at: datetime) -> bool:
+        """The notice before a bureau listing was sent on ``on`` (the first notice counts; False after)."""
+        if self.bureau_notice_on is not None:
+            return False
+        self.bureau_notice_on, self.updated_at = on, at
+        return True
+
+    def in_arrears(self, on: date) -> bool:
+        """Overdue on ``on``, or flagged overdue by an arrears run (which may run as of a later day) and
+        still unpaid."""
+        flagged = {flag.rsplit(":", 1)[0] for flag in self.overdue_flags}
+        return self.position.days_past_due(on) > 0 or any(
+            inst.outstanding.total and installment_key(inst.number, self.schedule_version) in flagged
+            for inst in self.position.installments
+        )
+
+    def restructure(self, proposal: RestructureProposal, at: datetime) -> Restructured:
+        """Replace the unpaid installments by the accepted proposal's; what was paid stays as it was."""
+        if self.status != LoanStatus.ACTIVE or self.id != proposal.loan_id:
+            raise ProposalError(f"loan {self.id} is {self.status.value}: nothing to restructure")
+        outstanding = self.position.outstanding
+        if (self.paid_minor, outstanding.total) != (
+            proposal.basis_paid_minor,
+            proposal.basis_outstanding_minor,
+        ):
+            raise ProposalError("the loan changed since this proposal was made; propose again")
+        kept = [i for i in self.position.installments if i.paid.total]
+        earned = Portion()
+        for inst in self.position.installments:
+            if inst.number in self.income_recognised:
+                earned = earned.plus(Portion(interest=inst.outstanding.interest, fees=inst.outstanding.fees))
+        self._replace_schedule(proposal, kept, at)
+        return Restructured(waived=waived_portion(outstanding, proposal.terms.waive), earned_unpaid=earned)
+
+    def _replace_schedule(
+        self, proposal: RestructureProposal, kept: list[InstallmentPosition], at: datetime
+    ) -> None:
+        """The paid installments closed as paid, then the new ones; the old schedule kept in the history."""
+        if not self.schedule_history:
+            self.schedule_history.append(
+                ScheduleVersion(version=1, schedule=self.schedule, at=self.disbursed_at)
+            )
+        installments = (*(_closed(i) for i in kept), *proposal.installments)
+        self.schedule = RepaymentSchedule(
+            currency=self.currency, start=self.schedule.start, installments=installments
+        )
+        fresh = LoanPosition.from_schedule(self.schedule).installments[len(kept) :]
+        closed = tuple(i.model_copy(update={"due": i.paid}) for i in kept)
+        self.position = LoanPosition(currency=self.currency, installments=(*closed, *fresh))
+        self.schedule_version += 1
+        self.restructured, self.updated_at = True, at
+        self.income_recognised = [n for n in self.income_recognised if n <= len(kept)]
+        self.reminders_sent, self.overdue_flags = [], []
+        self.schedule_history.append(
+            ScheduleVersion(
+                version=self.schedule_version,
+                schedule=self.schedule,
+                at=at,
+                proposal_id=proposal.id,
+                proposed_by=proposal.proposed_by,
+                approved_by=proposal.decided_by,
+                reason=proposal.terms.reason,
+            )
+        )
 
     def next_due(self, on: date) -> dict[str, Any] | None:
         """The oldest installment with something outstanding."""
@@ -180,6 +281,19 @@ class Loan(BaseModel):
                     "days_past_due": inst.days_past_due(on),
                 }
         return None
+
+
+def _closed(inst: InstallmentPosition) -> Installment:
+    """A (partly) paid installment kept by a restructure: what was paid is all it ever asks."""
+    paid = inst.paid
+    return Installment(
+        number=inst.number,
+        due_date=inst.due_date,
+        principal=paid.principal,
+        interest=paid.interest,
+        fees=paid.fees,
+        penalties=paid.penalties,
+    )
 
 
 NO_ANSWER = "NO_ANSWER"  # reason of a repayment given up: the provider never answered or acknowledged it

@@ -1,4 +1,9 @@
-"""What the borrower reads by SMS at each step: plain language, the real cost, no shaming."""
+"""What the borrower reads by SMS at each step: plain language, the real cost, no shaming.
+
+Every text is an English template marked for translation (``mkopo.domain.i18n``), rendered in the
+borrower's language at send time. SMS texts stay in the GSM-7 alphabet in every language (one character
+outside it turns the message into UCS-2 and halves a segment) and fit two segments at the largest amounts.
+"""
 
 from __future__ import annotations
 
@@ -12,30 +17,97 @@ from mkopo.domain.events import (
     LoanDisbursed,
     LoanRejected,
     LoanRepaid,
+    LoanRestructuring,
     RepaymentDue,
     RepaymentReceived,
     ReviewRequested,
 )
+from mkopo.domain.i18n import N_, translate
 from mkopo.domain.money import Money
 
 REASON_TEXT: dict[str, str] = {
-    "SCORE_BELOW_CUTOFF": "your mobile-money history does not yet support this loan",
-    "AMOUNT_ABOVE_LIMIT": "the amount is above your current limit",
-    "MAX_EXPOSURE_EXCEEDED": "the amount is above our maximum loan size",
-    "ACTIVE_LOAN_EXISTS": "you already have an active loan",
-    "REVIEW_DECLINED": "a credit officer reviewed your application and could not approve it now",
+    "SCORE_BELOW_CUTOFF": N_("your mobile-money history does not yet support this loan"),
+    "AMOUNT_ABOVE_LIMIT": N_("the amount is above your current limit"),
+    "MAX_EXPOSURE_EXCEEDED": N_("the amount is above our maximum loan size"),
+    "ACTIVE_LOAN_EXISTS": N_("you already have an active loan"),
+    "REVIEW_DECLINED": N_("a credit officer reviewed your application and could not approve it now"),
 }
 _POLICY_REASONS = frozenset(REASON_TEXT)
 REASON_TEXT |= {
     # The scorecard's reason codes (the characteristics that cost the most points), in plain words.
-    "LOW_MOBILE_MONEY_INFLOW": "the money coming into your mobile-money account is still low",
-    "FEW_TRANSACTIONS": "you make few mobile-money payments",
-    "SHORT_ACCOUNT_HISTORY": "your mobile-money account is still new",
-    "IRREGULAR_AIRTIME_TOPUPS": "your airtime top-ups are irregular",
-    "NO_REPAYMENT_HISTORY": "you have few loans repaid so far",
-    "PREVIOUS_DEFAULT": "a past loan was not repaid",
-    "LATE_REPAYMENTS": "past loans were repaid late",
+    "LOW_MOBILE_MONEY_INFLOW": N_("the money coming into your mobile-money account is still low"),
+    "FEW_TRANSACTIONS": N_("you make few mobile-money payments"),
+    "SHORT_ACCOUNT_HISTORY": N_("your mobile-money account is still new"),
+    "IRREGULAR_AIRTIME_TOPUPS": N_("your airtime top-ups are irregular"),
+    "NO_REPAYMENT_HISTORY": N_("you have few loans repaid so far"),
+    "PREVIOUS_DEFAULT": N_("a past loan was not repaid"),
+    "LATE_REPAYMENTS": N_("past loans were repaid late"),
 }
+
+# One template per SMS, by name (the segment checks fill every one in, in every language).
+SMS: dict[str, str] = {
+    "submitted": N_(
+        "mkopo: we received your application {ref} for {amount} from {lender}. "
+        "We will tell you the decision shortly."
+    ),
+    "review": N_(
+        "mkopo: your application {ref} for {amount} is under review by a credit officer. "
+        "We will tell you the decision by SMS, usually within one working day."
+    ),
+    "approved": N_(
+        "mkopo: your loan {ref} of {amount} is approved. You will repay {total} (cost {cost}, APR {apr}%) "
+        "within {days} days. The money is on its way to your wallet."
+    ),
+    "rejected": N_("mkopo: sorry, we cannot offer loan {ref} now: {why}. You can apply again later."),
+    "disbursed": N_("mkopo: {amount} has been sent to your wallet for loan {ref}. Repay {total} by {due}."),
+    "failed": N_(
+        "mkopo: we could not send loan {ref} to your wallet. You owe nothing for it. "
+        "Check that your mobile-money account is active, then apply again."
+    ),
+    "received": N_("mkopo: we received {amount} for loan {ref}. Still to pay: {left}.{extra}"),
+    "received_extra": N_(" {amount} more than you owed is kept as credit for you."),
+    "repaid": N_(
+        "mkopo: loan {ref} is fully repaid. Thank you!{limit} You can apply for a new loan any time."
+    ),
+    "repaid_limit": N_(" Your limit is now {limit}."),
+    "due": N_("mkopo: reminder: {amount} for loan {ref} is due on {due}."),
+    "overdue": N_(
+        "mkopo: {amount} for loan {ref} is {days} days overdue. "
+        "Please pay when you can, or reply HELP to agree a plan with us."
+    ),
+    "overdue_one_day": N_(
+        "mkopo: {amount} for loan {ref} is 1 day overdue. "
+        "Please pay when you can, or reply HELP to agree a plan with us."
+    ),
+    # Answers to what a borrower texts to the shortcode (mkopo.service.sms_inbound).
+    "help": N_(
+        "mkopo: text BAL for what you owe and when, STOP to stop reminders, START to get them again. "
+        "Decisions and receipts always come by SMS. Help: support@mkopo.example"
+    ),
+    "stopped": N_(
+        "mkopo: you will get no more reminders. Notices about your loans still come. Text START to undo."
+    ),
+    "started": N_("mkopo: reminders are on again. Text STOP to stop them."),
+    "unknown": N_(
+        "mkopo: we have no account for this number. Register in the mkopo app or dial our USSD code."
+    ),
+    "no_proposal": N_("mkopo: we found no new schedule waiting for you with that code. Text HELP for help."),
+    "owe_nothing": N_("mkopo: you owe nothing now. You can apply for a new loan any time."),
+    "owe": N_("mkopo: you owe {loans}."),
+    "owe_loan": N_("loan {ref}: {amount}"),
+    "owe_loan_due": N_("loan {ref}: {amount} by {due}"),
+}
+
+
+def sms(name: str, language: str | None, **values: object) -> str:
+    """The SMS template ``name`` in ``language`` (English for an unknown one), filled in."""
+    return translate(SMS[name], language).format(**values)
+
+
+def reason_text(code: str, language: str | None) -> str:
+    """A decline reason in plain words (the code itself, readable, for one without a text)."""
+    known = REASON_TEXT.get(code)
+    return translate(known, language) if known else code.lower().replace("_", " ")
 
 
 def is_reminder(event: DomainEvent) -> bool:
@@ -44,45 +116,31 @@ def is_reminder(event: DomainEvent) -> bool:
     return isinstance(event, RepaymentDue)
 
 
-def sms_for(event: DomainEvent, app: Application) -> str | None:
-    """The SMS text for an event, or None if the borrower need not be told."""
-    offer = app.offer
-    cur = offer.principal.currency
-    ref = app.id[:8].upper()
+def _amount(money: Money) -> str:
+    return f"{money.currency} {money}"
+
+
+def sms_for(event: DomainEvent, app: Application, language: str | None = None) -> str | None:
+    """The SMS text for an event in ``language``, or None if the borrower need not be told."""
+    offer, lang = app.offer, language
+    ref, amount = app.id[:8].upper(), _amount(offer.principal)
     if isinstance(event, CheckoutSubmitted):
-        return (
-            f"mkopo: we received your application {ref} for {cur} {offer.principal} from {offer.provider}. "
-            "We will tell you the decision shortly."
-        )
+        return sms("submitted", lang, ref=ref, amount=amount, lender=offer.provider)
     if isinstance(event, ReviewRequested):
-        return (
-            f"mkopo: your application {ref} for {cur} {offer.principal} is under review by a credit officer. "
-            "We will tell you the decision by SMS, usually within one working day."
-        )
+        return sms("review", lang, ref=ref, amount=amount)
     if isinstance(event, LoanApproved):
-        return (
-            f"mkopo: your loan {ref} of {cur} {offer.principal} is approved. You will repay "
-            f"{cur} {offer.total_repayable} (cost {cur} {offer.total_cost}, APR {offer.apr}%) "
-            f"within {offer.term_days} days. The money is on its way to your wallet."
-        )
+        total, cost = _amount(offer.total_repayable), _amount(offer.total_cost)
+        return sms("approved", lang, ref=ref, amount=amount, total=total, cost=cost, apr=offer.apr,
+                   days=offer.term_days)  # fmt: skip
     if isinstance(event, LoanRejected):
-        why = "; ".join(REASON_TEXT.get(r, r.lower().replace("_", " ")) for r in _top_reasons(event.reasons))
-        return f"mkopo: sorry, we cannot offer loan {ref} now: {why}. You can apply again later."
+        why = "; ".join(reason_text(r, lang) for r in _top_reasons(event.reasons))
+        return sms("rejected", lang, ref=ref, why=why)
     if isinstance(event, LoanDisbursed):
         due = offer.due_date(event.occurred_at).date().isoformat()
-        return (
-            f"mkopo: {cur} {offer.principal} has been sent to your wallet for loan {ref}. "
-            f"Repay {cur} {offer.total_repayable} by {due}."
-        )
-    money_text = _money_sms(event, ref)
-    if money_text is not None:
-        return money_text
+        return sms("disbursed", lang, ref=ref, amount=amount, total=_amount(offer.total_repayable), due=due)
     if isinstance(event, DisbursementFailed):
-        return (
-            f"mkopo: we could not send loan {ref} to your wallet. You owe nothing for it. "
-            "Check that your mobile-money account is active, then apply again."
-        )
-    return None
+        return sms("failed", lang, ref=ref)
+    return _money_sms(event, ref, lang) or _restructure_sms(event, ref)
 
 
 def _top_reasons(reasons: list[str], most: int = 2) -> list[str]:
@@ -95,30 +153,43 @@ def _top_reasons(reasons: list[str], most: int = 2) -> list[str]:
     return (policy + score_reasons)[:most]
 
 
-def _money_sms(event: DomainEvent, ref: str) -> str | None:
+def _money_sms(event: DomainEvent, ref: str, lang: str | None) -> str | None:
     """Repayment-side messages: receipts, reminders and overdue notices (firm, never shaming)."""
+
+    def money(minor: int) -> str:
+        return _amount(Money(minor=minor, currency=event.currency))  # type: ignore[attr-defined]
+
     if isinstance(event, RepaymentReceived):
-        paid = Money(minor=event.amount_minor, currency=event.currency)  # type: ignore[arg-type]
-        left = Money(minor=event.outstanding_minor, currency=event.currency)  # type: ignore[arg-type]
-        extra = ""
-        if event.overpayment_minor:
-            over = Money(minor=event.overpayment_minor, currency=event.currency)  # type: ignore[arg-type]
-            extra = f" {event.currency} {over} more than you owed is kept as credit for you."
-        cur = event.currency
-        return f"mkopo: we received {cur} {paid} for loan {ref}. Still to pay: {cur} {left}.{extra}"
+        over = event.overpayment_minor
+        extra = sms("received_extra", lang, amount=money(over)) if over else ""
+        return sms("received", lang, ref=ref, amount=money(event.amount_minor),
+                   left=money(event.outstanding_minor), extra=extra)  # fmt: skip
     if isinstance(event, LoanRepaid):
-        limit = ""
-        if event.credit_limit_minor is not None:
-            new = Money(minor=event.credit_limit_minor, currency=event.currency)  # type: ignore[arg-type]
-            limit = f" Your limit is now {event.currency} {new}."
-        return f"mkopo: loan {ref} is fully repaid. Thank you!{limit} You can apply for a new loan any time."
+        new = event.credit_limit_minor
+        limit = sms("repaid_limit", lang, limit=money(new)) if new is not None else ""
+        return sms("repaid", lang, ref=ref, limit=limit)
     if isinstance(event, RepaymentDue):
-        due = Money(minor=event.outstanding_minor, currency=event.currency)  # type: ignore[arg-type]
-        return f"mkopo: reminder: {event.currency} {due} for loan {ref} is due on {event.due_date}."
+        return sms("due", lang, ref=ref, amount=money(event.outstanding_minor), due=event.due_date)
     if isinstance(event, InstallmentOverdue):
-        due = Money(minor=event.outstanding_minor, currency=event.currency)  # type: ignore[arg-type]
-        return (
-            f"mkopo: {event.currency} {due} for loan {ref} is {event.days_past_due} days overdue. "
-            "Please pay when you can, or reply HELP to agree a plan with us."
-        )
+        days = event.days_past_due
+        name = "overdue_one_day" if days == 1 else "overdue"
+        return sms(name, lang, ref=ref, amount=money(event.outstanding_minor), days=days)
     return None
+
+
+def _restructure_sms(event: DomainEvent, ref: str) -> str | None:
+    """A new schedule offered (how to accept it), then in force."""
+    if not isinstance(event, LoanRestructuring):
+        return None
+    cur = event.currency
+    total = Money(minor=event.new_total_minor, currency=cur)  # type: ignore[arg-type]
+    plan = f"{event.installments} payments from {event.first_due_date}, {cur} {total} in all"
+    if event.stage == "ACCEPTED":
+        return f"mkopo: loan {ref} has a new schedule: {plan}. Thank you."
+    waived = ""
+    if event.waived_minor:
+        waived = f" {cur} {Money(minor=event.waived_minor, currency=cur)} of fees is forgiven."  # type: ignore[arg-type]
+    return (
+        f"mkopo: we offer a new schedule for loan {ref}: {plan}.{waived} To accept, reply YES {event.code} "
+        f"by {event.expires_at[:10]}, or accept in the app."
+    )

@@ -30,7 +30,13 @@ def create_app(container: AppContainer) -> Router:
 )
 def register(c: AppContainer, request: Request) -> Reply:
     cmd = json_body(request, accounts.RegisterUser)
-    user_id = accounts.register(cmd, store=c.store, hasher=c.hasher, now=c.now())
+    user_id = accounts.register(
+        cmd,
+        store=c.store,
+        hasher=c.hasher,
+        now=c.now(),
+        default_language=c.settings.default_language(cmd.phone),
+    )
     return Reply(201, {"user_id": user_id}, {"Location": "/v1/users/me"})
 
 
@@ -112,7 +118,7 @@ def my_credit(c: AppContainer, request: Request, user: User) -> Reply:
 @api.route(
     "PATCH",
     "/v1/users/me",
-    summary="Change your name or password",
+    summary="Change your name, password or language (en, sw, fr: the language of your SMS)",
     roles=ANYONE,
     body=accounts.UpdateMe,
     responses={200: schemas.UserOut},
@@ -120,7 +126,10 @@ def my_credit(c: AppContainer, request: Request, user: User) -> Reply:
 )
 def update_me(c: AppContainer, request: Request, user: User) -> Reply:
     cmd = json_body(request, accounts.UpdateMe)
-    return Reply(200, accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=c.now()))
+    view = accounts.update_me(user, cmd, identity=c.identity, hasher=c.hasher, now=c.now())
+    if cmd.language is not None:
+        accounts.follow_language(c.store, user.id, cmd.language)
+    return Reply(200, view)
 
 
 @api.route(

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # types only: cold start matters
     from mkopo.service.offers import Lender
     from mkopo.service.portfolio import PortfolioReader
     from mkopo.service.ports import (
+        BureauSink,
         CreditData,
         EventPublisher,
         EventSink,
@@ -55,6 +56,8 @@ class AppContainer(Protocol):
     def credit_data(self) -> CreditData: ...
     @property
     def sms_channel(self) -> SmsChannel: ...
+    @property
+    def bureau_sink(self) -> BureauSink: ...
     @property
     def hasher(self) -> PasswordHasher: ...
     @property

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from mkopo.entrypoints.container import AppContainer
 from mkopo.http.routing import Reply
-from mkopo.service import disbursements, exports, loans, outbox, repayments
+from mkopo.service import bureau, disbursements, exports, loans, outbox, provisioning, repayments
 
 
 class Jobs:
@@ -58,6 +58,31 @@ class Jobs:
             credit_terms=c.settings.credit_terms(),
         )
         return Reply(200, counts)
+
+    def provision(self) -> Reply:
+        """The loan-loss allowance as of today, posted as adjusting entries."""
+        c = self.c
+        now = c.now()
+        result = provisioning.run_provisioning(
+            store=c.store, as_of=now.date(), now=now, rates=c.settings.provision_rates
+        )
+        return Reply(200, result)
+
+    def bureau(self) -> Reply:
+        """Last month's credit-bureau submission (notices first for loans that now qualify)."""
+        c = self.c
+        now = c.now()
+        result = bureau.run_bureau(
+            store=c.store,
+            channel=c.sms_channel,
+            sink=c.bureau_sink,
+            month=bureau.previous_month(now.date()),
+            as_of=now.date(),
+            now=now,
+            rules=c.settings.bureau_rules,
+            sms_max_attempts=c.settings.sms_max_attempts,
+        )
+        return Reply(200, result)
 
     def export_events(self) -> Reply:
         """Domain events from the exporter's pull subscriptions into the BigQuery events table."""

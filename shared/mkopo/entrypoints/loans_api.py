@@ -6,12 +6,13 @@ from datetime import datetime
 
 from flask import Request
 
+from mkopo.domain.restructuring import RestructureTerms
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
-from mkopo.entrypoints.identity import ADMIN, ANYONE, current_user
+from mkopo.entrypoints.identity import ADMIN, ANYONE, STAFF, current_user
 from mkopo.http import schemas
 from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body, query_params
-from mkopo.service import loans, repayments
+from mkopo.service import loans, provisioning, repayments, restructuring
 from mkopo.service.store import User
 
 api = Api(authenticate=current_user)
@@ -77,6 +78,94 @@ def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
 
 
 @api.route(
+    "POST",
+    "/v1/loans/{loan_id}/restructure",
+    summary="Propose a new schedule for a loan in arrears (officers, admins); 409 if not in arrears",
+    roles=STAFF,
+    body=RestructureTerms,
+    responses={201: schemas.ProposalOut},
+    tags=("restructuring",),
+)
+def propose(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
+    terms = json_body(request, RestructureTerms)
+    ttl = c.settings.restructure_proposal_ttl_days
+    view = restructuring.propose(loan_id, terms, officer=user, store=c.store, now=c.now(), ttl_days=ttl)
+    return Reply(201, view)
+
+
+@api.route(
+    "GET",
+    "/v1/loans/{loan_id}/restructure",
+    summary="A loan's restructure proposals, newest first (officers, admins)",
+    roles=STAFF,
+    responses={200: schemas.ProposalList},
+    tags=("restructuring",),
+)
+def proposals(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
+    now = c.now()
+    found = [restructuring.proposal_view(p, now) for p in c.store.list_proposals(loan_id, 50)]
+    return Reply(200, {"proposals": found})
+
+
+def _decide(
+    c: AppContainer, request: Request, user: User, loan_id: str, proposal_id: str, outcome: str
+) -> Reply:
+    cmd = json_body(request, restructuring.ProposalDecision)
+    view = restructuring.decide(
+        loan_id,
+        proposal_id,
+        restructuring.Outcome(outcome),
+        cmd,
+        officer=user,
+        store=c.store,
+        publisher=c.publisher,
+        now=c.now(),
+    )
+    return Reply(200, view)
+
+
+@api.route(
+    "POST",
+    "/v1/loans/{loan_id}/restructure/{proposal_id}/approve",
+    summary="Approve a restructure proposal: another officer or an admin than its maker (403 on your own)",
+    roles=STAFF,
+    body=restructuring.ProposalDecision,
+    responses={200: schemas.ProposalOut},
+    tags=("restructuring",),
+)
+def approve(c: AppContainer, request: Request, user: User, loan_id: str, proposal_id: str) -> Reply:
+    return _decide(c, request, user, loan_id, proposal_id, "APPROVED")
+
+
+@api.route(
+    "POST",
+    "/v1/loans/{loan_id}/restructure/{proposal_id}/reject",
+    summary="Reject a restructure proposal (officers, admins); 409 once decided",
+    roles=STAFF,
+    body=restructuring.ProposalDecision,
+    responses={200: schemas.ProposalOut},
+    tags=("restructuring",),
+)
+def reject(c: AppContainer, request: Request, user: User, loan_id: str, proposal_id: str) -> Reply:
+    return _decide(c, request, user, loan_id, proposal_id, "REJECTED")
+
+
+@api.route(
+    "POST",
+    "/v1/loans/{loan_id}/restructure/{proposal_id}/accept",
+    summary="The borrower accepts an approved proposal: the new schedule takes effect (owner); 409 expired",
+    roles=ANYONE,
+    responses={200: schemas.ProposalOut},
+    tags=("restructuring",),
+)
+def accept(c: AppContainer, request: Request, user: User, loan_id: str, proposal_id: str) -> Reply:
+    view = restructuring.accept(
+        loan_id, proposal_id, borrower=user, via="api", store=c.store, publisher=c.publisher, now=c.now()
+    )
+    return Reply(200, view)
+
+
+@api.route(
     "GET",
     "/v1/ledger/accounts/{account}/balance",
     summary="Balance of a ledger account, now or at any past time (admins)",
@@ -118,3 +207,15 @@ def entries(c: AppContainer, request: Request, user: User, account: str) -> Repl
 )
 def trial(c: AppContainer, request: Request, user: User) -> Reply:
     return Reply(200, loans.trial_balance(c.store))
+
+
+@api.route(
+    "GET",
+    "/v1/ledger/provisions",
+    summary="Loan-loss allowance, gross receivables and coverage per currency and bucket (admins)",
+    roles=ADMIN,
+    responses={200: schemas.Provisions},
+    tags=("ledger",),
+)
+def provisions(c: AppContainer, request: Request, user: User) -> Reply:
+    return Reply(200, provisioning.provisions_view(c.store, now=c.now(), rates=c.settings.provision_rates))

@@ -91,6 +91,7 @@ def _deps(c: AppContainer) -> machine.UssdDeps:
         session_ttl=timedelta(seconds=s.ussd_session_ttl_s),
         term_days=s.ussd_term_days,
         now=c.now(),
+        default_languages=s.default_languages,
     )
 
 

@@ -1,7 +1,8 @@
 """Structured JSON logs in the shape Cloud Logging reads, with personal data and secrets redacted.
 
-Every line carries ``severity``, ``message``, ``time``, ``logger``, the request id and, when the request
-had a trace header, ``logging.googleapis.com/trace``. Phone numbers are masked to their last three digits;
+Every line carries ``severity``, ``message``, ``time``, ``logger``, the request id and, inside a traced hop,
+``logging.googleapis.com/trace`` (``projects/P/traces/T``), ``spanId`` and ``trace_sampled``. Phone
+numbers are masked to their last three digits;
 JWTs, bearer tokens, refresh tokens and password fields are replaced.
 """
 
@@ -53,23 +54,15 @@ class CloudLoggingFormatter(logging.Formatter):
         if request_id:
             entry["request_id"] = request_id
             entry["logging.googleapis.com/labels"] = {"request_id": request_id}
-        trace = request_context.trace.get()
-        if trace:
-            entry["logging.googleapis.com/trace"] = trace
+        span = request_context.span.get()
+        if span is not None:
+            entry["logging.googleapis.com/trace"] = f"projects/{project_id()}/traces/{span.context.trace_id}"
+            entry["logging.googleapis.com/spanId"] = span.context.span_id
+            entry["logging.googleapis.com/trace_sampled"] = span.context.sampled
         extra = getattr(record, "http", None)
         if isinstance(extra, dict):
             entry["httpRequest"] = extra
         return json.dumps(entry, default=str)
-
-
-def trace_from_headers(headers: Any, project_id: str) -> str | None:
-    """``projects/P/traces/T`` from X-Cloud-Trace-Context (``T/S;o=1``) or W3C ``traceparent``."""
-    raw = headers.get("X-Cloud-Trace-Context") or ""
-    trace_id = raw.split("/", 1)[0].strip()
-    if not re.fullmatch(r"[0-9a-fA-F]{32}", trace_id):
-        parts = (headers.get("traceparent") or "").split("-")
-        trace_id = parts[1] if len(parts) == 4 and re.fullmatch(r"[0-9a-f]{32}", parts[1]) else ""
-    return f"projects/{project_id}/traces/{trace_id.lower()}" if trace_id else None
 
 
 _configured = False

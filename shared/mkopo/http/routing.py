@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from flask import Request, Response
 from pydantic import BaseModel, ValidationError
 
-from mkopo import request_context
-from mkopo.http import inputs, logs
+from mkopo import request_context, tracing
+from mkopo.http import inputs
 from mkopo.http.problems import field_errors, problem
 from mkopo.service.errors import ServiceError, TooManyRequests
 
@@ -156,43 +156,56 @@ class Router:
         incoming = request.headers.get("X-Request-Id", "")
         request_id = incoming if REQUEST_ID.fullmatch(incoming) else str(uuid.uuid4())
         rid_token = request_context.request_id.set(request_id)
-        trace_token = request_context.trace.set(logs.trace_from_headers(request.headers, logs.project_id()))
+        hop = tracing.start(self._span_name(request), tracing.from_headers(request.headers))
         try:
-            settings = self._settings()
-            origin = (request.headers.get("Origin") or "").rstrip("/")
-            cors_ok = bool(origin) and origin in settings.allowed_origins
-            if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
-                response = self._preflight(request, cors_ok)
-            else:
-                response = self._dispatch(request, settings)
-            response.headers["X-Request-Id"] = request_id
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-            if cors_ok:
-                response.headers["Access-Control-Allow-Origin"] = origin
-                response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
-            response.headers.add("Vary", "Origin")
-            latency = time.monotonic() - started
-            log.info(
-                "%s %s %s %.0fms",
-                request.method,
-                request.path,
-                response.status_code,
-                latency * 1000,
-                extra={
-                    "http": {
-                        "requestMethod": request.method,
-                        "requestUrl": request.path,
-                        "status": response.status_code,
-                        "latency": f"{latency:.3f}s",
-                        "userAgent": (request.headers.get("User-Agent") or "")[:200],
-                    }
-                },
-            )
-            return response
+            with tracing.activate(hop):
+                return self._serve(request, request_id, started)
         finally:
             request_context.request_id.reset(rid_token)
-            request_context.trace.reset(trace_token)
+            tracing.finish(hop)
+
+    def _serve(self, request: Request, request_id: str, started: float) -> Response:
+        """Answer one request (inside its span) and log it as Cloud Logging's httpRequest."""
+        settings = self._settings()
+        origin = (request.headers.get("Origin") or "").rstrip("/")
+        cors_ok = bool(origin) and origin in settings.allowed_origins
+        if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+            response = self._preflight(request, cors_ok)
+        else:
+            response = self._dispatch(request, settings)
+        response.headers["X-Request-Id"] = request_id
+        response.headers["traceparent"] = tracing.current_traceparent() or ""
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if cors_ok:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+        response.headers.add("Vary", "Origin")
+        latency = time.monotonic() - started
+        log.info(
+            "%s %s %s %.0fms",
+            request.method,
+            request.path,
+            response.status_code,
+            latency * 1000,
+            extra={
+                "http": {
+                    "requestMethod": request.method,
+                    "requestUrl": request.path,
+                    "status": response.status_code,
+                    "latency": f"{latency:.3f}s",
+                    "userAgent": (request.headers.get("User-Agent") or "")[:200],
+                }
+            },
+        )
+        return response
+
+    def _span_name(self, request: Request) -> str:
+        """``METHOD /route/{pattern}``: never the path itself (ids, signed tokens)."""
+        for route in self.routes:
+            if route.method == request.method and route.regex.fullmatch(request.path):
+                return f"{request.method} {route.pattern}"
+        return request.method
 
     def _preflight(self, request: Request, cors_ok: bool) -> Response:
         methods = sorted({r.method for r in self.routes if r.regex.match(request.path)})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,7 @@ class UserOut(_Out):
     full_name: str
     role: Literal["applicant", "officer", "admin"]
     status: Literal["active", "disabled", "deleted"]
+    language: Literal["en", "sw", "fr"] | None = None
     created_at: str
 
 
@@ -262,6 +263,48 @@ class OutstandingOut(_Out):
     principal: str
 
 
+class ProposedInstallment(_Out):
+    number: int
+    due_date: str
+    amount: str
+
+
+class ProposalOut(_Out):
+    """A restructure proposal: the new installments and totals, and who moved it where, when."""
+
+    id: str
+    loan_id: str
+    status: Literal["PROPOSED", "APPROVED", "REJECTED", "ACCEPTED", "EXPIRED"]
+    terms: dict[str, Any]
+    installments: list[ProposedInstallment]
+    outstanding_before: str
+    waived: str
+    new_total: str
+    currency: str
+    proposed_by: str
+    proposed_at: str
+    expires_at: str
+    decided_by: str | None
+    decided_at: str | None
+    accepted_at: str | None
+    accepted_via: str | None
+
+
+class ProposalList(_Out):
+    proposals: list[ProposalOut]
+
+
+class ScheduleVersionOut(_Out):
+    version: int
+    at: str
+    proposal_id: str | None
+    proposed_by: str | None
+    approved_by: str | None
+    reason: str | None
+    installments: int
+    total_repayable: str
+
+
 class LoanOut(_Out):
     id: str
     status: Literal["ACTIVE", "REPAID"]
@@ -282,6 +325,10 @@ class LoanOut(_Out):
     repayments: list[RepaymentOut]
     disbursed_at: str
     repaid_at: str | None
+    restructured: bool
+    schedule_version: int
+    schedule_history: list[ScheduleVersionOut]
+    pending_proposal: ProposalOut | None
 
 
 class LoanList(_Out):
@@ -323,6 +370,27 @@ class LedgerEntries(_Out):
 class TrialBalance(_Out):
     entries: int
     totals_minor: dict[str, int] = Field(description="Sum of every journal line per currency: always 0")
+
+
+class BucketProvision(_Out):
+    bucket: str
+    loans: int
+    gross_minor: int
+    rate: str
+    allowance_minor: int = Field(description="What a provisioning run now would set for this bucket")
+
+
+class CurrencyProvision(_Out):
+    currency: str
+    allowance_minor: int = Field(description="What loan_loss_allowance:<currency> holds now")
+    gross_receivables_minor: int
+    coverage: str | None = Field(description="Allowance held / gross receivables")
+    buckets: list[BucketProvision]
+
+
+class Provisions(_Out):
+    at: str
+    currencies: list[CurrencyProvision]
 
 
 class BalanceQuery(_Query):

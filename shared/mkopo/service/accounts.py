@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from mkopo.domain import phone as phones
 from mkopo.domain import text
+from mkopo.domain.i18n import Language
 from mkopo.service import audit
 from mkopo.service.errors import AlreadyExists, NotFound, Unprocessable
 from mkopo.service.identity_store import IdentityStore, IdentityTransaction
@@ -45,6 +46,9 @@ class RegisterUser(BaseModel):
     phone: str = Field(max_length=32, description="Mobile number, international form, e.g. +254712345678")
     password: str = Field(min_length=8, max_length=128)
     full_name: str = Field(min_length=2, max_length=120)
+    language: Language | None = Field(
+        default=None, description="en, sw or fr: the language of your SMS (default: your market's)"
+    )
 
     @field_validator("phone")
     @classmethod
@@ -82,6 +86,7 @@ class UpdateMe(BaseModel):
     full_name: str | None = Field(default=None, min_length=2, max_length=120)
     current_password: str | None = Field(default=None, max_length=128)
     new_password: str | None = Field(default=None, min_length=8, max_length=128)
+    language: Language | None = Field(default=None, description="en, sw or fr: the language of your SMS")
 
     _printable_name = field_validator("full_name")(text.check_optional_name)
 
@@ -89,7 +94,7 @@ class UpdateMe(BaseModel):
     def _password_pair(self) -> UpdateMe:
         if (self.new_password is None) != (self.current_password is None):
             raise ValueError("send current_password and new_password together")
-        if self.full_name is None and self.new_password is None:
+        if self.full_name is None and self.new_password is None and self.language is None:
             raise ValueError("nothing to change")
         return self
 
@@ -116,8 +121,28 @@ def user_view(user: User) -> dict[str, Any]:
         "full_name": user.full_name,
         "role": user.role,
         "status": user.status,
+        "language": user.language,
         "created_at": user.created_at.isoformat(),
     }
+
+
+# ------------------------------------------------------------------------------------ language
+def follow_language(store: Store, user_id: str, language: str, *, most: int = 20) -> int:
+    """Carry a borrower's new language onto their applications, where each SMS reads it (no read of the
+    user per SMS: a language changes rarely, SMS go out all the time); how many changed."""
+    changed = 0
+    for app in store.list_applications(user_id, most):
+        if app.language == language:
+            continue
+
+        def run(tx: Transaction, app_id: str = app.id) -> None:
+            fresh = tx.get_application(app_id)
+            if fresh is not None and fresh.speak(language):
+                tx.save_application(fresh)
+
+        store.transaction(run)
+        changed += 1
+    return changed
 
 
 # ------------------------------------------------------------------------------------ registration
@@ -129,8 +154,11 @@ def register(
     now: datetime,
     role: Role = Role.APPLICANT,
     actor: User | None = None,
+    default_language: Language = "en",
 ) -> str:
-    """Create an account (one per phone number); audited with the creator (the user, an admin or system)."""
+    """Create an account (one per phone number); audited with the creator (the user, an admin or system).
+
+    ``default_language`` is the borrower's market's, for a registration that chose none."""
     user = User(
         id=str(uuid.uuid4()),
         phone=cmd.phone,
@@ -138,6 +166,7 @@ def register(
         password_hash=hasher.hash(cmd.password),
         role=role.value,
         created_at=now,
+        language=cmd.language or default_language,
     )
     return _create(store, user, now, role, actor)
 
@@ -203,6 +232,8 @@ def update_me(
             fresh.full_name, changed["full_name"] = cmd.full_name, "changed"
         if new_hash is not None:
             fresh.password_hash, changed["password"] = new_hash, "changed"
+        if cmd.language is not None:
+            fresh.language, changed["language"] = cmd.language, cmd.language
         tx.save_user(fresh)
         tx.add_audit(
             audit.record(

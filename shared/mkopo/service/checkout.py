@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mkopo import tracing
 from mkopo.domain import ids
 from mkopo.domain import phone as phones
 from mkopo.domain.applications import Application, Consent
@@ -64,7 +65,14 @@ def submit(
     assert offer is not None
     consent = Consent.to(offer, terms_version=terms_version, channel=channel, at=now)
     app = Application.submit(
-        id=str(uuid.uuid4()), borrower_id=user.id, phone=user.phone, offer=offer, consent=consent, at=now
+        id=str(uuid.uuid4()),
+        borrower_id=user.id,
+        phone=user.phone,
+        offer=offer,
+        consent=consent,
+        at=now,
+        trace=tracing.current_traceparent(),
+        language=user.language,
     )
     body = {"application_id": app.id, "status": app.status.value, "status_url": status_url.format(id=app.id)}
     event = _submitted_event(app, now)

@@ -24,7 +24,7 @@ from mkopo.service.ports import EventPublisher, Inbox, Pulled
 COLLECTION = "dead_letters"
 OPEN, REPLAYED, DISCARDED = "OPEN", "REPLAYED", "DISCARDED"
 STATUSES = (OPEN, REPLAYED, DISCARDED)
-REPLAY_ATTRIBUTES = frozenset({"event_type", "event_id"})
+REPLAY_ATTRIBUTES = frozenset({"event_type", "event_id", "traceparent"})  # a replay continues its trace
 BATCH = 100
 
 

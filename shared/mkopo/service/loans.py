@@ -10,12 +10,13 @@ from mkopo.domain import ledger
 from mkopo.domain.allocation import InstallmentPosition, LoanStatus
 from mkopo.domain.credit import Borrower, CreditTerms, LimitLadder
 from mkopo.domain.events import DomainEvent, InstallmentOverdue, RepaymentDue
-from mkopo.domain.loans import Loan, Overdue
+from mkopo.domain.loans import Loan, Overdue, installment_key
 from mkopo.domain.money import Money
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import EventPublisher
 from mkopo.service.repayments import repayment_view
+from mkopo.service.restructuring import restructuring_view
 from mkopo.service.store import Store, Transaction
 
 
@@ -58,7 +59,7 @@ def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
         "repayments": [repayment_view(r) for r in store.list_repayments(loan.id, 100)],
         "disbursed_at": loan.disbursed_at.isoformat(),
         "repaid_at": loan.repaid_at.isoformat() if loan.repaid_at else None,
-    }
+    } | restructuring_view(loan, store, now)
 
 
 def get_loan(store: Store, *, user_id: str, loan_id: str, now: datetime) -> dict[str, Any]:
@@ -156,7 +157,11 @@ def _arrears_for(
     scheduled = {i.number: i for i in loan.schedule.installments}
     for number in work.income_due:
         entry = ledger.post_installment_due(
-            loan_id=loan.id, installment=scheduled[number], currency=loan.currency, at=now
+            loan_id=loan.id,
+            installment=scheduled[number],
+            currency=loan.currency,
+            at=now,
+            key=installment_key(number, loan.schedule_version),
         )
         if entry is not None:
             tx.add_journal_entry(entry)
@@ -185,7 +190,7 @@ def _reminder(loan: Loan, inst: InstallmentPosition, now: datetime) -> DomainEve
     return RepaymentDue.new(
         application_id=loan.id,
         occurred_at=now,
-        occurrence=f"{inst.number}",
+        occurrence=installment_key(inst.number, loan.schedule_version),
         borrower_id=loan.borrower_id,
         installment=inst.number,
         due_date=inst.due_date.isoformat(),

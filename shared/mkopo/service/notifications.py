@@ -30,7 +30,7 @@ def notify_borrower(
         return False
     if app is None:
         raise MalformedEvent(f"application {event.application_id} does not exist")
-    text = sms_for(event, app)
+    text = sms_for(event, app, app.language)  # the borrower's language now (accounts.follow_language)
     if text is None:
         return False
     if is_reminder(event) and store.sms_opted_out(app.phone):

@@ -200,3 +200,11 @@ class CollectionProvider(Protocol):
     ) -> CollectionResult:
         """The collection's current status; some providers need the ``provider_request_id`` to look it up."""
         ...
+
+
+class BureauSink(Protocol):
+    """Where a month's credit-bureau submission goes: a local folder, a Cloud Storage bucket in the cloud."""
+
+    def write(self, name: str, content: bytes) -> str:
+        """Store (or replace) the file ``name``; returns where it went (a path or ``gs://`` URI)."""
+        ...

@@ -33,8 +33,15 @@ def score_application(
     result = scorecard.score(features)
     shadow = challenger.score(features) if challenger is not None else None
 
+    read_borrower: list[Borrower] = []  # the borrower read with the application, in this attempt
+
+    def read(tx: Transaction) -> Application | None:
+        current, borrower = tx.get_application_and_borrower(event.application_id, app.borrower_id)
+        read_borrower[:] = [borrower or Borrower(id=app.borrower_id)]
+        return current
+
     def change(tx: Transaction, app: Application) -> Change:
-        borrower = tx.get_borrower(app.borrower_id) or Borrower(id=app.borrower_id)
+        borrower = read_borrower[0]
         if borrower.credit.observe_external_limit(features.credit_limit_minor):
             tx.save_borrower(borrower)
         line = credit_terms.line(
@@ -56,7 +63,7 @@ def score_application(
         return Change(event=event, extra=_explained(result))
 
     checkpoint("scoring.before_write")
-    return advance(store, publisher, event.application_id, Status.SUBMITTED, change) is not None
+    return advance(store, publisher, event.application_id, Status.SUBMITTED, change, read=read) is not None
 
 
 def _explained(result: ScoreResult) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Texts borrowers send to our shortcode: BAL (what is owed and when), HELP, STOP and START.
+"""Texts borrowers send to our shortcode: BAL (what is owed and when), HELP, STOP, START and YES <code>
+(accepting a restructured schedule).
 
 The answer goes back by SMS on the same channel as every notification. An unknown number or keyword gets
 HELP's text; nothing a borrower texts changes money. STOP only silences reminders: decisions, receipts and
@@ -11,52 +12,56 @@ import logging
 from datetime import datetime
 
 from mkopo.domain.loans import LoanStatus
+from mkopo.domain.messages import sms
 from mkopo.domain.money import Money
 from mkopo.domain.notifications import Notification
 from mkopo.domain.phone import InvalidPhone, masked, normalise
+from mkopo.service import restructuring
 from mkopo.service.notifications import send_notification
 from mkopo.service.ports import SmsChannel
-from mkopo.service.store import Store
+from mkopo.service.store import Store, User
 
 log = logging.getLogger(__name__)
 
-HELP = (
-    "mkopo: text BAL for what you owe and when, STOP to stop reminders, START to get them again. "
-    "Decisions and receipts always come by SMS. Help: support@mkopo.example"
-)
-STOPPED = "mkopo: you will get no more reminders. Notices about your loans still come. Text START to undo."
-STARTED = "mkopo: reminders are on again. Text STOP to stop them."
-UNKNOWN = "mkopo: we have no account for this number. Register in the mkopo app or dial our USSD code."
 
-
-def reply_to(store: Store, *, sender: str, text: str, now: datetime) -> str:
-    """The reply to one inbound text (first word, any case); may record STOP or START."""
+def reply_to(store: Store, *, sender: str, text: str, now: datetime, user: User | None) -> str:
+    """The reply to one inbound text (first word, any case) in the sender's language; may record STOP
+    or START."""
     keyword = (text.strip().split() or [""])[0].upper()
+    lang = user.language if user else None
     if keyword == "STOP":
         store.set_sms_opt_out(sender, True, now)
-        return STOPPED
+        return sms("stopped", lang)
     if keyword == "START":
         store.set_sms_opt_out(sender, False, now)
-        return STARTED
+        return sms("started", lang)
     if keyword == "BAL":
-        return balance(store, sender, now)
-    return HELP
+        return balance(store, user, now)
+    if keyword == "YES":  # accepting a restructured schedule: YES <code>
+        words = text.split()
+        code = words[1] if len(words) > 1 else ""
+        accepted = restructuring.accept_by_code(store, phone=sender, code=code, now=now)
+        return accepted or sms("no_proposal", lang)
+    return sms("help", lang)
 
 
-def balance(store: Store, phone: str, now: datetime) -> str:
-    user = store.get_user_by_phone(phone)
+def balance(store: Store, user: User | None, now: datetime) -> str:
     if user is None:
-        return UNKNOWN
+        return sms("unknown", None)
+    lang = user.language
     open_loans = [loan for loan in store.list_loans(user.id, 20) if loan.status != LoanStatus.REPAID]
     if not open_loans:
-        return "mkopo: you owe nothing now. You can apply for a new loan any time."
+        return sms("owe_nothing", lang)
     parts = []
     for loan in open_loans[:2]:
-        owed = Money(minor=loan.position.outstanding.total, currency=loan.currency)
+        owed = f"{loan.currency} {Money(minor=loan.position.outstanding.total, currency=loan.currency)}"
         due = loan.next_due(now.date())
-        when = f" by {due['due_date']}" if due else ""
-        parts.append(f"loan {loan.id[:8].upper()}: {loan.currency} {owed}{when}")
-    return "mkopo: you owe " + "; ".join(parts) + "."
+        ref = loan.id[:8].upper()
+        if due:
+            parts.append(sms("owe_loan_due", lang, ref=ref, amount=owed, due=due["due_date"]))
+        else:
+            parts.append(sms("owe_loan", lang, ref=ref, amount=owed))
+    return sms("owe", lang, loans="; ".join(parts))
 
 
 def answer_inbound(
@@ -78,7 +83,7 @@ def answer_inbound(
         id=reply_id,
         user_id=user.id if user else "",
         to=phone,
-        text=reply_to(store, sender=phone, text=text, now=now),
+        text=reply_to(store, sender=phone, text=text, now=now, user=user),
         event_type="sms_reply",
         created_at=now,
     )

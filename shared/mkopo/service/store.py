@@ -23,6 +23,7 @@ from mkopo.domain.offers import Offer
 if TYPE_CHECKING:  # only in signatures here: functions that never touch money do not import it
     from mkopo.domain.ledger import JournalEntry
     from mkopo.domain.loans import Loan, Repayment
+    from mkopo.domain.restructuring import RestructureProposal
 
 T = TypeVar("T")
 Tx = TypeVar("Tx", covariant=True)
@@ -54,6 +55,7 @@ class OutboxItem(BaseModel):
     payload: dict[str, Any]
     created_at: datetime
     sent: bool = False
+    traceparent: str | None = None  # the trace of the hop that wrote it: a relayed event continues it
 
 
 class AuditRecord(BaseModel):
@@ -89,6 +91,12 @@ class Transactional(Protocol[Tx]):
 class ApplicationWrites(Protocol):
     def get_application(self, application_id: str) -> Application | None: ...
     def get_borrower(self, borrower_id: str) -> Borrower | None: ...
+    def get_application_and_borrower(
+        self, application_id: str, borrower_id: str
+    ) -> tuple[Application | None, Borrower | None]:
+        """Both documents in one read (scoring's hot path: one round trip, not two)."""
+        ...
+
     def create_application(self, app: Application) -> None: ...
     def save_application(self, app: Application) -> None: ...
     def save_borrower(self, borrower: Borrower) -> None: ...
@@ -145,6 +153,22 @@ class Loans(Transactional[LoanWrites], Protocol):
         self, *, account: str | None = None, until: datetime | None = None, limit: int = 1000
     ) -> list[JournalEntry]:
         """Journal entries, oldest first, optionally only those touching one account or up to a time."""
+        ...
+
+
+# --- Restructure proposals (maker-checker, then the borrower's acceptance) ----------------------------
+
+
+class ProposalWrites(Protocol):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None: ...
+    def create_proposal(self, proposal: RestructureProposal) -> None: ...
+    def save_proposal(self, proposal: RestructureProposal) -> None: ...
+
+
+class Proposals(Transactional[ProposalWrites], Protocol):
+    def get_proposal(self, proposal_id: str) -> RestructureProposal | None: ...
+    def list_proposals(self, loan_id: str, limit: int) -> list[RestructureProposal]:
+        """A loan's restructure proposals, newest first."""
         ...
 
 
@@ -276,7 +300,14 @@ class JointReads(Protocol):
 
 
 class Transaction(
-    ApplicationWrites, LoanWrites, UserWrites, IdempotencyWrites, OutboxWrites, AuditWrites, Protocol
+    ApplicationWrites,
+    LoanWrites,
+    ProposalWrites,
+    UserWrites,
+    IdempotencyWrites,
+    OutboxWrites,
+    AuditWrites,
+    Protocol,
 ):
     """Reads first, then writes: the Firestore rule. Writes apply only if the whole function succeeds."""
 
@@ -284,6 +315,7 @@ class Transaction(
 class Store(
     Applications,
     Loans,
+    Proposals,
     Users,
     Offers,
     Idempotency,

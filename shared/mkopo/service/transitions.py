@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mkopo import tracing
 from mkopo.domain.applications import Application, Status
 from mkopo.domain.events import DomainEvent, MalformedEvent
 from mkopo.service.audit import status_change
@@ -49,15 +50,17 @@ def advance(
     *,
     check: Callable[[Application], None] | None = None,
     missing: Callable[[str], Exception] = missing_application,
+    read: Callable[[Transaction], Application | None] | None = None,
 ) -> Application | None:
     """Apply one guarded transition with its event and audit record; None if it had already happened.
 
     ``check`` runs first on the current application and may raise (an officer's checks); ``change`` runs
-    only while the application is still in ``expected`` and returns the event the move causes.
+    only while the application is still in ``expected`` and returns the event the move causes. ``read``
+    replaces the transaction's read of the application (to read more documents in the same round trip).
     """
 
     def run(tx: Transaction) -> tuple[Application | None, list[DomainEvent]]:
-        app = tx.get_application(application_id)
+        app = read(tx) if read is not None else tx.get_application(application_id)
         if app is None:
             raise missing(application_id)
         if check is not None:
@@ -78,7 +81,9 @@ def advance(
     if app is None:
         log.info("application %s is past %s already; event ignored", application_id, expected)
         return None
-    dispatch(events, store=store, publisher=publisher)
+    # A provider's callback, a job or an officer: what this move publishes continues the loan's trace.
+    with tracing.joined(app.trace, f"{expected.value} to {app.status.value}"):
+        dispatch(events, store=store, publisher=publisher)
     return app
 
 

@@ -23,6 +23,8 @@ def event_row(event: DomainEvent, exported_at: datetime) -> dict[str, Any]:
         "loan_disbursed": "SUCCESSFUL",
         "disbursement_failed": "FAILED",
     }.get(event.event_type)
+    if event.event_type == "loan_restructuring":  # APPROVED (offered) or ACCEPTED: the loan is restructured
+        outcome = data.get("stage")
     rest = {k: v for k, v in data.items() if k not in _COLUMNS}
     return {
         "event_id": event.event_id,

@@ -47,6 +47,7 @@ locals {
     "portfolio_at_risk",
     "cohort_repayment",
     "model_versions",
+    "allowance",
   ])
 }
 
@@ -121,5 +122,5 @@ resource "google_bigquery_table" "view_report" {
     use_legacy_sql = false
   }
 
-  depends_on = [google_bigquery_table.view_loans]
+  depends_on = [google_bigquery_table.view_loans, google_bigquery_table.audit]
 }

@@ -11,6 +11,7 @@ locals {
     MKOPO_CALLBACK_ALLOWED_NETWORKS = jsonencode(var.callback_allowed_networks)
     MKOPO_USSD_ALLOWED_NETWORKS     = jsonencode(var.ussd_allowed_networks)
     MKOPO_CORS_ALLOWED_ORIGINS      = join(",", var.cors_allowed_origins)
+    MKOPO_BUREAU_BUCKET             = google_storage_bucket.bureau_submissions.name
   }, var.function_env)
 
   # Push waits up to the ack deadline; the function must finish inside it or the message is redelivered

@@ -40,6 +40,15 @@ resource "google_project_iam_member" "fn_firestore" {
   member  = google_service_account.fn[each.key].member
 }
 
+# Every function sends its spans to Cloud Trace (OpenTelemetry's exporter; mkopo.adapters.trace_export).
+resource "google_project_iam_member" "fn_trace" {
+  for_each = local.functions
+
+  project = var.project_id
+  role    = "roles/cloudtrace.agent"
+  member  = google_service_account.fn[each.key].member
+}
+
 # Roles a custom Cloud Functions build account needs: read the source (copied by Cloud Functions into
 # its gcf-v2-sources bucket in this project), push the image, write build logs. Narrower than
 # roles/cloudbuild.builds.builder.

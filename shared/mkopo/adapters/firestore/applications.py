@@ -26,6 +26,15 @@ class ApplicationsTx(TxPart):
         doc = self._get(BORROWERS, borrower_id)
         return Borrower.model_validate(doc) if doc else None
 
+    def get_application_and_borrower(
+        self, application_id: str, borrower_id: str
+    ) -> tuple[Application | None, Borrower | None]:
+        app_doc, borrower_doc = self._get_together((APPLICATIONS, application_id), (BORROWERS, borrower_id))
+        return (
+            Application.model_validate(app_doc) if app_doc else None,
+            Borrower.model_validate(borrower_doc) if borrower_doc else None,
+        )
+
     def create_application(self, app: Application) -> None:
         self._tx.create(self._db.collection(APPLICATIONS).document(app.id), application_doc(app))
 

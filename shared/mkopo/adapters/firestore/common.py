@@ -11,6 +11,7 @@ APPLICATIONS, OFFERS, USERS, PHONES = "applications", "offers", "users", "phones
 BORROWERS, IDEMPOTENCY, OUTBOX = "borrowers", "idempotency", "outbox"
 NOTIFICATIONS, EXPORTS, AUDIT, LEASES = "notifications", "exports", "audit", "leases"
 LOANS, REPAYMENTS, JOURNAL = "loans", "repayments", "journal"
+PROPOSALS = "restructure_proposals"
 REFRESH_TOKENS, TOKEN_FAMILIES, THROTTLE = "refresh_tokens", "token_families", "login_throttle"
 
 MAX_WRITES = 500  # Firestore's limit per commit
@@ -51,6 +52,13 @@ class TxPart:
     def _get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
         snap = self._db.collection(collection).document(doc_id).get(transaction=self._tx)
         return snap.to_dict() if snap.exists else None
+
+    def _get_together(self, *keys: tuple[str, str]) -> list[dict[str, Any] | None]:
+        """Several documents in one batched read of this transaction, in the order asked."""
+        refs = [self._db.collection(c).document(i) for c, i in keys if valid_id(i)]
+        snaps = self._db.get_all(refs, transaction=self._tx) if refs else []
+        docs = {s.reference.path: s.to_dict() for s in snaps if s.exists}
+        return [docs.get(f"{c}/{i}") for c, i in keys]
 
 
 class StorePart:

@@ -13,6 +13,7 @@ from typing import Any
 
 from google.cloud import firestore
 
+from mkopo import tracing
 from mkopo.adapters.firestore.common import OUTBOX, StorePart, TxPart, write_each
 from mkopo.domain.events import DomainEvent
 from mkopo.service.store import OutboxItem
@@ -63,6 +64,7 @@ class OutboxTx(TxPart):
             "payload": event.payload(),
             "created_at": event.occurred_at,
             "sent": False,
+            "traceparent": tracing.current_traceparent(),
         }
         self._tx.set(self._db.collection(OUTBOX).document(event.event_id), doc)
 

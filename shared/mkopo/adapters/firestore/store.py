@@ -18,6 +18,7 @@ from mkopo.adapters.firestore.loans import LoansStore, LoansTx
 from mkopo.adapters.firestore.notifications import NotificationsStore, notification_from
 from mkopo.adapters.firestore.offers import OffersStore, offer_from
 from mkopo.adapters.firestore.outbox import OutboxStore, OutboxTx
+from mkopo.adapters.firestore.restructuring import ProposalsStore, ProposalsTx
 from mkopo.adapters.firestore.users import UsersStore, UsersTx, user_from
 from mkopo.domain.applications import Application
 from mkopo.domain.offers import Offer
@@ -26,7 +27,7 @@ from mkopo.service.store import Conflict, Notification, User
 T = TypeVar("T")
 
 
-class FirestoreTransaction(ApplicationsTx, LoansTx, UsersTx, IdempotencyTx, OutboxTx, AuditTx):
+class FirestoreTransaction(ApplicationsTx, LoansTx, ProposalsTx, UsersTx, IdempotencyTx, OutboxTx, AuditTx):
     """The Transaction port over one google.cloud.firestore transaction (or a write batch)."""
 
 
@@ -58,6 +59,7 @@ def run_transaction(client: firestore.Client, fn: Callable[[firestore.Transactio
 class FirestoreStore(
     ApplicationsStore,
     LoansStore,
+    ProposalsStore,
     UsersStore,
     OffersStore,
     IdempotencyStore,

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
+from mkopo import metering
 from mkopo.service.ports import ProviderAnswerLost, ProviderUnavailable
 
 TOKEN_REFRESH_MARGIN_S = 60.0
@@ -117,6 +118,7 @@ class TokenSession:
     ) -> httpx.Response:
         """One HTTP call with the auth headers; transport faults become ``ProviderUnavailable``."""
         all_headers = {**self._auth_headers(token), **(headers or {})}
+        metering.count(metering.PROVIDER_CALLS)
         try:
             return self._http().request(method, path, headers=all_headers, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -134,6 +136,7 @@ class TokenSession:
     def _fetch_token(self) -> tuple[str, float]:
         """A new access token and the monotonic time at which to stop using it."""
         label = self.errors.label
+        metering.count(metering.PROVIDER_CALLS)
         try:
             response = self._request_token(self._http())
         except httpx.HTTPError as exc:

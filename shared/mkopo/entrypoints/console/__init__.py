@@ -39,6 +39,8 @@ PAGES: tuple[tuple[str, str, frozenset[str], Page], ...] = (
     ("GET", "/console/borrowers", STAFF, pages.borrower_search),
     ("GET", "/console/borrowers/{borrower_id}", STAFF, pages.borrower),
     ("GET", "/console/loans/{loan_id}", STAFF, pages.loan),
+    ("POST", "/console/loans/{loan_id}/restructure", STAFF, pages.propose_restructure),
+    ("POST", "/console/loans/{loan_id}/restructure/{proposal_id}", STAFF, pages.decide_restructure),
     ("GET", "/console/portfolio", STAFF, dashboard.dashboard),
     ("GET", "/console/audit", ADMIN, pages.audit_trail),
     ("GET", "/console/users", ADMIN, admin_pages.users),

@@ -8,12 +8,20 @@ from typing import Any
 from flask import Request, Response
 from pydantic import ValidationError
 
+from mkopo.domain.restructuring import RestructureTerms
 from mkopo.entrypoints.console import render
 from mkopo.entrypoints.console.session import Session
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import STAFF, client_ip, login_limits
-from mkopo.service import console_queries, reviews, sessions
-from mkopo.service.errors import AlreadyExists, Forbidden, NotFound, ServiceError, Unauthorized
+from mkopo.service import console_queries, restructuring, reviews, sessions
+from mkopo.service.errors import (
+    AlreadyExists,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    Unauthorized,
+    Unprocessable,
+)
 from mkopo.service.store import User
 
 HOME = "/console/queue"
@@ -162,6 +170,52 @@ def borrower(ctx: Ctx, borrower_id: str) -> Response:
 
 def loan(ctx: Ctx, loan_id: str) -> Response:
     return page(ctx, "loan.html", loan=console_queries.loan_page(ctx.c.store, loan_id, ctx.c.now()))
+
+
+def propose_restructure(ctx: Ctx, loan_id: str) -> Response:
+    """An officer's restructure proposal through ``restructuring.propose``: 422 on the form, 409 if the
+    loan is not in arrears or has an open proposal."""
+    form, c = ctx.request.form, ctx.c
+    fields = {k: form.get(k, "") for k in ("installments", "period_days", "first_due_date", "reason")}
+    try:
+        terms = RestructureTerms.model_validate(fields | {"waive": form.get("waive") == "on"})
+        assert ctx.user is not None  # the guard let only a signed-in officer or admin in
+        ttl = c.settings.restructure_proposal_ttl_days
+        restructuring.propose(loan_id, terms, officer=ctx.user, store=c.store, now=c.now(), ttl_days=ttl)
+    except ValidationError as exc:
+        errors = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        return _loan_page(ctx, loan_id, 422, errors, fields)
+    except (AlreadyExists, Forbidden, Unprocessable) as exc:
+        return _loan_page(ctx, loan_id, exc.status, exc.detail, fields)
+    return render.redirect(f"/console/loans/{loan_id}")
+
+
+def decide_restructure(ctx: Ctx, loan_id: str, proposal_id: str) -> Response:
+    """Approve or reject through ``restructuring.decide``: your own proposal 403, decided already 409."""
+    c, outcome = ctx.c, ctx.request.form.get("outcome", "")
+    try:
+        cmd = restructuring.ProposalDecision(comment=ctx.request.form.get("comment") or None)
+        assert ctx.user is not None
+        restructuring.decide(
+            loan_id,
+            proposal_id,
+            restructuring.Outcome(outcome),
+            cmd,
+            officer=ctx.user,
+            store=c.store,
+            publisher=c.publisher,
+            now=c.now(),
+        )
+    except (ValueError, ValidationError):
+        return _loan_page(ctx, loan_id, 422, "choose approve or reject", {})
+    except (AlreadyExists, Forbidden) as exc:
+        return _loan_page(ctx, loan_id, exc.status, exc.detail, {})
+    return render.redirect(f"/console/loans/{loan_id}")
+
+
+def _loan_page(ctx: Ctx, loan_id: str, status: int, error: str, form: dict[str, Any]) -> Response:
+    view = console_queries.loan_page(ctx.c.store, loan_id, ctx.c.now())
+    return page(ctx, "loan.html", status, loan=view, restructure_error=error, form=form)
 
 
 def audit_trail(ctx: Ctx) -> Response:

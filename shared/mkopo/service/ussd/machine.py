@@ -9,10 +9,12 @@ one state at a time. ``0`` goes back, ``00`` to the main menu (once the PIN is i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from mkopo import tracing
+from mkopo.domain import phone as phones
 from mkopo.domain import ussd_texts
 from mkopo.domain.credit import CreditTerms
 from mkopo.service.identity_store import IdentityStore
@@ -46,6 +48,7 @@ class UssdDeps:
     session_ttl: timedelta
     term_days: int
     now: datetime
+    default_languages: Mapping[str, str] = field(default_factory=dict)  # by market, until one is chosen
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ class Ctx:
     @property
     def language(self) -> str:
         user = self.user
-        return (user.language if user else None) or self.session.data.get("language", "en")
+        chosen = (user.language if user else None) or self.session.data.get("language")
+        return chosen or self.deps.default_languages.get(phones.market_of(self.session.phone), "en")
 
     def t(self, key: str, **values: object) -> str:
         return ussd_texts.text(key, self.language, **values)
@@ -134,10 +138,12 @@ def respond(deps: UssdDeps, *, session_id: str, phone: str, text: str) -> str:
         return Screen(ussd_texts.text("bad_request"), end=True).render()
     if session is None:
         session = _new_session(deps, session_id, phone)
-    elif len(inputs) < session.steps or session.expires_at <= deps.now:
-        return Screen(ussd_texts.text("session_error"), end=True).render()
-    elif len(inputs) == session.steps and session.reply:
-        return session.reply  # the provider repeated a request: the same screen
+    else:
+        tracing.adopt(session.trace)  # one trace per USSD session, from its first screen
+        if len(inputs) < session.steps or session.expires_at <= deps.now:
+            return Screen(ussd_texts.text("session_error"), end=True).render()
+        if len(inputs) == session.steps and session.reply:
+            return session.reply  # the provider repeated a request: the same screen
     ctx = Ctx(deps, session)
     screen = ctx.home() if not session.reply else Screen(session.reply[4:], session.reply.startswith("END"))
     for value in inputs[session.steps :]:
@@ -158,6 +164,7 @@ def _new_session(deps: UssdDeps, session_id: str, phone: str) -> UssdSession:
         started_at=deps.now,
         expires_at=deps.now + deps.session_ttl,
         user_id=user.id if user else None,
+        trace=tracing.current_traceparent(),
     )
 
 

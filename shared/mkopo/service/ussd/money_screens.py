@@ -1,4 +1,4 @@
-"""The USSD states about money: borrow, my loan, repay, my limit, mini-statement.
+"""The USSD states about money: borrow, my loan (and accepting a new plan), repay, my limit, statement.
 
 Each calls the service the JSON API calls (offers, credit, checkout, loans, repayments): the rules
 (limits, disclosure, idempotency, what is owed) are theirs. A service's refusal becomes a screen.
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from mkopo.domain import phone as phones
 from mkopo.domain.loans import RepaymentStatus
 from mkopo.domain.money import Money
-from mkopo.service import checkout, credit, loans, offers, repayments
+from mkopo.domain.restructuring import ProposalStatus
+from mkopo.service import checkout, credit, loans, offers, repayments, restructuring
 from mkopo.service.errors import ServiceError
 from mkopo.service.ports import ProviderUnavailable
 from mkopo.service.ussd.machine import Ctx, Screen, State
@@ -153,13 +154,47 @@ def _show_loan(ctx: Ctx) -> Screen:
     if view is None:
         return ctx.con("no_loan")
     cur, due = view["currency"], view["next_due"]
+    plan = view["pending_proposal"]
+    if plan is not None and plan["status"] == ProposalStatus.APPROVED.value:  # awaiting the borrower
+        ctx.session.data |= {"loan_id": view["id"], "proposal_id": plan["id"]}
+        first = plan["installments"][0]["due_date"]
+        total = f"{cur} {plan['new_total']}"
+        n = len(plan["installments"])
+        return ctx.con(
+            "loan_new_plan",
+            outstanding=f"{cur} {view['outstanding']}",
+            installments=n,
+            first_due=first,
+            total=total,
+        )
     return ctx.con(
         "loan",
-        status=view["status"],
+        status=ctx.t("loan_repaid" if view["status"] == "REPAID" else "loan_active"),
         principal=f"{cur} {view['principal']}",
         outstanding=f"{cur} {view['outstanding']}",
         due=f"{due['due_date']} {cur} {due['amount']}" if due else "-",
     )
+
+
+def _loan_choice(ctx: Ctx, value: str) -> Screen:
+    """``1`` on a loan with a new plan offered accepts it (the PIN was given at the start)."""
+    proposal_id = ctx.session.data.get("proposal_id")
+    if value != "1" or not proposal_id:
+        return ctx.home()
+    d = ctx.deps
+    try:
+        restructuring.accept(
+            ctx.session.data.get("loan_id", ""),
+            proposal_id,
+            borrower=_user(ctx),
+            via="ussd",
+            store=d.store,
+            publisher=d.publisher,
+            now=d.now,
+        )
+    except ServiceError as exc:
+        return _refused(ctx, exc)
+    return ctx.end("plan_accepted")
 
 
 # ----------------------------------------------------------------------------------- repay
@@ -233,7 +268,7 @@ def register(states: dict[str, State]) -> None:
             "borrow_amount": State(_ask_amount, _take_amount),
             "borrow_pick": State(_show_offers, _pick),
             "borrow_confirm": State(_disclose, _accept),
-            "loan": State(_show_loan, _home),
+            "loan": State(_show_loan, _loan_choice),
             "repay_amount": State(_ask_repay, _repay),
             "limit": State(_show_limit, _home),
             "statement": State(_show_statement, _home),

@@ -60,6 +60,7 @@ def _choose_language(ctx: Ctx, value: str) -> Screen:
         ctx.session.data["language"] = language
         return ctx.go("reg_name")
     _save_user(ctx, language=language)
+    accounts.follow_language(ctx.deps.store, user.id, language)
     ctx.session.state = "info"
     return ctx.con("language_saved")
 
@@ -117,7 +118,7 @@ def _register(ctx: Ctx, pin_hash: str) -> Screen:
         phone=session.phone,
         full_name=session.data["name"],
         pin_hash=pin_hash,
-        language=session.data.get("language", "en"),
+        language=ctx.language,  # chosen on the first screen, else the market's
     )
     try:
         session.user_id = accounts.register_by_pin(cmd, store=deps.store, now=deps.now)

@@ -25,6 +25,7 @@ class UssdSession(BaseModel):
     user_id: str | None = None
     verified: bool = False  # the PIN was entered in this session
     reply: str = ""
+    trace: str | None = None  # the first screen's traceparent: the session's screens share one trace
 
 
 class UssdSessionEnd(BaseModel):
