@@ -98,4 +98,8 @@ def _ussd_rows(u: dict[str, Any]) -> list[str]:
             verdict += f", {m['error_count']} errors"
         cells = [f"ussd p50/p95/max @{level} phones (ms)", f"{m['p50']}/{m['p95']}/{m['max']}", "", ""]
         rows.append(_row([*cells, f"p95 < {u['target_p95_ms']}: {verdict}"]))
+        split = f"{m.get('p95_pin_screens')}/{m.get('p95_other_screens')}"
+        rows.append(
+            _row([f"  p95 PIN/other screens @{level} (ms)", split, "", "", f"load {m.get('load_avg_1min')}"])
+        )
     return rows

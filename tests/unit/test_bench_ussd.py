@@ -21,6 +21,8 @@ def test_the_scripted_sessions_reach_every_expected_screen(world: World) -> None
     assert 0 < out["p50"] <= out["p95"] <= out["max"]
     assert len(out["p95_by_screen"]) == per_phone
     assert out["meets_target"] == (out["p95"] < ussd.TARGET_P95_MS)
+    assert len(ussd.PIN_SCREENS) == 4  # choose, confirm, accept the offer; log in
+    assert 0 < out["p95_pin_screens"] <= out["max"] and 0 < out["p95_other_screens"] <= out["max"]
 
 
 def test_a_wrong_screen_is_an_error_not_a_latency(world: World) -> None:
