@@ -86,7 +86,7 @@ class Bench:
     def ussd(self) -> None:
         """Whole USSD sessions through the gateway: per-request p50/p95/max against the 500 ms target."""
         self.fresh([])
-        numbers = approvable_phones(1 + 2 * (4 if self.quick else 12), start=600_000)
+        numbers = approvable_phones(1 + 2 * (5 if self.quick else 12), start=600_000)  # >= 5 per level
         self.results["ussd_latency_ms"] = ussd.ussd_latency(self.gateway, numbers, (1, 5))
 
     def push_floor(self) -> None:
