@@ -12,7 +12,6 @@ import jwt
 
 from mkopo.config import Settings
 
-
 # OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane) instead of the library's RFC 9106 profile (64 MiB,
 # 3 passes, 4 lanes): about 10x less CPU per PIN screen (USSD's p95 < 500 ms) and memory per function
 # instance; old hashes still verify, since each carries its own parameters. A 4-digit PIN's real guard is
