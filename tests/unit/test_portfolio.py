@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from mkopo.entrypoints import backoffice_api
 from mkopo.service import portfolio
 from mkopo.service.portfolio import Book, CashTimes, DayCounts, Disbursed
 from tests.unit.conftest import World
-from tests.unit.fake_container import FakeContainer
+from tests.unit.fake_container import FakeContainer, http_client
 from tests.unit.fakes_portfolio import FakePortfolioReader
 from tests.unit.test_console import signed_in, staff
 
@@ -85,6 +86,19 @@ def test_a_warehouse_that_does_not_answer_is_a_message_not_an_error(world: World
     assert response.status_code == 503 and "The warehouse cannot be read now" in body
     assert 'role="alert"' in body and "ConnectionError" in body and "<svg" not in body
     assert container.portfolio_reader.reads == 1
+
+
+def test_a_refused_request_never_reaches_the_warehouse(world: World) -> None:
+    container = FakeContainer(world)
+    officer = staff(world, "+254700000095")
+    client = signed_in(container, officer)
+    anonymous = http_client(backoffice_api.create_app(container))
+    assert anonymous.get("/console/portfolio").status_code == 303
+    world.store.col("users")[officer.id] = officer.model_copy(update={"role": "applicant"})
+    assert client.get("/console/portfolio").status_code == 403
+    assert container.portfolio_reader.reads == 0
+    world.store.col("users")[officer.id] = officer
+    assert client.get("/console/portfolio").status_code == 200 and container.portfolio_reader.reads > 0
 
 
 @pytest.mark.parametrize(
