@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from mkopo.domain.allocation import (
     Allocation,
+    AllocationLine,
     InstallmentPosition,
     InstallmentState,
     LoanPosition,
@@ -323,6 +324,8 @@ class Repayment(BaseModel):
     answer_lost: bool = False  # the provider may have the request though it never answered
     resent_at: datetime | None = None
     settled_at: datetime | None = None
+    allocation: tuple[AllocationLine, ...] = ()  # how the payment settled the loan, once posted
+    overpayment_minor: int = 0  # the part of it kept as the borrower's credit
 
     @property
     def is_pending(self) -> bool:
@@ -363,6 +366,10 @@ class Repayment(BaseModel):
             return False
         self.status = RepaymentStatus.SUCCESSFUL
         return True
+
+    def record_allocation(self, allocation: Allocation) -> None:
+        """Keep how the payment was applied (per installment and component) and what was overpaid."""
+        self.allocation, self.overpayment_minor = allocation.lines, allocation.overpayment
 
     def claim_resend(self, now: datetime, older_than: timedelta) -> bool:
         """One reconciliation pass at a time may resend a request the provider never got."""

@@ -232,6 +232,7 @@ def _post_to_loan(
 ) -> list[DomainEvent]:
     """Allocate the payment to the loan, journal it, and say what happened (repaid in full, perhaps)."""
     allocation = loan.apply_payment(rep.amount, at)
+    rep.record_allocation(allocation)
     tx.save_repayment(rep)
     tx.save_loan(loan)
     tx.add_journal_entry(
