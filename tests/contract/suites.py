@@ -17,6 +17,7 @@ from tests.contract.notifications import NotificationsContract
 from tests.contract.offers import JointReadsContract, OffersContract
 from tests.contract.outbox import OutboxContract
 from tests.contract.restructuring import ProposalsContract
+from tests.contract.stability import StabilityReportsContract
 from tests.contract.transactions import TransactionsContract
 from tests.contract.users import UsersContract
 from tests.contract.ussd import UssdSessionsContract
@@ -36,6 +37,7 @@ SUITES: tuple[type, ...] = (
     OutboxContract,
     ProposalsContract,
     SessionsContract,
+    StabilityReportsContract,
     TransactionsContract,
     UserDirectoryContract,
     UsersContract,
