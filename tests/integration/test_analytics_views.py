@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from analytics import views
-from analytics.report import compare_with_seed
+from analytics.report import compare_with_seed, sections
 from analytics.report_data import collect
 from analytics.seed import generate, insert, summary
 from analytics.simulate import SeedConfig
@@ -343,6 +343,11 @@ def test_report_numbers_match_what_was_seeded(
     assert cash is not None
     assert cash["p90_seconds"] == pytest.approx(truth.cash_percentile(0.9))
     assert data.stability == [score_stability_of(rows)]  # the report's PSI, worked out from the rows
+    title, header, [row] = sections(data)[-1]
+    assert title.startswith("Score stability") and header[4:6] == ["PSI", "verdict"]
+    [psi] = data.stability
+    assert row[:2] == ["launch-v1", "champion"] and row[4:6] == [f"{psi['psi']:.4f}", psi["verdict"]]
+    assert row[6] == f"{psi['bands']['< 520'][1]:.0%} / 16%"  # live / card share of the lowest band
 
 
 def score_stability_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
