@@ -88,6 +88,41 @@ def sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
         for r in data.allowance
     ]
     return [
+        *_tables(funnel, lenders, times, par, cohorts, allowance),
+        _stability(data),
+    ]
+
+
+def _stability(data: ReportData) -> tuple[str, list[str], list[list[str]]]:
+    """Score PSI per model version over the data's last 7 days, with each band's card and live shares."""
+    labels = list(next((r["bands"] for r in data.stability if r["bands"]), {}))
+    rows = [
+        [
+            r["model_version"],
+            r["role"],
+            f"{r['until']:%Y-%m-%d}",
+            f"{r['scores']:,}",
+            "-" if r["psi"] is None else f"{r['psi']:.4f}",
+            r["verdict"],
+            *(f"{r['bands'][b][1]:.0%} / {r['bands'][b][0]:.0%}" if b in r["bands"] else "-" for b in labels),
+        ]
+        for r in data.stability
+    ]
+    header = [
+        "model version",
+        "role",
+        "week to",
+        "scores",
+        "PSI",
+        "verdict",
+        *(f"{b} live/card" for b in labels),
+    ]
+    return ("Score stability: PSI of the last 7 days against the model card (> 0.25: act)", header, rows)
+
+
+def _tables(*tables: list[list[str]]) -> list[tuple[str, list[str], list[list[str]]]]:
+    funnel, lenders, times, par, cohorts, allowance = tables
+    return [
         ("Funnel (all lenders)", ["step", "applications", "of submitted"], funnel),
         ("Funnel by lender", ["lender", *FUNNEL_STEPS, "approved / scored"], lenders),
         ("Waiting times", ["metric", "lender", "n", "p50", "p90", "p95"], times),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,6 +34,14 @@ QUERIES = {
 }
 
 
+# Score stability: the scores of the data's last 7 days (ending at its newest score, not today: a seeded
+# month is history) of each model version against its model card, as the daily job computes them.
+LAST_SCORED = (
+    "SELECT MAX(occurred_at) AS until FROM `{ds}.events_dedup` WHERE event_type = 'application_scored'"
+)
+VERSIONS = "SELECT DISTINCT model_version, role FROM `{ds}.model_versions` ORDER BY role DESC, model_version"
+
+
 @dataclass
 class ReportData:
     """Rows of each report query, as plain dicts."""
@@ -45,6 +53,7 @@ class ReportData:
     par: list[dict[str, Any]] = field(default_factory=list)
     cohorts: list[dict[str, Any]] = field(default_factory=list)
     allowance: list[dict[str, Any]] = field(default_factory=list)
+    stability: list[dict[str, Any]] = field(default_factory=list)
 
     def funnel_total(self) -> dict[str, int]:
         """Each step summed over lenders."""
@@ -73,4 +82,34 @@ def collect(client: bigquery.Client, *, project: str, dataset: str) -> ReportDat
     for name, sql in QUERIES.items():
         rows = [dict(row) for row in client.query(sql.format(ds=f"{project}.{dataset}")).result()]
         setattr(data, name, rows)
+    data.stability = score_stability(client, project=project, dataset=dataset)
     return data
+
+
+def score_stability(client: bigquery.Client, *, project: str, dataset: str) -> list[dict[str, Any]]:
+    """PSI of each model version's last 7 days of scores against its card (mkopo.domain.stability)."""
+    from mkopo.adapters.bigquery_scores import BigQueryScoreWarehouse
+    from mkopo.adapters.points_table import load_card_distribution
+    from mkopo.domain.stability import assess
+
+    ds = f"{project}.{dataset}"
+    [last] = list(client.query(LAST_SCORED.format(ds=ds)).result())
+    if last["until"] is None:
+        return []
+    until = last["until"] + timedelta(microseconds=1)  # the newest score is in the window
+    since = until - timedelta(days=7)
+    warehouse = BigQueryScoreWarehouse(client, f"{ds}.events", timeout_s=120)
+    rows = []
+    for version in client.query(VERSIONS.format(ds=ds)).result():
+        name = version["model_version"]
+        result = assess(load_card_distribution(name), warehouse.score_counts(name, since, until))
+        rows.append(
+            {"model_version": name, "role": version["role"], "since": since, "until": until}
+            | {
+                "scores": result.scores,
+                "psi": result.psi,
+                "verdict": result.verdict,
+                "bands": {b.label: (b.expected, b.actual) for b in result.bands},
+            }
+        )
+    return rows

@@ -20,6 +20,7 @@ RUNS_PER_MONTH = {
     "* * * * *": 30 * 24 * 60,
     "*/5 * * * *": 30 * 24 * 12,
     "0 6 * * *": 30,
+    "0 5 * * *": 30,  # score stability, daily
     "30 6 * * *": 30,  # provisioning, daily
     "0 7 1 * *": 1,  # bureau, monthly
 }

@@ -141,6 +141,11 @@ def bureau(request: Request) -> Response:
 
 
 @functions_framework.http
+def score_stability(request: Request) -> Response:
+    return _job("score_stability")
+
+
+@functions_framework.http
 def exporter(request: Request) -> Response:
     return _job("export_events")
 

@@ -1,5 +1,6 @@
 """Build the one Cloud Functions source archive: main.py, mkopo/, models/ (the points tables scoring
-loads, never the model cards) and requirements.txt at its root.
+loads, and their model cards: the score-stability job's expected distributions) and requirements.txt at its
+root.
 
     python infra/scripts/package.py [dist/mkopo-functions.zip]
 
@@ -25,9 +26,9 @@ def entries() -> list[tuple[str, Path]]:
     for path in sorted(package.rglob("*")):
         if path.is_file() and not SKIP_DIRS & set(path.parts) and path.suffix not in {".pyc", ".pyo"}:
             files.append((f"mkopo/{path.relative_to(package).as_posix()}", path))
+    # The points tables scoring loads and their cards (the score-stability job's expected distribution).
     for path in sorted((ROOT / "models").glob("scorecard-*.json")):
-        if not path.name.endswith(".card.json"):
-            files.append((f"models/{path.name}", path))
+        files.append((f"models/{path.name}", path))
     return sorted(files)
 
 

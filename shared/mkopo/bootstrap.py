@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
@@ -13,9 +14,11 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
 
     from mkopo.adapters.bigquery import BigQueryEventSink
     from mkopo.adapters.bigquery_portfolio import BigQueryPortfolioReader
+    from mkopo.adapters.bigquery_scores import BigQueryScoreWarehouse
     from mkopo.adapters.credit_data import SandboxCreditData
     from mkopo.adapters.firestore import FirestoreStore
     from mkopo.adapters.firestore.dead_letters import FirestoreDeadLetterBook
+    from mkopo.adapters.firestore.stability import FirestoreStabilityReports
     from mkopo.adapters.firestore.ussd import FirestoreUssdSessions
     from mkopo.adapters.firestore_identity import FirestoreIdentityStore
     from mkopo.adapters.lenders.catalogue import CatalogueLender
@@ -163,6 +166,29 @@ class Container:
 
         version = self.settings.challenger_version
         return load_points_table(version, self.settings.models_dir) if version else None
+
+    def score_card(self, version: str) -> Mapping[str, float] | None:
+        """The score distribution on a version's model card (None: the version has no card)."""
+        from mkopo.adapters.points_table import load_card_distribution
+
+        return load_card_distribution(version, self.settings.models_dir)
+
+    @cached_property
+    def score_warehouse(self) -> BigQueryScoreWarehouse:
+        """The week's scores per model version from the events table (BigQuery imported on first use)."""
+        from mkopo.adapters.bigquery import make_client
+        from mkopo.adapters.bigquery_scores import BigQueryScoreWarehouse
+
+        s = self.settings
+        client = make_client(s.project_id, s.bigquery_endpoint)
+        table = f"{s.project_id}.{s.bigquery_dataset}.{s.bigquery_events_table}"
+        return BigQueryScoreWarehouse(client, table, timeout_s=s.score_stability_timeout_s)
+
+    @cached_property
+    def stability_reports(self) -> FirestoreStabilityReports:
+        from mkopo.adapters.firestore.stability import FirestoreStabilityReports
+
+        return FirestoreStabilityReports(self.firestore_client)
 
     @cached_property
     def policy(self) -> DecisionPolicy:

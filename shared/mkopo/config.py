@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     models_dir: Path | None = None
     # A challenger scores every application in shadow (on application_scored, never in the decision).
     challenger_version: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    # The daily score-stability run: fewer scores than this in its week get the verdict "few scores" (no
+    # metric point, so no alert); the warehouse query gives up after score_stability_timeout_s.
+    score_stability_min_scores: int = Field(default=100, ge=1)
+    score_stability_timeout_s: float = Field(default=60.0, gt=0, le=300)
 
     # --- Mobile money (MTN MoMo disbursement API shape)
     momo_base_url: str = "http://127.0.0.1:8090"

@@ -10,6 +10,9 @@
                                                           adjusting entries (only the difference)
     python -m mkopo.ops bureau --month 2026-12 --as-of 2027-01-01
                                                           the month's credit-bureau file (notices first)
+    python -m mkopo.ops psi [--run]                       the latest score PSI per model version with its
+                                                          verdict (stable, watch, act); --run runs the
+                                                          daily score-stability job first
 
 It reads the same Firestore as the functions (FIRESTORE_EMULATOR_HOST locally) and exits 1 when
 anything needs a person, so it can run as a check.
@@ -164,6 +167,20 @@ def bureau(month: str, as_of: date) -> int:
     return 0
 
 
+def psi(run: bool) -> int:
+    """Print the latest score-stability figures (running the job first with ``run``); 1 on "act"."""
+    from mkopo.bootstrap import container
+    from mkopo.entrypoints.jobs import create_jobs
+    from mkopo.service.score_stability import latest, render
+
+    c = container()
+    if run:
+        create_jobs(c).score_stability()
+    rows = latest(c.stability_reports)
+    print(render(rows))
+    return 1 if any(r.verdict == "act" for r in rows) else 0
+
+
 def _month(text: str) -> str:
     return date.fromisoformat(f"{text}-01").strftime("%Y-%m")
 
@@ -183,7 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     bur = sub.add_parser("bureau", help="the credit-bureau submission of one month")
     bur.add_argument("--month", type=_month, required=True)
     bur.add_argument("--as-of", type=date.fromisoformat, required=True)
+    stab = sub.add_parser("psi", help="the latest score PSI per model version and its verdict")
+    stab.add_argument("--run", action="store_true", help="run the score-stability job first")
     args = parser.parse_args(argv)
+    if args.command == "psi":
+        return psi(args.run)
     if args.command == "arrears":
         return arrears(args.as_of)
     if args.command == "trace":

@@ -161,6 +161,8 @@ FUNCTIONS: tuple[Function, ...] = (
     # Loss provisioning after the arrears run has aged the loans; the bureau file on the 1st of a month.
     Function("provisioning", "provisioning", "schedule", schedule="30 6 * * *"),
     Function("bureau", "bureau", "schedule", schedule="0 7 1 * *", secrets=("at-api-key",)),
+    # Score monitoring: the week's score PSI per model version against its card (python -m mkopo.ops psi).
+    Function("score-stability", "score_stability", "schedule", schedule="0 5 * * *"),
     # Staff work: the officers' review queue and decisions, the admins' audit trail.
     Function(
         "backoffice",

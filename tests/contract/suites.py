@@ -18,6 +18,7 @@ from tests.contract.offers import JointReadsContract, OffersContract
 from tests.contract.outbox import OutboxContract
 from tests.contract.portfolio import PortfolioReaderContract
 from tests.contract.restructuring import ProposalsContract
+from tests.contract.stability import StabilityReportsContract
 from tests.contract.transactions import TransactionsContract
 from tests.contract.users import UsersContract
 from tests.contract.ussd import UssdSessionsContract
@@ -37,6 +38,7 @@ SUITES: tuple[type, ...] = (
     OutboxContract,
     ProposalsContract,
     SessionsContract,
+    StabilityReportsContract,
     TransactionsContract,
     UserDirectoryContract,
     UsersContract,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from analytics import views
-from analytics.report import compare_with_seed
+from analytics.report import compare_with_seed, sections
 from analytics.report_data import collect
 from analytics.seed import generate, insert, summary
 from analytics.simulate import SeedConfig
@@ -164,6 +164,40 @@ def test_report_numbers_match_what_was_seeded(
     cash = data.time("cash")
     assert cash is not None
     assert cash["p90_seconds"] == pytest.approx(truth.cash_percentile(0.9))
+    assert data.stability == [score_stability_of(rows)]  # the report's PSI, worked out from the rows
+    title, header, [row] = sections(data)[-1]
+    assert title.startswith("Score stability") and header[4:6] == ["PSI", "verdict"]
+    [psi] = data.stability
+    assert row[:2] == ["launch-v1", "champion"] and row[4:6] == [f"{psi['psi']:.4f}", psi["verdict"]]
+    assert row[6] == f"{psi['bands']['< 520'][1]:.0%} / 16%"  # live / card share of the lowest band
+
+
+def score_stability_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """launch-v1's PSI over the seeded rows' last 7 days of scores, each event counted once."""
+    from collections import Counter
+
+    from mkopo.adapters.points_table import load_card_distribution
+    from mkopo.domain.stability import assess
+
+    scored = {r["event_id"]: r for r in rows if r["event_type"] == "application_scored"}
+    until = max(datetime.fromisoformat(r["occurred_at"]) for r in scored.values())
+    week = [
+        r["score"]
+        for r in scored.values()
+        if datetime.fromisoformat(r["occurred_at"]) > until - timedelta(days=7)
+    ]
+    result = assess(load_card_distribution("launch-v1"), Counter(week))
+    assert result.scores == len(week) > 0 and result.psi is not None
+    return {
+        "model_version": "launch-v1",
+        "role": "champion",
+        "since": until + timedelta(microseconds=1) - timedelta(days=7),
+        "until": until + timedelta(microseconds=1),
+        "scores": result.scores,
+        "psi": result.psi,
+        "verdict": result.verdict,
+        "bands": {b.label: (b.expected, b.actual) for b in result.bands},
+    }
 
 
 def test_terraform_creates_every_view_from_its_sql_file() -> None:

@@ -7,6 +7,7 @@ from google.cloud import firestore
 
 from mkopo.adapters.firestore import FirestoreStore
 from mkopo.adapters.firestore.identity import FirestoreIdentityStore
+from mkopo.adapters.firestore.stability import FirestoreStabilityReports
 from mkopo.adapters.firestore.ussd import FirestoreUssdSessions
 from tests.contract import suites
 
@@ -32,6 +33,11 @@ def identity(client: firestore.Client) -> FirestoreIdentityStore:
 @pytest.fixture
 def ussd_sessions(client: firestore.Client) -> FirestoreUssdSessions:
     return FirestoreUssdSessions(client)
+
+
+@pytest.fixture
+def stability_reports(client: firestore.Client) -> FirestoreStabilityReports:
+    return FirestoreStabilityReports(client)
 
 
 suites.collect_into(globals())

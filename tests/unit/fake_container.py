@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +42,7 @@ from tests.unit.fakes import (
 )
 from tests.unit.fakes_identity import FakeIdentityStore
 from tests.unit.fakes_portfolio import FakePortfolioReader
+from tests.unit.fakes_stability import FakeScoreWarehouse, FakeStabilityReports
 from tests.unit.fakes_ussd import FakeUssdSessions
 
 TOKENS = JwtTokens(keys={"k1": "a" * 40}, active_kid="k1", issuer="mkopo", audience="mkopo-api", ttl_s=900)
@@ -65,6 +66,10 @@ class FakeContainer:
     portfolio_reader: FakePortfolioReader = field(default_factory=FakePortfolioReader)
     identity: FakeIdentityStore = field(init=False)
     bureau_sink: FakeBureauSink = field(default_factory=FakeBureauSink)
+    score_warehouse: FakeScoreWarehouse = field(default_factory=FakeScoreWarehouse)
+    stability_reports: FakeStabilityReports = field(default_factory=FakeStabilityReports)
+    # Model cards' score distributions by version (the job's expected shares); absent: no card.
+    cards: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.identity = FakeIdentityStore(self.world.store)
@@ -104,6 +109,9 @@ class FakeContainer:
     @property
     def policy(self) -> DecisionPolicy:
         return self.world.policy
+
+    def score_card(self, version: str) -> Mapping[str, float] | None:
+        return self.cards.get(version)
 
     def now(self) -> datetime:
         return self.world.now

@@ -7,6 +7,7 @@ import pytest
 from tests.contract import suites
 from tests.unit.fakes import InMemoryStore
 from tests.unit.fakes_identity import FakeIdentityStore
+from tests.unit.fakes_stability import FakeStabilityReports
 from tests.unit.fakes_ussd import FakeUssdSessions
 
 
@@ -23,6 +24,11 @@ def identity(store: InMemoryStore) -> FakeIdentityStore:
 @pytest.fixture
 def ussd_sessions() -> FakeUssdSessions:
     return FakeUssdSessions()
+
+
+@pytest.fixture
+def stability_reports() -> FakeStabilityReports:
+    return FakeStabilityReports()
 
 
 suites.collect_into(globals())

@@ -60,3 +60,19 @@ def load_points_table(version: str, directory: Path | None = None) -> Scorecard:
 def dump_points_table(card: Scorecard) -> str:
     """The JSON a points table is stored as (stable key order, one trailing newline)."""
     return json.dumps(card.model_dump(mode="json"), indent=2) + "\n"
+
+
+def card_path(version: str, directory: Path | None = None) -> Path:
+    return table_path(version, directory).with_suffix(".card.json")
+
+
+def load_card_distribution(version: str, directory: Path | None = None) -> dict[str, float] | None:
+    """The ``score_distribution`` (band label -> share) of a version's model card; None without a card."""
+    try:
+        card = json.loads(card_path(version, directory).read_text())
+    except FileNotFoundError:
+        return None
+    distribution = card.get("score_distribution") if isinstance(card, dict) else None
+    if not isinstance(distribution, dict) or not distribution:
+        raise PointsTableError(f"the model card of {version!r} has no score_distribution")
+    return {str(label): float(share) for label, share in distribution.items()}

@@ -77,3 +77,52 @@ def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = EPS
 def verdict(value: float) -> str:
     """stable (< 0.1), watch (0.1-0.25) or act (> 0.25)."""
     return "act" if value > ACT else "watch" if value >= WATCH else "stable"
+
+
+# What a week of scores is judged as when no PSI can be trusted: none at all, too few to mean anything, or a
+# model version without a card to compare with.
+NO_SCORES, FEW_SCORES, NO_CARD = "no scores", "few scores", "no card"
+
+
+@dataclass(frozen=True)
+class BandShare:
+    label: str
+    expected: float
+    actual: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A population of live scores against a card: the PSI (None when there is nothing to compare)."""
+
+    scores: int
+    psi: float | None
+    verdict: str
+    bands: tuple[BandShare, ...]
+
+    @property
+    def alertable(self) -> bool:
+        """Whether the PSI is worth a metric point (enough scores against a card)."""
+        return self.psi is not None and self.verdict not in (NO_SCORES, FEW_SCORES, NO_CARD)
+
+
+def assess(
+    expected: Mapping[str, float] | None, score_counts: Mapping[int, int], *, min_scores: int = 1
+) -> Assessment:
+    """PSI of the scores (``score -> how many``) against a card's band shares; fewer than ``min_scores``
+    scores get a PSI but the verdict "few scores" (a handful of applications moves any band)."""
+    total = sum(score_counts.values())
+    if expected is None:
+        return Assessment(total, None, NO_CARD, ())
+    bands = bands_from_card(expected)
+    counts = [sum(n for s, n in score_counts.items() if b.holds(s)) for b in bands]
+    actual = shares(counts)
+    rows = tuple(
+        BandShare(b.label, expected[b.label], round(a, 4), n)
+        for b, a, n in zip(bands, actual, counts, strict=True)
+    )
+    if total == 0:
+        return Assessment(0, None, NO_SCORES, rows)
+    value = round(psi([expected[b.label] for b in bands], actual), 4)
+    return Assessment(total, value, verdict(value) if total >= min_scores else FEW_SCORES, rows)

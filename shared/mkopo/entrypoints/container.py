@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: cold start matters
         Payments,
         SmsChannel,
     )
+    from mkopo.service.score_stability import ScoreWarehouse, StabilityReports
     from mkopo.service.store import Store
     from mkopo.service.ussd.sessions import UssdSessions
 
@@ -74,6 +75,14 @@ class AppContainer(Protocol):
     def ussd_sessions(self) -> UssdSessions: ...
     @property
     def offer_ttl(self) -> timedelta: ...
+    @property
+    def score_warehouse(self) -> ScoreWarehouse: ...
+    @property
+    def stability_reports(self) -> StabilityReports: ...
+
+    def score_card(self, version: str) -> Mapping[str, float] | None:
+        """The score distribution on a version's model card, None when it has none."""
+        ...
 
     def now(self) -> datetime:
         """The current time (UTC): the one clock every handler reads."""

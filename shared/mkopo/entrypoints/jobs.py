@@ -9,7 +9,16 @@ from datetime import timedelta
 
 from mkopo.entrypoints.container import AppContainer
 from mkopo.http.routing import Reply
-from mkopo.service import bureau, disbursements, exports, loans, outbox, provisioning, repayments
+from mkopo.service import (
+    bureau,
+    disbursements,
+    exports,
+    loans,
+    outbox,
+    provisioning,
+    repayments,
+    score_stability,
+)
 
 
 class Jobs:
@@ -81,6 +90,23 @@ class Jobs:
             now=now,
             rules=c.settings.bureau_rules,
             sms_max_attempts=c.settings.sms_max_attempts,
+        )
+        return Reply(200, result)
+
+    def score_stability(self) -> Reply:
+        """PSI of the last week's scores of the champion (and the challenger) against their model cards."""
+        c = self.c
+        s = c.settings
+        models: list[tuple[str, score_stability.Role]] = [(s.scorecard_version, "champion")]
+        if s.challenger_version and s.challenger_version != s.scorecard_version:
+            models.append((s.challenger_version, "challenger"))
+        result = score_stability.run_score_stability(
+            warehouse=c.score_warehouse,
+            reports=c.stability_reports,
+            cards=c.score_card,
+            models=models,
+            now=c.now(),
+            min_scores=s.score_stability_min_scores,
         )
         return Reply(200, result)
 

@@ -62,6 +62,9 @@ class CloudLoggingFormatter(logging.Formatter):
         extra = getattr(record, "http", None)
         if isinstance(extra, dict):
             entry["httpRequest"] = extra
+        fields = getattr(record, "json_fields", None)  # jsonPayload fields a log-based metric can extract
+        if isinstance(fields, dict):
+            entry.update({k: v for k, v in fields.items() if k not in entry})
         return json.dumps(entry, default=str)
 
 

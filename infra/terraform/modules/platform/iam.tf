@@ -113,6 +113,21 @@ resource "google_project_iam_member" "backoffice_runs_queries" {
   member  = google_service_account.fn["backoffice"].member
 }
 
+# The score-stability job only reads the exported application_scored events (adapters/bigquery_scores.py):
+# read-only on the dataset and query jobs in the project, never a write.
+resource "google_bigquery_dataset_iam_member" "score_stability_reads_events" {
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.analytics.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = google_service_account.fn["score-stability"].member
+}
+
+resource "google_project_iam_member" "score_stability_runs_queries" {
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = google_service_account.fn["score-stability"].member
+}
+
 # Invocation. Public HTTP functions take requests from the load balancer only (ingress setting) and
 # check the caller's JWT themselves, so run.invoker goes to allUsers. Event and scheduled functions are
 # internal-only and accept nothing but the invoker accounts' OIDC tokens.

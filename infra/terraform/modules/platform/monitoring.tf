@@ -145,3 +145,77 @@ resource "google_monitoring_alert_policy" "function_5xx_ratio" {
     content   = "More than ${var.http_5xx_ratio_threshold * 100}% of a function's requests failed with 5xx over 5 minutes."
   }
 }
+
+# Score monitoring. The daily score-stability job logs one line per model version whose jsonPayload carries
+# event = "score_stability", model_version, role and, when there is a figure worth acting on (enough scores
+# against a model card), score_psi (mkopo.service.score_stability). The metric is a distribution of those
+# values per version; its mean over an hour is the run's PSI exactly (a distribution keeps the true mean).
+resource "google_logging_metric" "score_psi" {
+  project = var.project_id
+  name    = "mkopo/score_psi"
+  filter  = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"score-stability\" AND jsonPayload.event = \"score_stability\" AND jsonPayload.score_psi:*"
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "DISTRIBUTION"
+    unit         = "1"
+    display_name = "Score PSI per model version (last 7 days against the model card)"
+    labels {
+      key         = "model_version"
+      value_type  = "STRING"
+      description = "Points table version (MKOPO_SCORECARD_VERSION or MKOPO_CHALLENGER_VERSION)"
+    }
+    labels {
+      key         = "role"
+      value_type  = "STRING"
+      description = "champion or challenger"
+    }
+  }
+
+  value_extractor = "EXTRACT(jsonPayload.score_psi)"
+  label_extractors = {
+    model_version = "EXTRACT(jsonPayload.model_version)"
+    role          = "EXTRACT(jsonPayload.role)"
+  }
+
+  bucket_options {
+    linear_buckets {
+      num_finite_buckets = 300
+      width              = 0.01
+      offset             = 0
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "score_psi" {
+  project               = var.project_id
+  display_name          = "mkopo ${var.environment}: score PSI above ${var.score_psi_threshold}"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "a model version's score PSI above ${var.score_psi_threshold}"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.score_psi.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.score_psi_threshold
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "3600s"
+        per_series_aligner   = "ALIGN_MEAN"
+        cross_series_reducer = "REDUCE_MAX"
+        group_by_fields      = ["metric.label.model_version", "metric.label.role"]
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "172800s" # the next two daily runs say whether it is still true
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The score distribution of the last 7 days of a model version has moved away from its model card (PSI above ${var.score_psi_threshold}: act). Read the figures per band with `python -m mkopo.ops psi` (or the `score_stability` Firestore documents), check whether the applicant mix changed (a new lender, market or channel) or a feature's source broke (a credit-data field all zero), compare approval and early bad rates per version (`model_versions` view, `make report`), and retrain (`make train`) or roll the champion back (`MKOPO_SCORECARD_VERSION`). README: Score monitoring."
+  }
+}

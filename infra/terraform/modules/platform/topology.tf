@@ -186,6 +186,16 @@ locals {
       retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
       analytics   = false
     }
+    "score-stability" = {
+      entry_point = "score_stability"
+      trigger     = "schedule"
+      topics      = []
+      routes      = []
+      schedule    = "0 5 * * *"
+      secrets     = []
+      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics   = false
+    }
     "backoffice" = {
       entry_point = "backoffice"
       trigger     = "http"

@@ -118,6 +118,17 @@ variable "pull_backlog_max_age_s" {
   default     = 600
 }
 
+variable "score_psi_threshold" {
+  description = "Score PSI of a model version's week against its model card above which the score-stability alert fires (0.1-0.25 watch, above 0.25 act)."
+  type        = number
+  default     = 0.25
+
+  validation {
+    condition     = var.score_psi_threshold > 0 && var.score_psi_threshold < 3
+    error_message = "score_psi_threshold is a PSI: above 0 and below 3 (the metric's buckets end there)."
+  }
+}
+
 variable "labels" {
   description = "Labels added to every labelled resource."
   type        = map(string)
