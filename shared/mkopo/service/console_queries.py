@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from mkopo.domain import phone as phones
-from mkopo.domain.chart_of_accounts import LOAN_RECEIVABLES, Account
+from mkopo.domain.chart_of_accounts import LOAN_RECEIVABLES, Account, AccountKind
 from mkopo.domain.credit import Borrower, CreditTerms
 from mkopo.domain.ledger import JournalEntry
+from mkopo.domain.loans import Loan
 from mkopo.domain.money import Money
 from mkopo.service import audit, loans, queries, reviews
 from mkopo.service.errors import NotFound, Unprocessable
@@ -112,8 +113,19 @@ def loan_page(store: Store, loan_id: str, now: datetime) -> dict[str, Any]:
         raise NotFound(f"loan {loan_id} not found")
     view = loans.loan_view(loan, store, now)
     view["borrower_id"] = loan.borrower_id
-    view["entries"] = loan_entries(store, loan_id)
+    view["entries"] = loan_entries(store, loan_id) + _recoveries(store, loan)
     return view
+
+
+def _recoveries(store: Store, loan: Loan) -> list[dict[str, Any]]:
+    """A written-off loan's recovery entries (they touch no receivable), matched by repayment reference."""
+    if loan.written_off is None:
+        return []
+    references = {r.reference for r in store.list_repayments(loan.id, 100)}
+    account = str(Account.of(AccountKind.RECOVERIES, loan.currency))
+    return [
+        _entry(e) for e in store.journal_entries(account=account, limit=5000) if e.reference in references
+    ]
 
 
 def loan_entries(store: Store, loan_id: str) -> list[dict[str, Any]]:
