@@ -9,6 +9,7 @@ still ACTIVE then.)"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -80,6 +81,113 @@ def restructure(
     return dict(r.json())
 
 
+@dataclass
+class Life:
+    """One loan through its late life, and the checks after each step."""
+
+    stack: Stack
+    admin: Client
+    borrower: Borrower
+    loan_id: str
+    fee: str  # the product's disclosed late fee
+
+    def view(self) -> dict[str, Any]:
+        return loan(self.borrower, self.loan_id)
+
+    def books(self, owed: str) -> None:
+        books_agree(self.stack, self.admin, self.loan_id, owed)
+
+    def arrears(self, day: date) -> dict[str, int]:
+        return counts(arrears_as_of(self.stack, day))
+
+    def charged_when_overdue(self, due: date, start: dict[str, Any]) -> dict[str, Any]:
+        """The day after the due date: the late fee, once (a re-run of the day charges nothing)."""
+        assert self.arrears(due + timedelta(days=1))["charges"] >= 1
+        assert self.arrears(due + timedelta(days=1))["charges"] == 0
+        charged = self.view()
+        assert charged["status"] == "ACTIVE" and charged["late_charges"]["fees_charged"] == self.fee
+        assert minor(charged["outstanding"]) >= minor(start["outstanding"]) + minor(self.fee)
+        assert wait_for(lambda: len(charge_texts(self.borrower)) == 1)
+        self.books(charged["outstanding"])
+        return charged
+
+    def restructured(self, charged: dict[str, Any], proposal: dict[str, Any]) -> dict[str, Any]:
+        """The new schedule in force, the fee and penalties forgiven, its history kept."""
+        owed = charged["outstanding_by_component"]
+        forgiven = minor(owed["fees"]) + minor(owed["penalties"])
+        assert minor(proposal["waived"]) == forgiven and forgiven >= minor(self.fee)
+        assert minor(proposal["new_total"]) == minor(charged["outstanding"]) - forgiven
+        new = self.view()
+        assert new["status"] == "ACTIVE" and new["restructured"] and new["schedule_version"] == 2
+        history = new["schedule_history"]
+        assert [v["version"] for v in history] == [1, 2] and history[1]["reason"].startswith("lost a")
+        assert history[1]["proposed_by"] != history[1]["approved_by"]  # maker-checker
+        assert new["outstanding"] == proposal["new_total"]
+        left = new["outstanding_by_component"]
+        assert left["fees"] == left["penalties"] == "0.00"
+        self.books(new["outstanding"])
+        return new
+
+    def behind_again(self, new: dict[str, Any], first_due: date) -> dict[str, Any]:
+        """The new installment 1 overdue: flagged and charged its own late fee; an allowance for it."""
+        behind = self.arrears(first_due + timedelta(days=5))
+        assert behind["overdue"] >= 1 and behind["charges"] >= 1
+        again = self.view()
+        assert minor(again["late_charges"]["fees_charged"]) == 2 * minor(self.fee), again["late_charges"]
+        assert minor(again["outstanding"]) >= minor(new["outstanding"]) + minor(self.fee)
+        assert wait_for(lambda: len(charge_texts(self.borrower)) == 2)
+        self.books(again["outstanding"])
+        held = kes_line(ops(self.stack, "provision", "--as-of", (first_due + timedelta(days=5)).isoformat()))
+        assert int(held["target_minor"]) > 0  # 1-30 days past due: 5% of what is owed
+        self.books(again["outstanding"])
+        return again
+
+    def written_off(self, again: dict[str, Any], first_due: date) -> dict[str, Any]:
+        """180 days past the new due date: receivables to loan losses, the limit frozen, the allowance
+        released (the loan leaves its base)."""
+        day = first_due + timedelta(days=180)
+        assert self.arrears(day)["written_off"] >= 1
+        gone = self.view()
+        assert gone["status"] == "WRITTEN_OFF" and gone["next_due"] is None, gone
+        assert gone["write_off"]["amount"] == again["outstanding"] == gone["outstanding"]
+        assert gone["write_off"]["reason"] == "DAYS_PAST_DUE_THRESHOLD"
+        assert gone["schedule_history"] == again["schedule_history"]  # the history stays with the loan
+        assert_problem(self.admin.post(f"/v1/loans/{self.loan_id}/write-off", {"reason": "again"}), 409)
+        assert credit(self.borrower)["limit"] == "0.00"
+        self.books("0")
+        after = kes_line(ops(self.stack, "provision", "--as-of", day.isoformat()))
+        assert int(after["posted_minor"]) == int(after["target_minor"]) - int(after["held_minor"]) < 0
+        self.books("0")
+        return gone
+
+    def recovered(self, gone: dict[str, Any]) -> dict[str, Any]:
+        """Half of what was written off arrives by STK Push: recoveries income, never the receivables."""
+        part = str(Decimal(gone["outstanding"]) // 2)
+        repay(self.borrower, self.loan_id, part)
+        back = self.view()
+        assert back["status"] == "WRITTEN_OFF" and minor(back["write_off"]["recovered"]) == minor(part)
+        assert minor(back["outstanding"]) == minor(gone["outstanding"]) - minor(part)
+        self.books("0")
+        recoveries = self.admin.get("/v1/ledger/accounts/recoveries:KES/balance")
+        assert recoveries.status_code == 200 and recoveries.json()["balance_minor"] <= -minor(part)
+        trail = self.admin.get(f"/v1/audit?entity_id={self.loan_id}")
+        assert trail.status_code == 200, trail.text
+        actions = [a["action"] for a in trail.json()["records"]]
+        assert "loan_written_off" in actions and "loan_recovery_received" in actions, actions
+        return back
+
+    def listed_written_off(self, back: dict[str, Any], noticed: date) -> None:
+        """The bureau: the notice SMS first (not listed), 30 days later listed as written off."""
+        ops(self.stack, "bureau", "--month", noticed.strftime("%Y-%m"), "--as-of", noticed.isoformat())
+        assert self.loan_id not in bureau_rows(self.stack, noticed.strftime("%Y-%m"))
+        listed = noticed + timedelta(days=31)
+        month = listed.strftime("%Y-%m")
+        ops(self.stack, "bureau", "--month", month, "--as-of", listed.isoformat())
+        row = bureau_rows(self.stack, month)[self.loan_id]
+        assert row["status"] == "written_off" and row["notice_sent_on"] == noticed.isoformat(), row
+        assert row["outstanding"] == back["outstanding"]
+
+
 def test_charged_restructured_behind_again_written_off_and_recovered(
     api: httpx.Client,
     stack: Stack,
@@ -89,83 +197,17 @@ def test_charged_restructured_behind_again_written_off_and_recovered(
 ) -> None:
     borrower = Borrower(api, sandbox_number("+2547000000"))
     offer, app = disbursed_with_a_late_fee(borrower)
-    loan_id, fee = app["id"], offer["late_fee"]
-    start = loan(borrower, loan_id)
+    life = Life(stack, admin, borrower, app["id"], offer["late_fee"])
+    start = life.view()
     due = date.fromisoformat(start["schedule"][-1]["due_date"])
-    books_agree(stack, admin, loan_id, start["outstanding"])
+    life.books(start["outstanding"])
 
-    # 1. Overdue: the arrears run of the day after the due date charges the late fee (once, re-run or not).
-    assert counts(arrears_as_of(stack, due + timedelta(days=1)))["charges"] >= 1
-    arrears_as_of(stack, due + timedelta(days=1))
-    charged = loan(borrower, loan_id)
-    assert charged["status"] == "ACTIVE" and charged["late_charges"]["fees_charged"] == fee
-    assert minor(charged["outstanding"]) >= minor(start["outstanding"]) + minor(fee)
-    assert wait_for(lambda: len(charge_texts(borrower)) == 1)
-    books_agree(stack, admin, loan_id, charged["outstanding"])
-
-    # 2. Restructured: two approvals and the borrower's yes; the fee and penalties are forgiven.
+    charged = life.charged_when_overdue(due, start)
     first_due = date.today() + timedelta(days=45)
-    proposal = restructure(borrower, officer, second_officer, loan_id, first_due)
-    waived = charged["outstanding_by_component"]
-    forgiven = minor(waived["fees"]) + minor(waived["penalties"])
-    assert minor(proposal["waived"]) == forgiven and forgiven >= minor(fee)
-    assert minor(proposal["new_total"]) == minor(charged["outstanding"]) - forgiven
-    new = loan(borrower, loan_id)
-    assert new["status"] == "ACTIVE" and new["restructured"] and new["schedule_version"] == 2
-    history = new["schedule_history"]
-    assert [v["version"] for v in history] == [1, 2] and history[1]["approved_by"] == second_officer.user_id
-    assert history[1]["proposed_by"] == officer.user_id and history[1]["reason"].startswith("lost a")
-    assert new["outstanding"] == proposal["new_total"] and new["outstanding_by_component"]["fees"] == "0.00"
-    books_agree(stack, admin, loan_id, new["outstanding"])
-
-    # 3. Behind again: the new schedule's first installment is overdue, and charged its own late fee.
-    behind = counts(arrears_as_of(stack, first_due + timedelta(days=5)))
-    assert behind["overdue"] >= 1 and behind["charges"] >= 1
-    again = loan(borrower, loan_id)
-    assert minor(again["late_charges"]["fees_charged"]) == 2 * minor(fee), again["late_charges"]
-    assert minor(again["outstanding"]) >= minor(new["outstanding"]) + minor(fee)
-    assert wait_for(lambda: len(charge_texts(borrower)) == 2)
-    books_agree(stack, admin, loan_id, again["outstanding"])
-    held = kes_line(ops(stack, "provision", "--as-of", (first_due + timedelta(days=5)).isoformat()))
-    assert int(held["target_minor"]) > 0  # an allowance for the loan in arrears (1-30 days: 5%)
-    books_agree(stack, admin, loan_id, again["outstanding"])
-
-    # 4. Written off at 180 days past the new due date: receivables to loan losses, the limit frozen.
-    assert counts(arrears_as_of(stack, first_due + timedelta(days=180)))["written_off"] >= 1
-    gone = loan(borrower, loan_id)
-    assert gone["status"] == "WRITTEN_OFF" and gone["next_due"] is None, gone
-    assert gone["write_off"]["amount"] == again["outstanding"] == gone["outstanding"]
-    assert gone["write_off"]["reason"] == "DAYS_PAST_DUE_THRESHOLD"
-    assert gone["schedule_history"] == again["schedule_history"]  # the history stays with the loan
-    assert_problem(admin.post(f"/v1/loans/{loan_id}/write-off", {"reason": "again"}), 409)
-    assert credit(borrower)["limit"] == "0.00"
-    books_agree(stack, admin, loan_id, "0")
-    day = first_due + timedelta(days=180)  # the loan leaves the allowance's base: released, balanced
-    after = kes_line(ops(stack, "provision", "--as-of", day.isoformat()))
-    assert int(after["posted_minor"]) == int(after["target_minor"]) - int(after["held_minor"]) < 0, after
-    books_agree(stack, admin, loan_id, "0")
-
-    # 5. A recovery: part of what was written off arrives by STK Push; income, never the receivables.
-    part = str(Decimal(gone["outstanding"]) // 2)
-    repay(borrower, loan_id, part)
-    back = loan(borrower, loan_id)
-    assert back["status"] == "WRITTEN_OFF" and minor(back["write_off"]["recovered"]) == minor(part)
-    assert minor(back["outstanding"]) == minor(gone["outstanding"]) - minor(part)
-    books_agree(stack, admin, loan_id, "0")
-    recoveries = admin.get("/v1/ledger/accounts/recoveries:KES/balance")
-    assert recoveries.status_code == 200 and recoveries.json()["balance_minor"] <= -minor(part)
-    trail = admin.get(f"/v1/audit?entity_id={loan_id}")
-    assert trail.status_code == 200, trail.text
-    actions = [a["action"] for a in trail.json()["records"]]
-    assert "loan_written_off" in actions and "loan_recovery_received" in actions, actions
-
-    # 6. The bureau: the notice SMS first, and 30 days later the loan is listed as written off.
-    noticed = first_due + timedelta(days=181)
-    ops(stack, "bureau", "--month", noticed.strftime("%Y-%m"), "--as-of", noticed.isoformat())
-    assert loan_id not in bureau_rows(stack, noticed.strftime("%Y-%m"))
-    listed = noticed + timedelta(days=31)
-    month = listed.strftime("%Y-%m")
-    ops(stack, "bureau", "--month", month, "--as-of", listed.isoformat())
-    row = bureau_rows(stack, month)[loan_id]
-    assert row["status"] == "written_off" and row["notice_sent_on"] == noticed.isoformat(), row
-    assert row["outstanding"] == back["outstanding"]
+    proposal = restructure(borrower, officer, second_officer, life.loan_id, first_due)
+    new = life.restructured(charged, proposal)
+    assert new["schedule_history"][1]["approved_by"] == second_officer.user_id
+    again = life.behind_again(new, first_due)
+    gone = life.written_off(again, first_due)
+    back = life.recovered(gone)
+    life.listed_written_off(back, first_due + timedelta(days=181))

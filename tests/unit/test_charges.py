@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from mkopo.domain.allocation import InstallmentPosition, LoanPosition, Portion, 
 from mkopo.domain.charges import ChargeRules, LateTerms, capped, charge_room, charges_for_day
 from mkopo.domain.late_postings import post_charges_applied, post_recovery, post_write_off
 from mkopo.domain.money import Money
+from tests.unit.test_restructuring import TODAY, _approved, _loan, terms
 
 AT = datetime(2026, 12, 2, 12, tzinfo=UTC)
 DUE = date(2026, 11, 1)
@@ -143,3 +144,29 @@ def test_charges_write_off_and_recovery_postings_balance() -> None:
     assert balances["borrower_credit:b1"] == -390
     assert balances["penalty_income:KES"] == -110 and balances["fee_income:KES"] == -500
     assert "penalties_receivable:" + LOAN not in balances  # charged, then written off: zero
+
+
+def test_a_restructured_schedule_is_charged_afresh_and_a_waiver_forgives_the_fee() -> None:
+    loan = _loan().model_copy(update={"late_terms": LateTerms(late_fee_minor=20_000)})
+    late = loan.position.installments[0].due_date + timedelta(days=1)
+    [old] = loan.charge_late(late, ChargeRules(), AT)
+    assert (old.label, old.fee) == ("1", 20_000)
+    owed = loan.position.outstanding  # the scheduled fees and the late fee
+    proposal = _approved(loan, terms(3, first=TODAY + timedelta(days=7), waive=True))
+    proposal.accept("api", AT)
+    changed = loan.restructure(proposal, AT)
+    assert changed.waived.fees == owed.fees >= 20_000 and changed.waived.penalties == owed.penalties
+    assert loan.position.outstanding.fees == 0 and loan.position.outstanding.penalties == 0
+
+    behind = TODAY + timedelta(days=8)  # the new schedule's installment 1 (same number, another one)
+    [new] = loan.charge_late(behind, ChargeRules(), AT)
+    assert (new.installment, new.label, new.fee) == (1, "v2:1", 20_000)
+    assert new.key == f"v2:1:{behind.isoformat()}" != old.key
+    assert loan.charge_late(behind, ChargeRules(), AT) == []  # once a day
+    assert loan.charge_late(behind + timedelta(days=1), ChargeRules(), AT) == []  # the fee once
+    assert loan.late_fees_charged == ["1", "v2:1"] and loan.fees_charged_minor == 40_000
+    entry = post_charges_applied(
+        loan_id=loan.id, currency="KES", installment=new.label, on=behind.isoformat(), fee=new.fee,
+        penalty=0, at=AT,
+    )  # fmt: skip
+    assert entry.reference == f"{loan.id}:charges:v2:1:{behind.isoformat()}"
