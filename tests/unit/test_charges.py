@@ -170,3 +170,26 @@ def test_a_restructured_schedule_is_charged_afresh_and_a_waiver_forgives_the_fee
         penalty=0, at=AT,
     )  # fmt: skip
     assert entry.reference == f"{loan.id}:charges:v2:1:{behind.isoformat()}"
+
+
+@pytest.mark.parametrize("waive", [False, True])
+def test_a_daily_penalty_charged_after_the_proposal_is_forgiven_not_stale(waive: bool) -> None:
+    loan = _loan().model_copy(update={"late_terms": LateTerms(daily_penalty_rate=Decimal("0.001"))})
+    day = loan.position.installments[0].due_date + timedelta(days=1)
+    assert loan.charge_late(day, ChargeRules(), AT)  # a day's penalty before the proposal
+    before = loan.position.outstanding
+    proposal = _approved(loan, terms(3, first=TODAY + timedelta(days=7), waive=waive))
+    [since] = loan.charge_late(day + timedelta(days=1), ChargeRules(), AT)  # the arrears run, next day
+    assert since.penalty > 0 and since.fee == 0
+    proposal.accept("api", AT)
+    changed = loan.restructure(proposal, AT)  # not stale: only the run's own charge changed the loan
+    forgiven = Portion(fees=before.fees, penalties=before.penalties) if waive else Portion()
+    assert changed.waived == forgiven.plus(Portion(penalties=since.penalty))
+    assert loan.position.outstanding.total == proposal.new_total_minor == before.total - forgiven.total
+    entry = ledger.post_loan_restructured(
+        loan_id=loan.id, currency="KES", waived=changed.waived, earned_unpaid=changed.earned_unpaid,
+        reference=proposal.id, at=AT,
+    )  # fmt: skip
+    assert entry is not None and entry.debits == entry.credits
+    penalties = ledger.Account.of(ledger.AccountKind.PENALTIES_RECEIVABLE, loan.id)
+    assert ledger.balance([entry], penalties) == -changed.waived.penalties

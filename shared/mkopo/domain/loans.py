@@ -249,7 +249,8 @@ class Loan(BaseModel):
         if self.status != LoanStatus.ACTIVE or self.id != proposal.loan_id:
             raise ProposalError(f"loan {self.id} is {self.status.value}: nothing to restructure")
         outstanding = self.position.outstanding
-        if (self.paid_minor, outstanding.total) != (
+        since = self.charged.minus(proposal.basis_charged)  # the arrears run's charges since: forgiven
+        if (self.paid_minor, outstanding.total - since.total) != (
             proposal.basis_paid_minor,
             proposal.basis_outstanding_minor,
         ):
@@ -260,7 +261,8 @@ class Loan(BaseModel):
             if inst.number in self.income_recognised:
                 earned = earned.plus(Portion(interest=inst.outstanding.interest, fees=inst.outstanding.fees))
         self._replace_schedule(proposal, kept, at)
-        return Restructured(waived=waived_portion(outstanding, proposal.terms.waive), earned_unpaid=earned)
+        waived = waived_portion(outstanding, True) if proposal.terms.waive else since
+        return Restructured(waived=waived, earned_unpaid=earned)
 
     def _replace_schedule(
         self, proposal: RestructureProposal, kept: list[InstallmentPosition], at: datetime
@@ -292,6 +294,11 @@ class Loan(BaseModel):
                 reason=proposal.terms.reason,
             )
         )
+
+    @property
+    def charged(self) -> Portion:
+        """The late fees and penalties ever charged to the loan (as fees and penalties)."""
+        return Portion(fees=self.fees_charged_minor, penalties=self.penalties_charged_minor)
 
     def charge_late(self, on: date, rules: ChargeRules, at: datetime) -> list[Charge]:
         """Charge day ``on``'s late fees and penalties (each once, within the market's cap)."""
