@@ -22,6 +22,7 @@ def table(r: dict[str, Any]) -> str:
             lines.append(
                 _row([f"checkout {p} @{conc} clients (ms)", ck[p], fl[p], ratio(ck[p], fl[p]), target])
             )
+    lines += _ussd_rows(r.get("ussd_latency_ms", {}))
     floor_push = r.get("push_floor", {}).get("per_s", 0.0)
     for step in r.get("paced", []):
         tag = f"@{step['rate']}/s"
@@ -84,3 +85,21 @@ def table(r: dict[str, Any]) -> str:
             _row([f"RSS {name} (MB, after load)", rss, cold["hello"]["rss"]["worker_mb"], "", "< 120"])
         )
     return "\n".join(lines)
+
+
+def _ussd_rows(u: dict[str, Any]) -> list[str]:
+    """One row per concurrency level: per-request p50/p95/max of whole USSD sessions."""
+    rows = []
+    for level, m in u.items():
+        if not isinstance(m, dict):
+            continue
+        verdict = "ok" if m.get("meets_target") else "missed"
+        if m.get("error_count"):
+            verdict += f", {m['error_count']} errors"
+        cells = [f"ussd p50/p95/max @{level} phones (ms)", f"{m['p50']}/{m['p95']}/{m['max']}", "", ""]
+        rows.append(_row([*cells, f"p95 < {u['target_p95_ms']}: {verdict}"]))
+        split = f"{m.get('p95_pin_screens')}/{m.get('p95_other_screens')}"
+        rows.append(
+            _row([f"  p95 PIN/other screens @{level} (ms)", split, "", "", f"load {m.get('load_avg_1min')}"])
+        )
+    return rows

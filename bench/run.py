@@ -16,7 +16,7 @@ from typing import Any
 
 from emulators.stack import HOST, Ports, Stack
 
-from bench import coldstart, driver, pipeline, procs, profiling, report
+from bench import coldstart, driver, pipeline, procs, profiling, report, ussd
 from bench.population import approvable_phones, poor_phones, seed_applicants
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -82,6 +82,12 @@ class Bench:
                 out[name][str(concurrency)] = pipeline.latency_run(call, concurrency, count)
                 time.sleep(1)
         self.results["checkout_latency_ms"] = out
+
+    def ussd(self) -> None:
+        """Whole USSD sessions through the gateway: per-request p50/p95/max against the 500 ms target."""
+        self.fresh([])
+        numbers = approvable_phones(1 + 2 * (5 if self.quick else 12), start=600_000)  # >= 5 per level
+        self.results["ussd_latency_ms"] = ussd.ussd_latency(self.gateway, numbers, (1, 5))
 
     def push_floor(self) -> None:
         base = self.stack.ports.offset + coldstart.COLD_PORT_BASE - 9
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(stack, args.quick)
     skip = set(args.skip.split(","))
     try:
-        phases = ("latency", "push_floor", "paced", "memory_after_load", "profile", "cold")
+        phases = ("latency", "ussd", "push_floor", "paced", "memory_after_load", "profile", "cold")
         for phase in phases:
             if phase in skip:
                 continue

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from emulators.stack.launchers import Launchers
-from emulators.stack.ports import EMULATORS, GATEWAY, HOST, SANDBOX, PortInUseError, function_process
+from emulators.stack.ports import (
+    EMULATORS,
+    GATEWAY,
+    HOST,
+    SANDBOX,
+    PortInUseError,
+    StackError,
+    function_process,
+)
 from emulators.stack.probes import port_free
-from emulators.stack.processes import start_ticks, stop_groups
+from emulators.stack.processes import owned, start_ticks, stop_groups
 from emulators.stack.wiring import Wiring
 from mkopo import topology
 
@@ -96,6 +106,20 @@ class Stack(Wiring, Launchers):
         if self._saved:
             self.pids_file.unlink(missing_ok=True)
             self._saved = False
+
+    @contextlib.contextmanager
+    def paused(self, name: str) -> Iterator[None]:
+        """Freeze one process this stack started (SIGSTOP to its group) and thaw it on leaving: it keeps its
+        port and its connections but answers nothing, as a hung server does (the console's 503 test)."""
+        record = self._records.get(name)
+        if record is None or name not in self.running() or not owned(record):
+            raise StackError(f"{name} was not started by this stack: it cannot be paused")
+        os.killpg(record.pgid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(record.pgid, signal.SIGCONT)
 
     def record_owner(self, pid: int) -> None:
         """Record the process driving this stack (``dev up``) so that ``down`` can end it too."""

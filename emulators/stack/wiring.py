@@ -21,11 +21,15 @@ class Wiring(StackBase):
     """Create what the emulators must hold for the platform to run (idempotent)."""
 
     def setup_bigquery(self) -> None:
-        """Create the analytics dataset and events table (idempotent)."""
+        """Create the analytics dataset, the events table and the saved views the console's dashboard reads
+        (``analytics/sql``, as Terraform creates them in the cloud); idempotent."""
+        from analytics import views
+
         client = self.bigquery_client()
         try:
             client.create_dataset(f"{self.project}.{self.bigquery_dataset}", exists_ok=True)
             client.create_table(events_table(self.events_table_id), exists_ok=True)
+            views.create_views(client, project=self.project, dataset=self.bigquery_dataset)
         finally:
             client.close()
 

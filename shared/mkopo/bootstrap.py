@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # imported lazily below: cold start matters
     from google.cloud import firestore
 
     from mkopo.adapters.bigquery import BigQueryEventSink
+    from mkopo.adapters.bigquery_portfolio import BigQueryPortfolioReader
     from mkopo.adapters.credit_data import SandboxCreditData
     from mkopo.adapters.firestore import FirestoreStore
     from mkopo.adapters.firestore.dead_letters import FirestoreDeadLetterBook
@@ -79,6 +80,19 @@ class Container:
         s = self.settings
         client = make_client(s.project_id, s.bigquery_endpoint)
         return BigQueryEventSink(client, f"{s.project_id}.{s.bigquery_dataset}.{s.bigquery_events_table}")
+
+    @cached_property
+    def portfolio_reader(self) -> BigQueryPortfolioReader:
+        """The dashboard's reader of the analytics views (the BigQuery client is imported on first use)."""
+        from mkopo.adapters.bigquery import make_client
+        from mkopo.adapters.bigquery_portfolio import BigQueryPortfolioReader
+
+        s = self.settings
+        client = make_client(s.project_id, s.bigquery_endpoint)
+        dataset = f"{s.project_id}.{s.bigquery_dataset}"
+        return BigQueryPortfolioReader(
+            client, dataset, f"{dataset}.{s.bigquery_events_table}", timeout_s=s.warehouse_timeout_s
+        )
 
     @cached_property
     def payments(self) -> PaymentDirectory:

@@ -235,6 +235,8 @@ class Settings(BaseSettings):
     bigquery_endpoint: str | None = None
     bigquery_dataset: str = "mkopo"
     bigquery_events_table: str = "events"
+    # The console's dashboard gives up on the warehouse after this long and says it is unavailable.
+    warehouse_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # Exporters keep pulling this long after the scheduler calls them (the cloud: 50 s of a 1-minute
     # schedule); 0 drains what is waiting and returns (the local timer calls every few seconds).
     export_linger_s: float = Field(default=0.0, ge=0, le=50)

@@ -16,6 +16,7 @@ from tests.contract.loans import LoansContract
 from tests.contract.notifications import NotificationsContract
 from tests.contract.offers import JointReadsContract, OffersContract
 from tests.contract.outbox import OutboxContract
+from tests.contract.portfolio import PortfolioReaderContract
 from tests.contract.restructuring import ProposalsContract
 from tests.contract.transactions import TransactionsContract
 from tests.contract.users import UsersContract
@@ -42,9 +43,12 @@ SUITES: tuple[type, ...] = (
     UssdSessionsContract,
 )
 
+# The warehouse's ports (BigQuery on the emulator in the integration tier, not Firestore).
+WAREHOUSE_SUITES: tuple[type, ...] = (PortfolioReaderContract,)
 
-def collect_into(namespace: dict[str, Any]) -> None:
+
+def collect_into(namespace: dict[str, Any], suites: tuple[type, ...] = SUITES) -> None:
     """Add one ``Test<Port>`` class per suite to a test module, run with its fixtures."""
-    for suite in SUITES:
+    for suite in suites:
         name = "Test" + suite.__name__.removesuffix("Contract")
         namespace[name] = type(name, (suite,), {"__module__": namespace["__name__"]})

@@ -402,3 +402,21 @@ def test_every_exporter_may_write_and_query_bigquery(platform: dict[str, Any]) -
         assert grant["role"] == role
         assert grant["member"] == expr("google_service_account.fn[each.key].member")
     assert {fn.name for fn in topology.FUNCTIONS if fn.analytics} == {"exporter", "audit-exporter"}
+
+
+def test_the_backoffice_may_read_the_analytics_views_and_nothing_more(platform: dict[str, Any]) -> None:
+    """The dashboard queries the views (jobUser) in the one dataset it may read (dataViewer), writes none."""
+    resources = platform["resources"]
+    member = expr('google_service_account.fn["backoffice"].member')
+    reads = resources["google_bigquery_dataset_iam_member.backoffice_reads_analytics"]
+    assert (reads["role"], reads["member"]) == ("roles/bigquery.dataViewer", member)
+    assert reads["dataset_id"] == expr("google_bigquery_dataset.analytics.dataset_id")
+    queries = resources["google_project_iam_member.backoffice_runs_queries"]
+    assert (queries["role"], queries["member"]) == ("roles/bigquery.jobUser", member)
+    granted = {
+        body["role"]
+        for body in resources.values()
+        if str(body.get("role", "")).startswith("roles/bigquery.") and body.get("member") == member
+    }
+    assert granted == {"roles/bigquery.dataViewer", "roles/bigquery.jobUser"}
+    assert "backoffice" in {fn.name for fn in topology.FUNCTIONS}

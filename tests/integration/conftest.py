@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from emulators.stack import Stack
+from analytics import views
+from emulators.stack import Stack, events_table
 
 from tests.conftest import patched_environ
 
@@ -44,3 +47,23 @@ def clean_firestore(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("emulators")
         stack: Stack = request.getfixturevalue("local_stack")
         stack.reset_firestore()
+
+
+@pytest.fixture
+def new_dataset(emulators: dict[str, str], local_stack: Stack) -> Iterator[Callable[[], tuple[Any, str]]]:
+    """Make datasets of their own (events table + views); deleted afterwards."""
+    client = local_stack.bigquery_client()
+    made: list[str] = []
+
+    def make() -> tuple[Any, str]:
+        dataset = f"analytics_{uuid.uuid4().hex[:10]}"
+        client.create_dataset(f"{local_stack.project}.{dataset}")
+        made.append(dataset)
+        client.create_table(events_table(f"{local_stack.project}.{dataset}.events"))
+        views.create_views(client, project=local_stack.project, dataset=dataset)
+        return client, dataset
+
+    yield make
+    for dataset in made:
+        client.delete_dataset(f"{local_stack.project}.{dataset}", delete_contents=True, not_found_ok=True)
+    client.close()

@@ -41,6 +41,7 @@ from tests.unit.fakes import (
     PlainHasher,
 )
 from tests.unit.fakes_identity import FakeIdentityStore
+from tests.unit.fakes_portfolio import FakePortfolioReader
 from tests.unit.fakes_ussd import FakeUssdSessions
 
 TOKENS = JwtTokens(keys={"k1": "a" * 40}, active_kid="k1", issuer="mkopo", audience="mkopo-api", ttl_s=900)
@@ -61,6 +62,7 @@ class FakeContainer:
     lenders: tuple[Lender, ...] = field(default_factory=default_lenders)
     offer_ttl: timedelta = timedelta(minutes=15)
     ussd_sessions: FakeUssdSessions = field(default_factory=FakeUssdSessions)
+    portfolio_reader: FakePortfolioReader = field(default_factory=FakePortfolioReader)
     identity: FakeIdentityStore = field(init=False)
     bureau_sink: FakeBureauSink = field(default_factory=FakeBureauSink)
 

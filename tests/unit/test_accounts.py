@@ -1,5 +1,6 @@
 import time
 
+import argon2
 import jwt
 import pytest
 
@@ -75,6 +76,13 @@ def test_argon2_hashes_verify_and_differ() -> None:
     assert (
         hasher.verify(a, "s3cret-pass") and not hasher.verify(a, "other") and not hasher.verify("junk", "x")
     )
+
+
+def test_argon2_uses_owasp_minimum_and_still_verifies_older_hashes() -> None:
+    hasher = Argon2Hasher()
+    assert "$m=19456,t=2,p=1$" in hasher.hash("1234")
+    older = argon2.PasswordHasher().hash("1234")  # the library's default profile, used before
+    assert hasher.verify(older, "1234") and not hasher.verify(older, "4321")
 
 
 def test_token_attacks_are_refused() -> None:

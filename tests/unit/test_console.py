@@ -238,6 +238,9 @@ def test_sign_out_ends_the_session(container: FakeContainer) -> None:
 
 def test_every_console_route_enforces_its_role(container: FakeContainer) -> None:
     """Each route requested without a session and as each role: the status the declaration promises."""
+    served = backoffice_api.create_app(container).routes
+    consoled = {(r.method, r.pattern) for r in served if r.pattern.startswith("/console")}
+    assert consoled == {(method, pattern) for method, pattern, _, _ in PAGES}  # no page outside the guard
     world = container.world
     app_id = referred(world, container, phone="+254700000063")
     clients = {"none": http_client(backoffice_api.create_app(container))}

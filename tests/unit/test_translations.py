@@ -92,6 +92,12 @@ LONGEST: dict[str, object] = {
     "apr": "999.99",
     "days": 365,
     "due": "2027-12-31",
+    # restructuring and the bureau's notice
+    "installments": 12,
+    "first_due": "2027-12-31",
+    "code": "123456",
+    "expires": "2027-12-31",
+    "listing": "2027-12-31",
 }
 
 
@@ -101,12 +107,13 @@ def _filled(name: str, language: str) -> str:
     values["why"] = "; ".join(reasons[-2:])
     values["extra"] = messages.sms("received_extra", language, **LONGEST)
     values["limit"] = messages.sms("repaid_limit", language, **LONGEST)
+    values["waived"] = messages.sms("restructure_waived", language, **LONGEST)
     values["loans"] = "; ".join([messages.sms("owe_loan_due", language, **LONGEST)] * 2)
     return messages.sms(name, language, **values)
 
 
 def _report() -> tuple[str, list[str]]:
-    rows, bad = [f"{'sms':<16}" + "".join(f"{lang:>16}" for lang in i18n.LANGUAGES)], []
+    rows, bad = [f"{'sms':<22}" + "".join(f"{lang:>16}" for lang in i18n.LANGUAGES)], []
     for name in sorted(messages.SMS):
         cells = []
         for language in i18n.LANGUAGES:
@@ -118,7 +125,7 @@ def _report() -> tuple[str, list[str]]:
                 bad.append(
                     f"{name} [{language}]: {encoding}, {count} segments, outside GSM-7 {outside}: {text!r}"
                 )
-        rows.append(f"{name:<16}" + "".join(cells))
+        rows.append(f"{name:<22}" + "".join(cells))
     return "\n".join(rows), bad
 
 

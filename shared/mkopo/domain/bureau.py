@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mkopo.domain.allocation import InstallmentState, LoanStatus
 from mkopo.domain.loans import Loan
+from mkopo.domain.messages import sms
 from mkopo.domain.money import Money
 
 
@@ -135,11 +136,9 @@ def bureau_row(loan: Loan, who: BorrowerIdentity, *, month: str, on: date) -> di
     }
 
 
-def notice_sms(loan: Loan, rules: BureauRules, listing_on: date) -> str:
-    """The notice the regulations require before a listing: plain, what is owed, when, how to avoid it."""
-    owed = f"{loan.currency} {loan.outstanding}"
-    return (
-        f"mkopo: your loan {loan.id[:8].upper()} is overdue, {owed} owed. If it is not paid, we will report "
-        f"it to the credit bureaus on or after {listing_on.isoformat()} ({rules.notice_days} days' notice). "
-        "Pay or text HELP."
-    )
+def notice_sms(loan: Loan, rules: BureauRules, listing_on: date, language: str | None = None) -> str:
+    """The notice the regulations require before a listing, in the borrower's language: plain, what is
+    owed, when, how to avoid it."""
+    owed, ref = f"{loan.currency} {loan.outstanding}", loan.id[:8].upper()
+    return sms("bureau_notice", language, ref=ref, amount=owed, listing=listing_on.isoformat(),
+               days=rules.notice_days)  # fmt: skip

@@ -149,7 +149,7 @@ def sms_for(event: DomainEvent, app: Application, language: str | None = None) -
         return sms("disbursed", lang, ref=ref, amount=amount, total=_amount(offer.total_repayable), due=due)
     if isinstance(event, DisbursementFailed):
         return sms("failed", lang, ref=ref)
-    return _money_sms(event, ref, lang) or _restructure_sms(event, ref)
+    return _money_sms(event, ref, lang) or _restructure_sms(event, ref, lang)
 
 
 def _top_reasons(reasons: list[str], most: int = 2) -> list[str]:
@@ -192,19 +192,42 @@ def _money_sms(event: DomainEvent, ref: str, lang: str | None) -> str | None:
     return None
 
 
-def _restructure_sms(event: DomainEvent, ref: str) -> str | None:
+# Restructuring (offered, in force, the answers to YES <code>) and the bureau's 30-day notice
+# (mkopo.domain.bureau.notice_sms): in SMS like the others, so the segment checks cover them. "YES" stays
+# English in every language: it is the keyword mkopo.service.sms_inbound reads.
+SMS |= {
+    "restructure_offered": N_(
+        "mkopo: we offer a new schedule for loan {ref}: {installments} payments from {first_due}, "
+        "{total} in all.{waived} To accept, reply YES {code} by {expires}, or accept in the app."
+    ),
+    "restructure_waived": N_(" {amount} of fees is forgiven."),
+    "restructure_accepted": N_(
+        "mkopo: loan {ref} has a new schedule: {installments} payments from {first_due}, {total} in all. "
+        "Thank you."
+    ),
+    "restructure_thanks": N_("mkopo: thank you. Loan {ref} has its new schedule; we will confirm by SMS."),
+    "restructure_closed": N_(
+        "mkopo: the new schedule for loan {ref} can no longer be accepted. Text HELP for help."
+    ),
+    "bureau_notice": N_(
+        "mkopo: your loan {ref} is overdue, {amount} owed. If it is not paid, we will report it to the "
+        "credit bureaus on or after {listing} ({days} days' notice). Pay or text HELP."
+    ),
+}
+
+
+def _restructure_sms(event: DomainEvent, ref: str, lang: str | None) -> str | None:
     """A new schedule offered (how to accept it), then in force."""
     if not isinstance(event, LoanRestructuring):
         return None
-    cur = event.currency
-    total = Money(minor=event.new_total_minor, currency=cur)  # type: ignore[arg-type]
-    plan = f"{event.installments} payments from {event.first_due_date}, {cur} {total} in all"
+
+    def money(minor: int) -> str:
+        return _amount(Money(minor=minor, currency=event.currency))  # type: ignore[arg-type]
+
+    plan = {"installments": event.installments, "first_due": event.first_due_date,
+            "total": money(event.new_total_minor)}  # fmt: skip
     if event.stage == "ACCEPTED":
-        return f"mkopo: loan {ref} has a new schedule: {plan}. Thank you."
-    waived = ""
-    if event.waived_minor:
-        waived = f" {cur} {Money(minor=event.waived_minor, currency=cur)} of fees is forgiven."  # type: ignore[arg-type]
-    return (
-        f"mkopo: we offer a new schedule for loan {ref}: {plan}.{waived} To accept, reply YES {event.code} "
-        f"by {event.expires_at[:10]}, or accept in the app."
-    )
+        return sms("restructure_accepted", lang, ref=ref, **plan)
+    waived = sms("restructure_waived", lang, amount=money(event.waived_minor)) if event.waived_minor else ""
+    return sms("restructure_offered", lang, ref=ref, waived=waived, code=event.code,
+               expires=event.expires_at[:10], **plan)  # fmt: skip

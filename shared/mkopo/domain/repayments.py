@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from mkopo.domain.allocation import Allocation, AllocationLine
 from mkopo.domain.money import Money
 
 NO_ANSWER = "NO_ANSWER"  # reason of a repayment given up: the provider never answered or acknowledged it
@@ -37,6 +38,8 @@ class Repayment(BaseModel):
     answer_lost: bool = False  # the provider may have the request though it never answered
     resent_at: datetime | None = None
     settled_at: datetime | None = None
+    allocation: tuple[AllocationLine, ...] = ()  # how the payment settled the loan, once posted
+    overpayment_minor: int = 0  # the part of it kept as the borrower's credit
 
     @property
     def is_pending(self) -> bool:
@@ -77,6 +80,10 @@ class Repayment(BaseModel):
             return False
         self.status = RepaymentStatus.SUCCESSFUL
         return True
+
+    def record_allocation(self, allocation: Allocation) -> None:
+        """Keep how the payment was applied (per installment and component) and what was overpaid."""
+        self.allocation, self.overpayment_minor = allocation.lines, allocation.overpayment
 
     def claim_resend(self, now: datetime, older_than: timedelta) -> bool:
         """One reconciliation pass at a time may resend a request the provider never got."""

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # types only: cold start matters
     from mkopo.service.dead_letters import DeadLetterBook
     from mkopo.service.identity_store import IdentityStore
     from mkopo.service.offers import Lender
+    from mkopo.service.portfolio import PortfolioReader
     from mkopo.service.ports import (
         BureauSink,
         CreditData,
@@ -47,6 +48,8 @@ class AppContainer(Protocol):
     def event_sink(self) -> EventSink: ...
     @property
     def audit_sink(self) -> EventSink: ...
+    @property
+    def portfolio_reader(self) -> PortfolioReader: ...
     @property
     def payments(self) -> Payments: ...
     @property

@@ -111,11 +111,13 @@ def _notify(
     note_id = f"{NOTICE_EVENT}-{loan.id}"
     note = store.get_notification(note_id)
     if note is None or not note.handed_over:
+        user = store.get_user(loan.borrower_id)  # the language the borrower chose (a rare, one-off SMS)
+        listing_on = as_of + timedelta(rules.notice_days)
         note = note or Notification(
             id=note_id,
             user_id=loan.borrower_id,
             to=loan.phone,
-            text=notice_sms(loan, rules, as_of + timedelta(rules.notice_days)),
+            text=notice_sms(loan, rules, listing_on, user.language if user else None),
             event_type=NOTICE_EVENT,
             created_at=now,
         )

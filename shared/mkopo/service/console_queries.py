@@ -10,11 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from mkopo.domain import phone as phones
-from mkopo.domain.chart_of_accounts import LOAN_RECEIVABLES, Account, AccountKind
+from mkopo.domain.allocation import ALLOCATION_ORDER, AllocationLine, Component
+from mkopo.domain.chart_of_accounts import LOAN_RECEIVABLES, RECEIVABLE_OF, Account, AccountKind
 from mkopo.domain.credit import Borrower, CreditTerms
-from mkopo.domain.ledger import JournalEntry
+from mkopo.domain.ledger import EntryKind, JournalEntry, entry_id
 from mkopo.domain.loans import Loan
-from mkopo.domain.money import Money
+from mkopo.domain.money import Currency, Money
+from mkopo.domain.repayments import Repayment, RepaymentStatus
 from mkopo.service import audit, loans, queries, reviews
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.store import Store, User
@@ -113,29 +115,79 @@ def loan_page(store: Store, loan_id: str, now: datetime) -> dict[str, Any]:
         raise NotFound(f"loan {loan_id} not found")
     view = loans.loan_view(loan, store, now)
     view["borrower_id"] = loan.borrower_id
-    view["entries"] = loan_entries(store, loan_id) + _recoveries(store, loan)
+    journal = loan_journal(store, loan_id)
+    view["entries"] = [_entry(e) for e in journal + _recoveries(store, loan)]
+    view["allocations"] = allocations(journal, loan.currency, store.list_repayments(loan_id, 100))
     return view
 
 
-def _recoveries(store: Store, loan: Loan) -> list[dict[str, Any]]:
+def _recoveries(store: Store, loan: Loan) -> list[JournalEntry]:
     """A written-off loan's recovery entries (they touch no receivable), matched by repayment reference."""
     if loan.written_off is None:
         return []
     references = {r.reference for r in store.list_repayments(loan.id, 100)}
     account = str(Account.of(AccountKind.RECOVERIES, loan.currency))
-    return [
-        _entry(e) for e in store.journal_entries(account=account, limit=5000) if e.reference in references
-    ]
+    return [e for e in store.journal_entries(account=account, limit=5000) if e.reference in references]
 
 
-def loan_entries(store: Store, loan_id: str) -> list[dict[str, Any]]:
+COMPONENT_OF = {kind: component for component, kind in RECEIVABLE_OF.items()}
+
+
+def allocations(
+    journal: list[JournalEntry], currency: Currency, repayments: list[Repayment]
+) -> list[dict[str, Any]]:
+    """How each posted repayment was applied, per installment and component, oldest first.
+
+    From the allocation kept on the repayment; a repayment posted before it was kept is read from its
+    journal entry (per component only: the entry does not say which installment)."""
+    money = lambda minor: str(Money(minor=minor, currency=currency))  # noqa: E731
+    by_id = {e.id: e for e in journal}
+    shown = []
+    for rep in repayments:  # oldest request first, as the store lists them
+        if rep.status != RepaymentStatus.SUCCESSFUL:
+            continue
+        per_installment, overpayment = _applied(by_id, rep)
+        rows = [
+            {"installment": number, **{c.value: money(parts.get(c, 0)) for c in ALLOCATION_ORDER}}
+            | {"total": money(sum(parts.values()))}
+            for number, parts in per_installment.items()
+        ]
+        shown.append(
+            {
+                "id": rep.id,
+                "settled_at": rep.settled_at.isoformat() if rep.settled_at else None,
+                "amount": str(rep.amount),
+                "rows": rows,
+                "overpayment": money(overpayment) if overpayment else None,
+            }
+        )
+    return shown
+
+
+def _applied(journal: dict[str, JournalEntry], rep: Repayment) -> tuple[dict[str, dict[Component, int]], int]:
+    """Amounts per installment number (or "all") and component, and the overpayment."""
+    lines: list[AllocationLine] = list(rep.allocation)
+    if lines:
+        grouped: dict[str, dict[Component, int]] = {}
+        for line in lines:
+            parts = grouped.setdefault(str(line.installment), {})
+            parts[line.component] = parts.get(line.component, 0) + line.amount
+        return grouped, rep.overpayment_minor
+    entry = journal.get(entry_id(EntryKind.REPAYMENT_RECEIVED, rep.reference))
+    if entry is None:
+        return {}, 0
+    parts = {COMPONENT_OF[x.account.kind]: x.credit for x in entry.lines if x.account.kind in COMPONENT_OF}
+    credit = sum(x.credit for x in entry.lines if x.account.kind == AccountKind.BORROWER_CREDIT)
+    return {"all": parts}, credit
+
+
+def loan_journal(store: Store, loan_id: str) -> list[JournalEntry]:
     """Every journal entry touching one of the loan's receivable accounts, oldest first, once each."""
     seen: dict[str, Any] = {}
     for kind in LOAN_RECEIVABLES:
         for entry in store.journal_entries(account=str(Account.of(kind, loan_id)), limit=500):
             seen.setdefault(entry.id, entry)
-    ordered = sorted(seen.values(), key=lambda e: (e.occurred_at, e.id))
-    return [_entry(e) for e in ordered]
+    return sorted(seen.values(), key=lambda e: (e.occurred_at, e.id))
 
 
 def _entry(entry: JournalEntry) -> dict[str, Any]:

@@ -236,6 +236,7 @@ def _post_to_loan(
     if loan.status == LoanStatus.WRITTEN_OFF:
         return recover_in(tx, rep, loan, at)
     allocation = loan.apply_payment(rep.amount, at)
+    rep.record_allocation(allocation)
     tx.save_repayment(rep)
     tx.save_loan(loan)
     tx.add_journal_entry(

@@ -3,6 +3,7 @@ the borrower accepts (API or SMS reply); only then the schedule and the ledger c
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,6 +15,7 @@ from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.events import DomainEvent, LoanRestructuring
 from mkopo.domain.loans import Loan
+from mkopo.domain.messages import sms
 from mkopo.domain.money import Money
 from mkopo.domain.restructuring import (
     OwnApproval,
@@ -30,6 +32,8 @@ from mkopo.service.errors import AlreadyExists, Forbidden, NotFound, Unprocessab
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import EventPublisher
 from mkopo.service.store import Store, Transaction, User
+
+log = logging.getLogger(__name__)
 
 OPEN = (ProposalStatus.PROPOSED, ProposalStatus.APPROVED)
 
@@ -200,9 +204,9 @@ def accept_by_code(store: Store, *, phone: str, code: str, now: datetime) -> str
                 try:
                     accept(loan.id, p.id, borrower=user, via="sms", store=store, publisher=None, now=now)
                 except AlreadyExists as exc:
-                    return f"mkopo: we could not change loan {loan.id[:8].upper()}: {exc}."
-                ref = loan.id[:8].upper()
-                return f"mkopo: thank you. Loan {ref} has its new schedule; we will confirm by SMS."
+                    log.info("YES %s for loan %s refused: %s", p.id, loan.id, exc)
+                    return sms("restructure_closed", user.language, ref=loan.id[:8].upper())
+                return sms("restructure_thanks", user.language, ref=loan.id[:8].upper())
     return None
 
 

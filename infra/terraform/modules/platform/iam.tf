@@ -80,8 +80,9 @@ resource "google_secret_manager_secret_iam_member" "fn_reads_secret" {
   member    = google_service_account.fn[each.value.function].member
 }
 
-# The exporters (events, audit) write rows into the analytics dataset; nobody else touches BigQuery. Each
-# also runs a query job (which ids are already there, adapters/bigquery.py), hence jobUser on the project.
+# The exporters (events, audit) write rows into the analytics dataset; the backoffice function only reads it
+# (below). Each also runs a query job (which ids are already there, adapters/bigquery.py), hence jobUser on
+# the project.
 resource "google_bigquery_dataset_iam_member" "exporter_writes_events" {
   for_each   = local.analytics_functions
   project    = var.project_id
@@ -95,6 +96,21 @@ resource "google_project_iam_member" "exporter_runs_queries" {
   project  = var.project_id
   role     = "roles/bigquery.jobUser"
   member   = google_service_account.fn[each.key].member
+}
+
+# The console's portfolio dashboard (backoffice) reads the analytics views: read-only on the dataset (the
+# views and the events table they select from live in it) and query jobs in the project.
+resource "google_bigquery_dataset_iam_member" "backoffice_reads_analytics" {
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.analytics.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = google_service_account.fn["backoffice"].member
+}
+
+resource "google_project_iam_member" "backoffice_runs_queries" {
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = google_service_account.fn["backoffice"].member
 }
 
 # Invocation. Public HTTP functions take requests from the load balancer only (ingress setting) and

@@ -1,4 +1,5 @@
-"""The portfolio dashboard page: today and the last 30 days from ``service.portfolio``, with SVG charts."""
+"""The portfolio dashboard page: today, the last 30 days and the book, from the analytics views
+(``service.portfolio`` over the container's ``portfolio_reader``), with SVG charts."""
 
 from __future__ import annotations
 
@@ -33,8 +34,20 @@ def _amount(currency: str, value: float) -> str:
 
 
 def dashboard(ctx: Ctx) -> Response:
-    board = portfolio.dashboard(ctx.c.store, ctx.c.now())
-    return page(ctx, "dashboard.html", board=board, charts=_charts(board), percent=percent, duration=duration)
+    """The figures, or (503) a page saying the warehouse cannot be read now."""
+    try:
+        board = portfolio.dashboard(ctx.c.portfolio_reader, ctx.c.now().date())
+    except portfolio.WarehouseUnavailable as exc:
+        return page(ctx, "dashboard.html", 503, board=None, unavailable=str(exc))
+    return page(
+        ctx,
+        "dashboard.html",
+        board=board,
+        charts=_charts(board),
+        percent=percent,
+        duration=duration,
+        par_days=portfolio.PAR_DAYS,
+    )
 
 
 def _charts(board: dict[str, Any]) -> list[tuple[str, Markup]]:
