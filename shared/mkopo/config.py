@@ -8,6 +8,7 @@ not given raises ``SecretNotConfigured`` (naming the variable) as soon as anythi
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -21,6 +22,7 @@ from mkopo.domain.i18n import Language
 from mkopo.domain.provisioning import ProvisionRates
 
 if TYPE_CHECKING:
+    from mkopo.domain.charges import ChargeRules
     from mkopo.domain.policy import DecisionPolicy
 
 # The one local development JWT key (never accepted in the cloud).
@@ -227,6 +229,11 @@ class Settings(BaseSettings):
     repayment_reminder_days: int = Field(default=3, ge=0)
     # A restructure proposal not approved and accepted within this many days is stale: propose again.
     restructure_proposal_ttl_days: int = Field(default=7, ge=1, le=60)
+    # --- Late charges and write-off: per currency, unpaid interest plus charges never exceed this multiple
+    # of the principal outstanding (Kenya's in-duplum rule: 1); a currency not listed has no cap. Loans this
+    # many days past due are written off by the arrears run.
+    charge_cap_multiples: dict[str, Decimal] = Field(default_factory=lambda: {"KES": Decimal(1)})
+    write_off_after_days: int = Field(default=180, ge=1)
 
     # --- Analytics
     bigquery_endpoint: str | None = None
@@ -308,6 +315,14 @@ class Settings(BaseSettings):
         from mkopo.domain.phone import market_of
 
         return self.default_languages.get(market_of(phone), "en")
+
+    def charge_rules(self) -> ChargeRules:
+        """The cap on late charges per market and the write-off threshold."""
+        from mkopo.domain.charges import ChargeRules
+
+        return ChargeRules(
+            cap_multiples=self.charge_cap_multiples, write_off_after_days=self.write_off_after_days
+        )
 
     def credit_terms(self) -> CreditTerms:
         """The limit ladders and the maximum exposure: how limits grow with repayment."""

@@ -30,7 +30,7 @@ from typing import Any
 
 from mkopo.domain import ledger
 from mkopo.domain.applications import Status
-from mkopo.domain.loans import RepaymentStatus
+from mkopo.domain.repayments import RepaymentStatus
 from mkopo.service.store import Store
 
 
@@ -98,6 +98,7 @@ def arrears(as_of: date) -> int:
         now=now,
         reminder_days=c.settings.repayment_reminder_days,
         credit_terms=c.settings.credit_terms(),
+        charge_rules=c.settings.charge_rules(),
     )
     print("  ".join(f"{k}={v}" for k, v in counts.items()))
     return 0

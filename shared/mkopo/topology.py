@@ -21,6 +21,7 @@ REPAYMENT_DUE = "repayment_due"
 INSTALLMENT_OVERDUE = "installment_overdue"
 REVIEW_REQUESTED = "review_requested"
 LOAN_RESTRUCTURING = "loan_restructuring"
+CHARGE_APPLIED = "charge_applied"
 DEAD_LETTER = "dead_letter"
 
 EVENT_TOPICS: tuple[str, ...] = (
@@ -36,6 +37,7 @@ EVENT_TOPICS: tuple[str, ...] = (
     INSTALLMENT_OVERDUE,
     REVIEW_REQUESTED,
     LOAN_RESTRUCTURING,
+    CHARGE_APPLIED,
 )
 TOPICS: tuple[str, ...] = (*EVENT_TOPICS, DEAD_LETTER)
 
@@ -122,6 +124,7 @@ FUNCTIONS: tuple[Function, ...] = (
             INSTALLMENT_OVERDUE,
             REVIEW_REQUESTED,
             LOAN_RESTRUCTURING,
+            CHARGE_APPLIED,
         ),
         secrets=("at-api-key",),
     ),

@@ -9,9 +9,10 @@ from mkopo.adapters.lenders import default_lenders
 from mkopo.domain import ledger
 from mkopo.domain.applications import Application, Status
 from mkopo.domain.ledger import JournalEntry
-from mkopo.domain.loans import Loan, Repayment, RepaymentStatus
+from mkopo.domain.loans import Loan
 from mkopo.domain.money import Money
 from mkopo.domain.offers import Offer
+from mkopo.domain.repayments import Repayment, RepaymentStatus
 from mkopo.domain.schedule import schedule_for_offer
 from mkopo.service import offers
 from mkopo.service.store import AuditRecord, Notification, User

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 
 from mkopo.domain.allocation import LoanStatus
+from mkopo.domain.charges import ChargeRules, LateTerms
 from mkopo.domain.ledger import AccountKind
-from mkopo.domain.loans import RepaymentStatus
+from mkopo.domain.repayments import RepaymentStatus
 from mkopo.service.store import Conflict, Store
 from tests.contract.data import an_offer, at, disbursement_entries, loan, new_id, repayment
 
@@ -30,6 +34,20 @@ class LoansContract:
         )
         store.transaction(lambda tx: tx.save_loan(repaid))
         assert store.get_loan(made.id) == repaid
+
+    def test_a_charged_and_written_off_loan_reads_back_equal(self, store: Store) -> None:
+        made = loan(borrower_id=new_id("b"), offer=an_offer())
+        made.late_terms = LateTerms(late_fee_minor=50_000, daily_penalty_rate=Decimal("0.0015"))
+        store.transaction(lambda tx: tx.create_loan(made))
+        on = made.schedule.installments[0].due_date + timedelta(days=1)
+        made.charge_late(on, ChargeRules(), at(60))
+        made.write_off(reason="uncollectable", actor_id=new_id("admin"), at=at(61))
+        assert made.written_off is not None and made.written_off.amount.penalties > 0
+        store.transaction(lambda tx: tx.save_loan(made))
+        assert store.get_loan(made.id) == made
+        assert [x.id for x in store.list_loans_by_status(LoanStatus.WRITTEN_OFF.value, 500)].count(
+            made.id
+        ) == 1
 
     def test_a_borrowers_loans_newest_disbursement_first_up_to_the_limit(self, store: Store) -> None:
         borrower, offer = new_id("b"), an_offer()

@@ -17,8 +17,9 @@ from mkopo import tracing
 from mkopo.domain.applications import Application
 from mkopo.domain.events import DomainEvent
 from mkopo.domain.ledger import JournalEntry
-from mkopo.domain.loans import Loan, Repayment
+from mkopo.domain.loans import Loan
 from mkopo.domain.offers import Offer
+from mkopo.domain.repayments import Repayment
 from mkopo.domain.restructuring import RestructureProposal
 from mkopo.service.store import (
     AuditRecord,

@@ -5,8 +5,9 @@ import pytest
 from mkopo import topology
 from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
-from mkopo.domain.loans import NO_ANSWER, Loan, RepaymentStatus
+from mkopo.domain.loans import Loan
 from mkopo.domain.money import Money
+from mkopo.domain.repayments import NO_ANSWER, RepaymentStatus
 from mkopo.service import loans, repayments
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.ports import CollectionResult, CollectionStatus, ProviderAnswerLost, ProviderUnavailable
@@ -229,6 +230,8 @@ def test_arrears_run_earns_income_reminds_and_flags_overdue_once(world: World) -
         "income_entries": 0,
         "reminders": 0,
         "overdue": 0,
+        "charges": 0,
+        "written_off": 0,
     }
     view = loans.get_loan(world.store, user_id=loan.borrower_id, loan_id=loan.id, now=late)
     assert view["arrears_bucket"] == "31-60" and view["days_past_due"] == 38

@@ -101,6 +101,7 @@ def _approved(loan: Loan, t: RestructureTerms) -> RestructureProposal:
         waived=waived_portion(owed, t.waive),
         basis_outstanding_minor=owed.total,
         basis_paid_minor=loan.paid_minor,
+        basis_charged=loan.charged,
         code="123456",
         proposed_by="officer-a",
         proposed_at=NOW,

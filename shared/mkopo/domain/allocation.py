@@ -58,6 +58,7 @@ class InstallmentState(StrEnum):
 class LoanStatus(StrEnum):
     ACTIVE = "ACTIVE"
     REPAID = "REPAID"
+    WRITTEN_OFF = "WRITTEN_OFF"
 
 
 class ArrearsBucket(StrEnum):
@@ -167,6 +168,14 @@ class LoanPosition(BaseModel):
     def status(self) -> LoanStatus:
         return LoanStatus.REPAID if self.outstanding.total == 0 else LoanStatus.ACTIVE
 
+    def charged(self, number: int, charge: Portion) -> LoanPosition:
+        """The position with a late fee or penalty added to what installment ``number`` has due."""
+        installments = tuple(
+            i.model_copy(update={"due": i.due.plus(charge)}) if i.number == number else i
+            for i in self.installments
+        )
+        return self.model_copy(update={"installments": installments})
+
     def days_past_due(self, on: date) -> int:
         """Days past due of the oldest installment in arrears (0 when current)."""
         return max((i.days_past_due(on) for i in self.installments), default=0)
@@ -253,3 +262,9 @@ def arrears_bucket(days_past_due: int) -> ArrearsBucket:
     if days_past_due <= 90:
         return ArrearsBucket.DAYS_61_90
     return ArrearsBucket.DAYS_90_PLUS
+
+
+def installment_key(number: int, version: int) -> str:
+    """An installment's key in event and ledger ids: ``3`` on the first schedule, ``v2:3`` after one
+    restructure (the new installments are other installments, with their own reminders and flags)."""
+    return f"{number}" if version == 1 else f"v{version}:{number}"

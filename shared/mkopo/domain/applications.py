@@ -80,6 +80,8 @@ class Consent(BaseModel):
     apr: str
     currency: Currency
     accepted_at: datetime
+    late_fee_minor: int = 0  # the late terms disclosed with the offer
+    daily_penalty_rate: str = "0"
 
     @classmethod
     def to(cls, offer: Offer, *, terms_version: str, channel: str, at: datetime) -> Consent:
@@ -91,6 +93,8 @@ class Consent(BaseModel):
             apr=str(offer.apr),
             currency=offer.principal.currency,
             accepted_at=at,
+            late_fee_minor=offer.late_fee.minor if offer.late_fee else 0,
+            daily_penalty_rate=str(offer.daily_penalty_rate),
         )
 
 

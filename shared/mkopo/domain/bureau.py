@@ -18,8 +18,6 @@ from mkopo.domain.loans import Loan
 from mkopo.domain.messages import sms
 from mkopo.domain.money import Money
 
-WRITTEN_OFF = "WRITTEN_OFF"  # the loan status of a write-off (mkopo.domain.allocation.LoanStatus)
-
 
 class BureauRules(BaseModel):
     """The notice period before negative information and the listing threshold per currency."""
@@ -56,7 +54,7 @@ class BorrowerIdentity(BaseModel):
 
 
 def status_of(loan: Loan, on: date) -> BureauStatus:
-    if loan.status.value == WRITTEN_OFF:
+    if loan.status == LoanStatus.WRITTEN_OFF:
         return BureauStatus.WRITTEN_OFF
     if loan.status == LoanStatus.REPAID:
         return BureauStatus.REPAID
@@ -115,6 +113,7 @@ def bureau_row(loan: Loan, who: BorrowerIdentity, *, month: str, on: date) -> di
     arrears = sum(
         i.outstanding.total for i in loan.position.installments if i.state(on) == InstallmentState.OVERDUE
     )
+    arrears = min(arrears, loan.outstanding.minor)  # written off: never more than is still recoverable
     repaid = status == BureauStatus.REPAID
     return {
         "reporting_month": month,

@@ -36,6 +36,8 @@ class AccountKind(StrEnum):
     SUSPENSE = "suspense"
     PROVISION_EXPENSE = "provision_expense"  # expense: expected credit losses charged to the period
     LOAN_LOSS_ALLOWANCE = "loan_loss_allowance"  # contra-asset: the allowance against gross receivables
+    LOAN_LOSSES = "loan_losses"  # expense: receivables written off
+    RECOVERIES = "recoveries"  # income: money received on loans written off
 
 
 # Name parts per kind; "currency" parts must be a supported currency and match the entry's currency.
@@ -56,6 +58,8 @@ PARTS: dict[AccountKind, tuple[str, ...]] = {
     AccountKind.SUSPENSE: ("currency",),
     AccountKind.PROVISION_EXPENSE: ("currency",),
     AccountKind.LOAN_LOSS_ALLOWANCE: ("currency",),
+    AccountKind.LOAN_LOSSES: ("currency",),
+    AccountKind.RECOVERIES: ("currency",),
 }
 LOAN_RECEIVABLES = (
     AccountKind.LOANS_RECEIVABLE,

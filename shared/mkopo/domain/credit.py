@@ -26,6 +26,7 @@ class LimitReason(StrEnum):
     OVER_FREEZE_DAYS_LATE = "90_DAYS_LATE"
     CAPPED_BY_EXTERNAL_LIMIT = "CAPPED_BY_EXTERNAL_LIMIT"
     CAPPED_BY_MAX_EXPOSURE = "CAPPED_BY_MAX_EXPOSURE"
+    WRITTEN_OFF = "WRITTEN_OFF"
 
 
 class LimitLadder(BaseModel):
@@ -182,6 +183,14 @@ class CreditProfile(BaseModel):
                 loan_id, LimitReason.OVER_STEP_DOWN_DAYS_LATE, at, max(self.level - 1, 0), self.frozen
             )
         return None
+
+    def written_off(self, loan_id: str, at: datetime) -> LimitChange | None:
+        """A loan written off: the limit is frozen at zero (once per loan)."""
+        if not self._once(f"written-off:{loan_id}"):
+            return None
+        if loan_id not in self.loans_in_arrears:
+            self.loans_in_arrears = [*self.loans_in_arrears, loan_id]
+        return self._move(loan_id, LimitReason.WRITTEN_OFF, at, self.level, True)
 
 
 class Borrower(BaseModel):

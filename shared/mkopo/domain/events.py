@@ -187,6 +187,18 @@ class LoanRestructuring(DomainEvent):
     expires_at: str
 
 
+class ChargeApplied(DomainEvent):
+    """A late fee (and/or a day's penalty) charged to an overdue installment: the borrower is told."""
+
+    topic: ClassVar[str] = topology.CHARGE_APPLIED
+    installment: int
+    charged_on: str
+    fee_minor: int
+    penalty_minor: int
+    outstanding_minor: int
+    currency: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.topic: cls
     for cls in (
@@ -201,6 +213,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         InstallmentOverdue,
         ReviewRequested,
         LoanRestructuring,
+        ChargeApplied,
     )
 }
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from mkopo.domain.allocation import (
     Allocation,
-    AllocationLine,
     InstallmentPosition,
     InstallmentState,
     LoanPosition,
@@ -19,7 +17,9 @@ from mkopo.domain.allocation import (
     Portion,
     allocate,
     arrears_bucket,
+    installment_key,
 )
+from mkopo.domain.charges import Charge, ChargeRules, LateTerms, charges_for_day
 from mkopo.domain.money import Currency, Money
 from mkopo.domain.restructuring import ProposalError, RestructureProposal, waived_portion
 from mkopo.domain.schedule import Installment, RepaymentSchedule
@@ -45,12 +45,6 @@ class Overdue:
     @property
     def key(self) -> str:
         return f"{installment_key(self.installment.number, self.version)}:{self.bucket}"
-
-
-def installment_key(number: int, version: int) -> str:
-    """An installment's key in event and ledger ids: ``3`` on the first schedule, ``v2:3`` after one
-    restructure (the new installments are other installments, with their own reminders and flags)."""
-    return f"{number}" if version == 1 else f"v{version}:{number}"
 
 
 class ScheduleVersion(BaseModel):
@@ -85,6 +79,25 @@ class Arrears:
         return bool(self.income_due or self.reminders or self.overdue)
 
 
+class NotActive(ValueError):
+    """A change only an ACTIVE loan allows (a write-off of a repaid or written-off loan)."""
+
+
+class WriteOff(BaseModel):
+    """A loan written off: what was owed then, per component, why, by whom; and what was recovered since."""
+
+    at: datetime
+    reason: str
+    actor_id: str
+    days_past_due: int
+    amount: Portion
+    recovered_minor: int = 0
+
+    @property
+    def recoverable_minor(self) -> int:
+        return max(0, self.amount.total - self.recovered_minor)
+
+
 class Loan(BaseModel):
     """One loan per approved application (same id); balances come from the position, the ledger agrees."""
 
@@ -115,6 +128,13 @@ class Loan(BaseModel):
     restructured: bool = False
     schedule_version: int = 1
     schedule_history: list[ScheduleVersion] = Field(default_factory=list)
+    # Late terms from the offer, the charges made (keys installment:date) and the write-off, if any.
+    late_terms: LateTerms = LateTerms()
+    charges_made: list[str] = Field(default_factory=list)
+    late_fees_charged: list[str] = Field(default_factory=list)  # installment keys (``3``, ``v2:3``)
+    fees_charged_minor: int = 0
+    penalties_charged_minor: int = 0
+    written_off: WriteOff | None = None
 
     @classmethod
     def open(
@@ -127,6 +147,7 @@ class Loan(BaseModel):
         payout_provider: str,
         schedule: RepaymentSchedule,
         at: datetime,
+        late_terms: LateTerms | None = None,
     ) -> Loan:
         return cls(
             id=loan_id,
@@ -139,18 +160,20 @@ class Loan(BaseModel):
             position=LoanPosition.from_schedule(schedule),
             disbursed_at=at,
             updated_at=at,
+            late_terms=late_terms or LateTerms(),
         )
 
     @property
     def outstanding(self) -> Money:
+        """What is owed; once written off, what was written off less what was recovered."""
+        if self.written_off is not None:
+            return Money(minor=self.written_off.recoverable_minor, currency=self.currency)
         return Money(minor=self.position.outstanding.total, currency=self.currency)
 
     @property
     def payable(self) -> Money:
         """What the borrower may still be asked for: what is owed less what is being collected already."""
-        return Money(
-            minor=max(0, self.position.outstanding.total - self.collecting_minor), currency=self.currency
-        )
+        return Money(minor=max(0, self.outstanding.minor - self.collecting_minor), currency=self.currency)
 
     def reserve_collection(self, amount: Money) -> None:
         """Set aside a collection request, so that requests together never ask more than is owed."""
@@ -226,7 +249,8 @@ class Loan(BaseModel):
         if self.status != LoanStatus.ACTIVE or self.id != proposal.loan_id:
             raise ProposalError(f"loan {self.id} is {self.status.value}: nothing to restructure")
         outstanding = self.position.outstanding
-        if (self.paid_minor, outstanding.total) != (
+        since = self.charged.minus(proposal.basis_charged)  # the arrears run's charges since: forgiven
+        if (self.paid_minor, outstanding.total - since.total) != (
             proposal.basis_paid_minor,
             proposal.basis_outstanding_minor,
         ):
@@ -237,7 +261,8 @@ class Loan(BaseModel):
             if inst.number in self.income_recognised:
                 earned = earned.plus(Portion(interest=inst.outstanding.interest, fees=inst.outstanding.fees))
         self._replace_schedule(proposal, kept, at)
-        return Restructured(waived=waived_portion(outstanding, proposal.terms.waive), earned_unpaid=earned)
+        waived = waived_portion(outstanding, True) if proposal.terms.waive else since
+        return Restructured(waived=waived, earned_unpaid=earned)
 
     def _replace_schedule(
         self, proposal: RestructureProposal, kept: list[InstallmentPosition], at: datetime
@@ -270,6 +295,61 @@ class Loan(BaseModel):
             )
         )
 
+    @property
+    def charged(self) -> Portion:
+        """The late fees and penalties ever charged to the loan (as fees and penalties)."""
+        return Portion(fees=self.fees_charged_minor, penalties=self.penalties_charged_minor)
+
+    def charge_late(self, on: date, rules: ChargeRules, at: datetime) -> list[Charge]:
+        """Charge day ``on``'s late fees and penalties (each once, within the market's cap)."""
+        if self.status != LoanStatus.ACTIVE or not self.late_terms:
+            return []
+        charges = charges_for_day(
+            self.position,
+            self.late_terms,
+            on,
+            fee_charged=set(self.late_fees_charged),
+            already=set(self.charges_made),
+            multiple=rules.cap_multiple(self.currency),
+            unit=Money.zero(self.currency).payable_unit,
+            version=self.schedule_version,
+        )
+        for charge in charges:
+            self.position = self.position.charged(charge.installment, charge.portion)
+            self.charges_made.append(charge.key)
+            if charge.fee:
+                self.late_fees_charged.append(charge.label)
+            self.fees_charged_minor += charge.fee
+            self.penalties_charged_minor += charge.penalty
+        if charges:
+            self.updated_at = at
+        return charges
+
+    def write_off(self, *, reason: str, actor_id: str, at: datetime) -> WriteOff:
+        """ACTIVE → WRITTEN_OFF: what is owed now, per component, moves out of the receivables."""
+        if self.status != LoanStatus.ACTIVE:
+            raise NotActive(f"loan {self.id} is {self.status.value}: only an ACTIVE loan can be written off")
+        self.written_off = WriteOff(
+            at=at,
+            reason=reason,
+            actor_id=actor_id,
+            days_past_due=self.position.days_past_due(at.date()),
+            amount=self.position.outstanding,
+        )
+        self.status, self.updated_at = LoanStatus.WRITTEN_OFF, at
+        return self.written_off
+
+    def recover(self, payment: Money, at: datetime) -> tuple[int, int]:
+        """A payment on a written-off loan: (recovered, held as credit beyond what was written off)."""
+        if self.written_off is None:
+            raise NotActive(f"loan {self.id} is not written off")
+        recovered = min(payment.minor, self.written_off.recoverable_minor)
+        self.written_off.recovered_minor += recovered
+        self.paid_minor += recovered
+        self.credit_balance_minor += payment.minor - recovered
+        self.updated_at = at
+        return recovered, payment.minor - recovered
+
     def next_due(self, on: date) -> dict[str, Any] | None:
         """The oldest installment with something outstanding."""
         for inst in self.position.installments:
@@ -294,91 +374,3 @@ def _closed(inst: InstallmentPosition) -> Installment:
         fees=paid.fees,
         penalties=paid.penalties,
     )
-
-
-NO_ANSWER = "NO_ANSWER"  # reason of a repayment given up: the provider never answered or acknowledged it
-
-
-class RepaymentStatus(StrEnum):
-    PENDING = "PENDING"
-    SUCCESSFUL = "SUCCESSFUL"
-    FAILED = "FAILED"
-    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
-
-
-class Repayment(BaseModel):
-    """One collection request from the borrower's wallet, and what came of it."""
-
-    id: str
-    loan_id: str
-    borrower_id: str
-    amount: Money
-    provider: str
-    reference: str
-    provider_request_id: str | None = None
-    status: RepaymentStatus = RepaymentStatus.PENDING
-    provider_transaction_id: str | None = None
-    received_minor: int | None = None
-    reason: str | None = None
-    requested_at: datetime
-    answer_lost: bool = False  # the provider may have the request though it never answered
-    resent_at: datetime | None = None
-    settled_at: datetime | None = None
-    allocation: tuple[AllocationLine, ...] = ()  # how the payment settled the loan, once posted
-    overpayment_minor: int = 0  # the part of it kept as the borrower's credit
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == RepaymentStatus.PENDING
-
-    def awaits(self, *, paid: bool) -> bool:
-        """Still open to a result: pending, or given up for want of an answer and now reported paid."""
-        given_up = self.status == RepaymentStatus.FAILED and self.reason == NO_ANSWER
-        return self.is_pending or (given_up and paid)
-
-    def give_up(self, at: datetime) -> None:
-        """No answer and no trace at the provider, and asking again could prompt twice: stop waiting.
-
-        Money that arrives later is still posted (``awaits``)."""
-        self.fail(NO_ANSWER, at, None)
-
-    def remember_request(self, provider_request_id: str) -> bool:
-        """Keep the provider's id for a request still pending (what a status query asks about)."""
-        if not self.is_pending:
-            return False
-        self.provider_request_id = provider_request_id
-        return True
-
-    def fail(self, reason: str | None, at: datetime, transaction_id: str | None) -> None:
-        """The provider says the borrower did not pay (declined, timed out, no funds)."""
-        self.status, self.reason = RepaymentStatus.FAILED, reason
-        self.settled_at, self.provider_transaction_id = at, transaction_id
-
-    def receive(self, received: Money | None, at: datetime, transaction_id: str | None) -> bool:
-        """Record what arrived: SUCCESSFUL if it is the amount asked, else AMOUNT_MISMATCH (False)."""
-        self.settled_at, self.provider_transaction_id, self.reason = at, transaction_id, None
-        self.received_minor = received.minor if received else None
-        if received != self.amount:
-            self.status, self.reason = (
-                RepaymentStatus.AMOUNT_MISMATCH,
-                f"asked {self.amount}, reported {received}",
-            )
-            return False
-        self.status = RepaymentStatus.SUCCESSFUL
-        return True
-
-    def record_allocation(self, allocation: Allocation) -> None:
-        """Keep how the payment was applied (per installment and component) and what was overpaid."""
-        self.allocation, self.overpayment_minor = allocation.lines, allocation.overpayment
-
-    def claim_resend(self, now: datetime, older_than: timedelta) -> bool:
-        """One reconciliation pass at a time may resend a request the provider never got."""
-        if not self.is_pending or (self.resent_at is not None and self.resent_at > now - older_than):
-            return False
-        self.resent_at = now
-        return True
-
-    def lose_answer(self) -> bool:
-        """The request went out but no answer came: the provider may be prompting the borrower."""
-        self.answer_lost = True
-        return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mkopo.domain.applications import Application
 from mkopo.domain.events import (
+    ChargeApplied,
     CheckoutSubmitted,
     DisbursementFailed,
     DomainEvent,
@@ -78,6 +79,14 @@ SMS: dict[str, str] = {
     "overdue_one_day": N_(
         "mkopo: {amount} for loan {ref} is 1 day overdue. "
         "Please pay when you can, or reply HELP to agree a plan with us."
+    ),
+    "fee_charged": N_(
+        "mkopo: as in your loan terms, a late fee of {amount} was added to loan {ref}. "
+        "Now due: {left}. Reply HELP to agree a plan."
+    ),
+    "penalty_charged": N_(
+        "mkopo: as in your loan terms, a daily late charge of {amount} now applies to loan {ref}. "
+        "Now due: {left}. Reply HELP to agree a plan."
     ),
     # Answers to what a borrower texts to the shortcode (mkopo.service.sms_inbound).
     "help": N_(
@@ -174,6 +183,12 @@ def _money_sms(event: DomainEvent, ref: str, lang: str | None) -> str | None:
         days = event.days_past_due
         name = "overdue_one_day" if days == 1 else "overdue"
         return sms(name, lang, ref=ref, amount=money(event.outstanding_minor), days=days)
+    if isinstance(event, ChargeApplied):
+        # A late fee, or the first day's penalty, under the terms the borrower accepted (no shaming).
+        due = money(event.outstanding_minor)
+        if event.fee_minor:
+            return sms("fee_charged", lang, ref=ref, amount=money(event.fee_minor), left=due)
+        return sms("penalty_charged", lang, ref=ref, amount=money(event.penalty_minor), left=due)
     return None
 
 

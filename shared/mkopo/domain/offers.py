@@ -44,6 +44,10 @@ class Product(BaseModel):
     origination_fee_rate: Decimal = Field(default=Decimal(0), ge=0)
     min_origination_fee_minor: int = Field(default=0, ge=0)
     flat_fee_minor: int = Field(default=0, ge=0, description="Fixed facilitation fee per loan")
+    late_fee_minor: int = Field(default=0, ge=0, description="Charged once per overdue installment")
+    daily_penalty_rate: Decimal = Field(
+        default=Decimal(0), ge=0, description="Per day on overdue principal and interest"
+    )
 
     def fits(self, request: LoanRequest) -> bool:
         return (
@@ -70,6 +74,9 @@ class Offer(BaseModel):
     apr: Decimal = Field(description="Annual percentage rate, percent, 2 decimals")
     created_at: datetime
     expires_at: datetime
+    # Late terms, disclosed before acceptance (charged only if an installment is overdue).
+    late_fee: Money | None = None
+    daily_penalty_rate: Decimal = Decimal(0)
 
     @property
     def total_fees(self) -> Money:
@@ -139,4 +146,8 @@ def price(
         apr=annual_percentage_rate(principal, total - principal, request.term_days),
         created_at=now,
         expires_at=now + ttl,
+        late_fee=Money(minor=product.late_fee_minor, currency=principal.currency)
+        if product.late_fee_minor
+        else None,
+        daily_penalty_rate=product.daily_penalty_rate,
     )

@@ -91,6 +91,8 @@ class RestructureProposal(BaseModel):
     waived: Portion
     basis_outstanding_minor: int = Field(description="What was outstanding when proposed")
     basis_paid_minor: int = Field(description="What had been paid when proposed (a payment since: stale)")
+    # The loan's late charges made until the proposal (a late fee or penalty since is forgiven on acceptance).
+    basis_charged: Portion = Field(default_factory=Portion)
     code: str = Field(description="What the borrower texts back: YES <code>")
     status: ProposalStatus = ProposalStatus.PROPOSED
     proposed_by: str

@@ -65,6 +65,7 @@ class Jobs:
             now=c.now(),
             reminder_days=c.settings.repayment_reminder_days,
             credit_terms=c.settings.credit_terms(),
+            charge_rules=c.settings.charge_rules(),
         )
         return Reply(200, counts)
 

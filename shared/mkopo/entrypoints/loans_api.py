@@ -10,9 +10,9 @@ from mkopo.domain.restructuring import RestructureTerms
 from mkopo.entrypoints.app import Api
 from mkopo.entrypoints.container import AppContainer
 from mkopo.entrypoints.identity import ADMIN, ANYONE, STAFF, current_user
-from mkopo.http import schemas
+from mkopo.http import loan_schemas, schemas
 from mkopo.http.routing import HttpError, Reply, Router, idempotency_key, json_body, query_params
-from mkopo.service import loans, provisioning, repayments, restructuring
+from mkopo.service import loans, provisioning, repayments, restructuring, write_offs
 from mkopo.service.store import User
 
 api = Api(authenticate=current_user)
@@ -30,7 +30,7 @@ IDEMPOTENCY = {"Idempotency-Key": "Unique per repayment attempt (1-128 chars); a
     "/v1/loans",
     summary="The caller's loans, newest first",
     roles=ANYONE,
-    responses={200: schemas.LoanList},
+    responses={200: loan_schemas.LoanList},
     tags=("loans",),
 )
 def list_loans(c: AppContainer, request: Request, user: User) -> Reply:
@@ -42,7 +42,7 @@ def list_loans(c: AppContainer, request: Request, user: User) -> Reply:
     "/v1/loans/{loan_id}",
     summary="One loan: principal, cost, paid, outstanding, next due, schedule and repayments (owner)",
     roles=ANYONE,
-    responses={200: schemas.LoanOut},
+    responses={200: loan_schemas.LoanOut},
     tags=("loans",),
 )
 def get_loan(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
@@ -56,7 +56,7 @@ def get_loan(c: AppContainer, request: Request, user: User, loan_id: str) -> Rep
     roles=ANYONE,
     body=repayments.RequestRepayment,
     headers=IDEMPOTENCY,
-    responses={202: schemas.RepaymentAccepted},
+    responses={202: loan_schemas.RepaymentAccepted},
     tags=("loans",),
 )
 def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
@@ -83,7 +83,7 @@ def repay(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
     summary="Propose a new schedule for a loan in arrears (officers, admins); 409 if not in arrears",
     roles=STAFF,
     body=RestructureTerms,
-    responses={201: schemas.ProposalOut},
+    responses={201: loan_schemas.ProposalOut},
     tags=("restructuring",),
 )
 def propose(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
@@ -98,7 +98,7 @@ def propose(c: AppContainer, request: Request, user: User, loan_id: str) -> Repl
     "/v1/loans/{loan_id}/restructure",
     summary="A loan's restructure proposals, newest first (officers, admins)",
     roles=STAFF,
-    responses={200: schemas.ProposalList},
+    responses={200: loan_schemas.ProposalList},
     tags=("restructuring",),
 )
 def proposals(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
@@ -130,7 +130,7 @@ def _decide(
     summary="Approve a restructure proposal: another officer or an admin than its maker (403 on your own)",
     roles=STAFF,
     body=restructuring.ProposalDecision,
-    responses={200: schemas.ProposalOut},
+    responses={200: loan_schemas.ProposalOut},
     tags=("restructuring",),
 )
 def approve(c: AppContainer, request: Request, user: User, loan_id: str, proposal_id: str) -> Reply:
@@ -143,7 +143,7 @@ def approve(c: AppContainer, request: Request, user: User, loan_id: str, proposa
     summary="Reject a restructure proposal (officers, admins); 409 once decided",
     roles=STAFF,
     body=restructuring.ProposalDecision,
-    responses={200: schemas.ProposalOut},
+    responses={200: loan_schemas.ProposalOut},
     tags=("restructuring",),
 )
 def reject(c: AppContainer, request: Request, user: User, loan_id: str, proposal_id: str) -> Reply:
@@ -155,7 +155,7 @@ def reject(c: AppContainer, request: Request, user: User, loan_id: str, proposal
     "/v1/loans/{loan_id}/restructure/{proposal_id}/accept",
     summary="The borrower accepts an approved proposal: the new schedule takes effect (owner); 409 expired",
     roles=ANYONE,
-    responses={200: schemas.ProposalOut},
+    responses={200: loan_schemas.ProposalOut},
     tags=("restructuring",),
 )
 def accept(c: AppContainer, request: Request, user: User, loan_id: str, proposal_id: str) -> Reply:
@@ -163,6 +163,22 @@ def accept(c: AppContainer, request: Request, user: User, loan_id: str, proposal
         loan_id, proposal_id, borrower=user, via="api", store=c.store, publisher=c.publisher, now=c.now()
     )
     return Reply(200, view)
+
+
+@api.route(
+    "POST",
+    "/v1/loans/{loan_id}/write-off",
+    summary="Write a loan off with a reason: WRITTEN_OFF, receivables to loan losses, limit frozen (admins)",
+    roles=ADMIN,
+    body=write_offs.WriteOffRequest,
+    responses={200: loan_schemas.WriteOffOut},
+    tags=("loans",),
+)
+def write_off(c: AppContainer, request: Request, user: User, loan_id: str) -> Reply:
+    cmd = json_body(request, write_offs.WriteOffRequest)
+    return Reply(
+        200, write_offs.write_off(c.store, loan_id=loan_id, reason=cmd.reason, admin=user, now=c.now())
+    )
 
 
 @api.route(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,6 +88,10 @@ class OfferOut(_Out):
     apr: str
     total_repayable: str
     expires_at: str
+    late_fee: str | None = Field(default=None, description="Charged once per installment overdue")
+    daily_penalty_rate: str = Field(
+        default="0", description="Fraction per day on overdue principal and interest, within the market cap"
+    )
     eligible: bool | None = Field(
         default=None, description="With a bearer token: whether it fits your available limit now"
     )
@@ -141,6 +145,8 @@ class ConsentOut(_Out):
     total_cost: str
     apr: str
     accepted_at: str
+    late_fee: str = Field(default="0.00", description="The late fee disclosed (charged once per installment)")
+    daily_penalty_rate: str = Field(default="0", description="The daily penalty rate disclosed")
 
 
 class ApplicationOut(_Out):
@@ -225,116 +231,6 @@ class AuditQuery(PageQuery):
 
 
 # --- loans, repayments and the ledger -----------------------------------------------------------
-class RepaymentOut(_Out):
-    id: str
-    loan_id: str
-    amount: str
-    currency: str
-    provider: str
-    status: Literal["PENDING", "SUCCESSFUL", "FAILED", "AMOUNT_MISMATCH"]
-    reason: str | None
-    requested_at: str
-    settled_at: str | None
-
-
-class RepaymentAccepted(RepaymentOut):
-    status_url: str
-
-
-class NextDue(_Out):
-    number: int
-    due_date: str
-    amount: str
-    days_past_due: int
-
-
-class InstallmentOut(_Out):
-    number: int
-    due_date: str
-    amount: str
-    paid: str
-    state: Literal["PENDING", "PARTIALLY_PAID", "PAID", "OVERDUE"]
-
-
-class OutstandingOut(_Out):
-    penalties: str
-    fees: str
-    interest: str
-    principal: str
-
-
-class ProposedInstallment(_Out):
-    number: int
-    due_date: str
-    amount: str
-
-
-class ProposalOut(_Out):
-    """A restructure proposal: the new installments and totals, and who moved it where, when."""
-
-    id: str
-    loan_id: str
-    status: Literal["PROPOSED", "APPROVED", "REJECTED", "ACCEPTED", "EXPIRED"]
-    terms: dict[str, Any]
-    installments: list[ProposedInstallment]
-    outstanding_before: str
-    waived: str
-    new_total: str
-    currency: str
-    proposed_by: str
-    proposed_at: str
-    expires_at: str
-    decided_by: str | None
-    decided_at: str | None
-    accepted_at: str | None
-    accepted_via: str | None
-
-
-class ProposalList(_Out):
-    proposals: list[ProposalOut]
-
-
-class ScheduleVersionOut(_Out):
-    version: int
-    at: str
-    proposal_id: str | None
-    proposed_by: str | None
-    approved_by: str | None
-    reason: str | None
-    installments: int
-    total_repayable: str
-
-
-class LoanOut(_Out):
-    id: str
-    status: Literal["ACTIVE", "REPAID"]
-    currency: str
-    lender: str
-    principal: str
-    interest: str
-    fees: str
-    total_repayable: str
-    paid: str
-    outstanding: str
-    outstanding_by_component: OutstandingOut
-    credit_balance: str
-    next_due: NextDue | None
-    days_past_due: int
-    arrears_bucket: str
-    schedule: list[InstallmentOut]
-    repayments: list[RepaymentOut]
-    disbursed_at: str
-    repaid_at: str | None
-    restructured: bool
-    schedule_version: int
-    schedule_history: list[ScheduleVersionOut]
-    pending_proposal: ProposalOut | None
-
-
-class LoanList(_Out):
-    loans: list[LoanOut]
-
-
 class LedgerBalance(_Out):
     account: str
     currency: str | None

@@ -12,7 +12,6 @@ from typing import Any
 from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.bureau import (
     FIELDS,
-    WRITTEN_OFF,
     BorrowerIdentity,
     BureauRules,
     bureau_row,
@@ -89,7 +88,7 @@ def to_csv(rows: list[dict[str, str]]) -> bytes:
 
 
 def _loans(store: Store, limit: int) -> list[Loan]:
-    statuses = (LoanStatus.ACTIVE.value, LoanStatus.REPAID.value, WRITTEN_OFF)
+    statuses = (LoanStatus.ACTIVE.value, LoanStatus.REPAID.value, LoanStatus.WRITTEN_OFF.value)
     return [loan for status in statuses for loan in store.list_loans_by_status(status, limit)]
 
 

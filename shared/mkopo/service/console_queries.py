@@ -14,8 +14,9 @@ from mkopo.domain.allocation import ALLOCATION_ORDER, AllocationLine, Component
 from mkopo.domain.chart_of_accounts import LOAN_RECEIVABLES, RECEIVABLE_OF, Account, AccountKind
 from mkopo.domain.credit import Borrower, CreditTerms
 from mkopo.domain.ledger import EntryKind, JournalEntry, entry_id
-from mkopo.domain.loans import Repayment, RepaymentStatus
+from mkopo.domain.loans import Loan
 from mkopo.domain.money import Currency, Money
+from mkopo.domain.repayments import Repayment, RepaymentStatus
 from mkopo.service import audit, loans, queries, reviews
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.store import Store, User
@@ -115,9 +116,18 @@ def loan_page(store: Store, loan_id: str, now: datetime) -> dict[str, Any]:
     view = loans.loan_view(loan, store, now)
     view["borrower_id"] = loan.borrower_id
     journal = loan_journal(store, loan_id)
-    view["entries"] = [_entry(e) for e in journal]
+    view["entries"] = [_entry(e) for e in journal + _recoveries(store, loan)]
     view["allocations"] = allocations(journal, loan.currency, store.list_repayments(loan_id, 100))
     return view
+
+
+def _recoveries(store: Store, loan: Loan) -> list[JournalEntry]:
+    """A written-off loan's recovery entries (they touch no receivable), matched by repayment reference."""
+    if loan.written_off is None:
+        return []
+    references = {r.reference for r in store.list_repayments(loan.id, 100)}
+    account = str(Account.of(AccountKind.RECOVERIES, loan.currency))
+    return [e for e in store.journal_entries(account=account, limit=5000) if e.reference in references]
 
 
 COMPONENT_OF = {kind: component for component, kind in RECEIVABLE_OF.items()}

@@ -10,6 +10,7 @@ from typing import Any
 
 from mkopo.domain import ledger
 from mkopo.domain.applications import PAYOUT_UNKNOWN, Application, Status
+from mkopo.domain.charges import LateTerms
 from mkopo.domain.events import DisbursementFailed, DomainEvent, LoanApproved, LoanDisbursed
 from mkopo.domain.loans import Loan
 from mkopo.domain.money import Money
@@ -162,6 +163,10 @@ def _open_loan(tx: Transaction, app: Application, result: PayoutResult, at: date
         payout_provider=result.provider,
         schedule=schedule,
         at=at,
+        late_terms=LateTerms(
+            late_fee_minor=app.offer.late_fee.minor if app.offer.late_fee else 0,
+            daily_penalty_rate=app.offer.daily_penalty_rate,
+        ),
     )
     tx.create_loan(loan)
     tx.add_journal_entry(

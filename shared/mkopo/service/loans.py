@@ -8,16 +8,20 @@ from typing import Any
 
 from mkopo.domain import ledger
 from mkopo.domain.allocation import InstallmentPosition, LoanStatus
+from mkopo.domain.charges import ChargeRules
 from mkopo.domain.credit import Borrower, CreditTerms, LimitLadder
 from mkopo.domain.events import DomainEvent, InstallmentOverdue, RepaymentDue
 from mkopo.domain.loans import Loan, Overdue, installment_key
 from mkopo.domain.money import Money
+from mkopo.service import audit
 from mkopo.service.errors import NotFound, Unprocessable
+from mkopo.service.late_charges import charge_in, late_work
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import EventPublisher
 from mkopo.service.repayments import repayment_view
 from mkopo.service.restructuring import restructuring_view
 from mkopo.service.store import Store, Transaction
+from mkopo.service.write_offs import AUTOMATIC_REASON, write_off_in, write_off_view
 
 
 def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
@@ -35,7 +39,7 @@ def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
         "fees": str(loan.schedule.fees),
         "total_repayable": str(loan.schedule.total_repayable),
         "paid": money(loan.paid_minor),
-        "outstanding": money(outstanding.total),
+        "outstanding": str(loan.outstanding),  # once written off: what is still recoverable
         "outstanding_by_component": {
             "penalties": money(outstanding.penalties),
             "fees": money(outstanding.fees),
@@ -43,7 +47,7 @@ def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
             "principal": money(outstanding.principal),
         },
         "credit_balance": money(loan.credit_balance_minor),
-        "next_due": loan.next_due(today),
+        "next_due": loan.next_due(today) if loan.written_off is None else None,
         "days_past_due": loan.position.days_past_due(today),
         "arrears_bucket": loan.position.arrears_bucket(today).value,
         "schedule": [
@@ -59,6 +63,14 @@ def loan_view(loan: Loan, store: Store, now: datetime) -> dict[str, Any]:
         "repayments": [repayment_view(r) for r in store.list_repayments(loan.id, 100)],
         "disbursed_at": loan.disbursed_at.isoformat(),
         "repaid_at": loan.repaid_at.isoformat() if loan.repaid_at else None,
+        "late_charges": {
+            "late_fee": money(loan.late_terms.late_fee_minor),
+            "daily_penalty_rate": str(loan.late_terms.daily_penalty_rate),
+            "fees_charged": money(loan.fees_charged_minor),
+            "penalties_charged": money(loan.penalties_charged_minor),
+            "days_charged": len(loan.charges_made),
+        },
+        "write_off": write_off_view(loan),
     } | restructuring_view(loan, store, now)
 
 
@@ -118,13 +130,16 @@ def run_arrears(
     now: datetime,
     reminder_days: int,
     credit_terms: CreditTerms,
+    charge_rules: ChargeRules | None = None,
     limit: int = 1000,
 ) -> dict[str, int]:
-    """Daily: earn income on due installments, warn before due dates, flag overdue ones by arrears bucket."""
-    counts = {"loans": 0, "income_entries": 0, "reminders": 0, "overdue": 0}
+    """Daily: earn income, warn before due dates, flag overdue installments by bucket, charge late fees and
+    penalties within the cap, and write off loans past the threshold."""
+    rules = charge_rules or ChargeRules()
+    counts = {"loans": 0, "income_entries": 0, "reminders": 0, "overdue": 0, "charges": 0, "written_off": 0}
     for loan in store.list_loans_by_status(LoanStatus.ACTIVE.value, limit):
         counts["loans"] += 1
-        if not loan.arrears_due(now.date(), reminder_days):
+        if not loan.arrears_due(now.date(), reminder_days) and not late_work(loan, now, rules):
             continue  # most loans on most days: no transaction at all
         run = partial(
             _arrears_for,
@@ -132,6 +147,7 @@ def run_arrears(
             now=now,
             reminder_days=reminder_days,
             ladder=credit_terms.ladder(loan.currency),
+            rules=rules,
             counts=counts,
         )
         events = store.transaction(run)
@@ -145,11 +161,19 @@ def _arrears_for(
     now: datetime,
     reminder_days: int,
     ladder: LimitLadder,
+    rules: ChargeRules,
     counts: dict[str, int],
 ) -> list[DomainEvent]:
-    """Age one loan in its transaction: income entries, reminder and overdue events, the limit ladder."""
+    """Age one loan in its transaction: income entries, reminder and overdue events, the limit ladder,
+    late charges, and the write-off once past the threshold."""
     loan = tx.get_loan(loan_id)
     if loan is None or loan.status != LoanStatus.ACTIVE:
+        return []
+    if loan.position.days_past_due(now.date()) >= rules.write_off_after_days:
+        write_off_in(
+            tx, loan, reason=AUTOMATIC_REASON, actor_id=audit.SYSTEM, actor_role=audit.SYSTEM, at=now
+        )
+        counts["written_off"] += 1
         return []
     work = loan.age_arrears(now.date(), reminder_days, now)
     if work.overdue:
@@ -168,6 +192,7 @@ def _arrears_for(
             counts["income_entries"] += 1
     events = [_reminder(loan, inst, now) for inst in work.reminders]
     events += [_overdue(loan, overdue, now) for overdue in work.overdue]
+    events += charge_in(tx, loan, rules, now, counts)
     counts["reminders"] += len(work.reminders)
     counts["overdue"] += len(work.overdue)
     tx.save_loan(loan)

@@ -55,6 +55,8 @@ def _consent_view(app: Application) -> dict[str, Any] | None:
         "total_cost": money(consent.total_cost_minor),
         "apr": consent.apr,
         "accepted_at": consent.accepted_at.isoformat(),
+        "late_fee": money(consent.late_fee_minor),
+        "daily_penalty_rate": consent.daily_penalty_rate,
     }
 
 
@@ -76,6 +78,8 @@ def offer_view(offer: Any) -> dict[str, Any]:
         "apr": f"{offer.apr:.2f}",
         "total_repayable": str(offer.total_repayable),
         "expires_at": offer.expires_at.isoformat(),
+        "late_fee": str(offer.late_fee) if offer.late_fee else None,
+        "daily_penalty_rate": str(offer.daily_penalty_rate),
     }
 
 

@@ -14,8 +14,9 @@ from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.credit import Borrower, CreditTerms
 from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
-from mkopo.domain.loans import CollectionAboveOwed, Loan, Repayment, RepaymentStatus
+from mkopo.domain.loans import CollectionAboveOwed, Loan
 from mkopo.domain.money import AmountInput, Money, MoneyError
+from mkopo.domain.repayments import Repayment, RepaymentStatus
 from mkopo.service import idempotency
 from mkopo.service.errors import NotFound, Unprocessable
 from mkopo.service.hot_documents import one_writer
@@ -31,6 +32,7 @@ from mkopo.service.ports import (
     ProviderUnavailable,
 )
 from mkopo.service.store import Conflict, IdempotencyRecord, Store, Transaction, User
+from mkopo.service.write_offs import recover_in
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ def request_repayment(
         if previous is not None:
             return idempotency.replay(previous, request)
         current = tx.get_loan(loan_id)
-        if current is None or current.status == LoanStatus.REPAID:
+        if current is None or current.status == LoanStatus.REPAID or not current.outstanding.minor:
             raise Unprocessable("this loan is repaid; nothing is outstanding")
         try:
             current.reserve_collection(amount)
@@ -231,6 +233,8 @@ def _post_to_loan(
     tx: Transaction, rep: Repayment, loan: Loan, borrower: Borrower | None, terms: CreditTerms, at: datetime
 ) -> list[DomainEvent]:
     """Allocate the payment to the loan, journal it, and say what happened (repaid in full, perhaps)."""
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        return recover_in(tx, rep, loan, at)
     allocation = loan.apply_payment(rep.amount, at)
     rep.record_allocation(allocation)
     tx.save_repayment(rep)

@@ -86,6 +86,7 @@ def _new_proposal(
         waived=waived_portion(outstanding, terms.waive),
         basis_outstanding_minor=outstanding.total,
         basis_paid_minor=loan.paid_minor,
+        basis_charged=loan.charged,
         code=accept_code(),
         proposed_by=officer.id,
         proposed_at=now,

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from mkopo.domain.loans import LoanStatus
 from mkopo.domain.messages import sms
-from mkopo.domain.money import Money
 from mkopo.domain.notifications import Notification
 from mkopo.domain.phone import InvalidPhone, masked, normalise
 from mkopo.service import restructuring
@@ -49,13 +48,17 @@ def balance(store: Store, user: User | None, now: datetime) -> str:
     if user is None:
         return sms("unknown", None)
     lang = user.language
-    open_loans = [loan for loan in store.list_loans(user.id, 20) if loan.status != LoanStatus.REPAID]
+    open_loans = [
+        loan
+        for loan in store.list_loans(user.id, 20)
+        if loan.status != LoanStatus.REPAID and loan.outstanding.minor  # written off: what is recoverable
+    ]
     if not open_loans:
         return sms("owe_nothing", lang)
     parts = []
     for loan in open_loans[:2]:
-        owed = f"{loan.currency} {Money(minor=loan.position.outstanding.total, currency=loan.currency)}"
-        due = loan.next_due(now.date())
+        owed = f"{loan.currency} {loan.outstanding}"  # once written off: what is still recoverable
+        due = loan.next_due(now.date()) if loan.written_off is None else None
         ref = loan.id[:8].upper()
         if due:
             parts.append(sms("owe_loan_due", lang, ref=ref, amount=owed, due=due["due_date"]))

@@ -22,7 +22,8 @@ from mkopo.domain.offers import Offer
 
 if TYPE_CHECKING:  # only in signatures here: functions that never touch money do not import it
     from mkopo.domain.ledger import JournalEntry
-    from mkopo.domain.loans import Loan, Repayment
+    from mkopo.domain.loans import Loan
+    from mkopo.domain.repayments import Repayment
     from mkopo.domain.restructuring import RestructureProposal
 
 T = TypeVar("T")

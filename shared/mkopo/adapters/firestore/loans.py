@@ -11,7 +11,8 @@ from mkopo.adapters.firestore.common import JOURNAL, LOANS, REPAYMENTS, StorePar
 
 if TYPE_CHECKING:  # money types are imported on first use: most functions never touch them
     from mkopo.domain.ledger import JournalEntry
-    from mkopo.domain.loans import Loan, Repayment
+    from mkopo.domain.loans import Loan
+    from mkopo.domain.repayments import Repayment
 
 
 def _loan_doc(loan: Loan) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def _loan(doc: Any) -> Loan:
 
 
 def _repayment(doc: Any) -> Repayment:
-    from mkopo.domain.loans import Repayment
+    from mkopo.domain.repayments import Repayment
 
     return Repayment.model_validate(doc)
 

@@ -17,6 +17,8 @@ JAMII = CatalogueLender(
             monthly_interest_rate=Decimal("0.065"),
             origination_fee_rate=Decimal("0.02"),
             min_origination_fee_minor=5_000,
+            late_fee_minor=50_000,
+            daily_penalty_rate=Decimal("0.001"),
         ),
         Product(
             code="jamii-ugx-30",
@@ -27,6 +29,8 @@ JAMII = CatalogueLender(
             monthly_interest_rate=Decimal("0.07"),
             origination_fee_rate=Decimal("0.02"),
             min_origination_fee_minor=2_000,
+            late_fee_minor=20_000,
+            daily_penalty_rate=Decimal("0.001"),
         ),
         Product(
             code="jamii-tzs-30",

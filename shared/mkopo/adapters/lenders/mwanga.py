@@ -16,6 +16,7 @@ MWANGA = CatalogueLender(
             term_days=(30,),
             monthly_interest_rate=Decimal("0.05"),
             flat_fee_minor=10_000,
+            late_fee_minor=30_000,
         ),
         Product(
             code="mwanga-kes-60",
@@ -25,6 +26,7 @@ MWANGA = CatalogueLender(
             term_days=(60,),
             monthly_interest_rate=Decimal("0.045"),
             flat_fee_minor=20_000,
+            late_fee_minor=30_000,
         ),
         Product(
             code="mwanga-ngn-30",

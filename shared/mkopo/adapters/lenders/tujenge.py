@@ -23,6 +23,7 @@ TUJENGE = CatalogueLender(
             max_amount_minor=2_000_000,
             term_days=(30,),
             monthly_interest_rate=Decimal("0.085"),
+            daily_penalty_rate=Decimal("0.0005"),
         ),
         Product(
             code="tujenge-ugx-30",

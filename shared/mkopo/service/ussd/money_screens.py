@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from mkopo.domain import phone as phones
-from mkopo.domain.loans import RepaymentStatus
 from mkopo.domain.money import Money
+from mkopo.domain.repayments import RepaymentStatus
 from mkopo.domain.restructuring import ProposalStatus
 from mkopo.service import checkout, credit, loans, offers, repayments, restructuring
 from mkopo.service.errors import ServiceError
