@@ -232,34 +232,34 @@ locals {
   # topology.subscriptions(): one per (function, topic), <function>--<topic>. push = true: pushed
   # to a Pub/Sub-triggered function; push = false: pulled in batches by a scheduled one.
   subscriptions = {
-    "scoring--checkout_submitted" = { function = "scoring", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "scoring--checkout_submitted"         = { function = "scoring", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
     "confirm-payment--application_scored" = { function = "confirm-payment", topic = "application_scored", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "disbursement--loan_approved" = { function = "disbursement", topic = "loan_approved", push = true, minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
-    "notify--checkout_submitted" = { function = "notify", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_approved" = { function = "notify", topic = "loan_approved", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_rejected" = { function = "notify", topic = "loan_rejected", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_disbursed" = { function = "notify", topic = "loan_disbursed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--disbursement_failed" = { function = "notify", topic = "disbursement_failed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--repayment_received" = { function = "notify", topic = "repayment_received", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_repaid" = { function = "notify", topic = "loan_repaid", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--repayment_due" = { function = "notify", topic = "repayment_due", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--installment_overdue" = { function = "notify", topic = "installment_overdue", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--review_requested" = { function = "notify", topic = "review_requested", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--loan_restructuring" = { function = "notify", topic = "loan_restructuring", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "notify--charge_applied" = { function = "notify", topic = "charge_applied", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-    "exporter--checkout_submitted" = { function = "exporter", topic = "checkout_submitted", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--application_scored" = { function = "exporter", topic = "application_scored", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_approved" = { function = "exporter", topic = "loan_approved", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_rejected" = { function = "exporter", topic = "loan_rejected", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_disbursed" = { function = "exporter", topic = "loan_disbursed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--disbursement_failed" = { function = "exporter", topic = "disbursement_failed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--repayment_received" = { function = "exporter", topic = "repayment_received", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_repaid" = { function = "exporter", topic = "loan_repaid", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--repayment_due" = { function = "exporter", topic = "repayment_due", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--installment_overdue" = { function = "exporter", topic = "installment_overdue", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--review_requested" = { function = "exporter", topic = "review_requested", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--loan_restructuring" = { function = "exporter", topic = "loan_restructuring", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-    "exporter--charge_applied" = { function = "exporter", topic = "charge_applied", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "disbursement--loan_approved"         = { function = "disbursement", topic = "loan_approved", push = true, minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
+    "notify--checkout_submitted"          = { function = "notify", topic = "checkout_submitted", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_approved"               = { function = "notify", topic = "loan_approved", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_rejected"               = { function = "notify", topic = "loan_rejected", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_disbursed"              = { function = "notify", topic = "loan_disbursed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--disbursement_failed"         = { function = "notify", topic = "disbursement_failed", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--repayment_received"          = { function = "notify", topic = "repayment_received", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_repaid"                 = { function = "notify", topic = "loan_repaid", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--repayment_due"               = { function = "notify", topic = "repayment_due", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--installment_overdue"         = { function = "notify", topic = "installment_overdue", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--review_requested"            = { function = "notify", topic = "review_requested", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--loan_restructuring"          = { function = "notify", topic = "loan_restructuring", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "notify--charge_applied"              = { function = "notify", topic = "charge_applied", push = true, minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+    "exporter--checkout_submitted"        = { function = "exporter", topic = "checkout_submitted", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--application_scored"        = { function = "exporter", topic = "application_scored", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_approved"             = { function = "exporter", topic = "loan_approved", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_rejected"             = { function = "exporter", topic = "loan_rejected", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_disbursed"            = { function = "exporter", topic = "loan_disbursed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--disbursement_failed"       = { function = "exporter", topic = "disbursement_failed", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--repayment_received"        = { function = "exporter", topic = "repayment_received", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_repaid"               = { function = "exporter", topic = "loan_repaid", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--repayment_due"             = { function = "exporter", topic = "repayment_due", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--installment_overdue"       = { function = "exporter", topic = "installment_overdue", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--review_requested"          = { function = "exporter", topic = "review_requested", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--loan_restructuring"        = { function = "exporter", topic = "loan_restructuring", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+    "exporter--charge_applied"            = { function = "exporter", topic = "charge_applied", push = false, minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
   }
 
   # Every secret some function reads (the union of Function.secrets). Values never live here.
