@@ -62,7 +62,7 @@ def scores(table: Scorecard, population: Sequence[Sample] | Sequence[Applicant])
 
 def train(
     samples: list[Sample],
-    applicants: list[Applicant],
+    window: list[Applicant],
     *,
     champion: Scorecard,
     version: str,
@@ -70,7 +70,7 @@ def train(
     shuffle: bool,
 ) -> tuple[Scorecard, dict[str, Any]]:
     """Fit on 70 % of the labelled loans; the card's figures from the other 30 % and, for score monitoring,
-    the new table's scores of every applicant in the training window (``applicants``)."""
+    the new table's scores of every applicant in the training window (``window``)."""
     features = [c.feature for c in champion.characteristics]
     x = np.asarray([[s.features[f] for f in features] for s in samples], dtype=float)
     bad = np.asarray([s.bad for s in samples])
@@ -88,7 +88,7 @@ def train(
         "previous": champion.version,
         "summary": f"Points table {version}, fitted on {len(idx_train)} matured loans and checked on "
         f"{len(idx_test)} held out; bad = not repaid on time (late or defaulted).",
-        "data": _data(samples, applicants, bad, shuffle),
+        "data": _data(samples, window, bad, shuffle),
         "held_out": cards.discrimination(bad[idx_test], new),
         "previous_held_out": cards.discrimination(bad[idx_test], old),
         "psi_vs_previous": round(
@@ -96,7 +96,7 @@ def train(
         ),
         "bands": cards.by_band(bad[idx_test], new, predicted),
         # what the score-stability job compares live scores with: every applicant, as every one is scored
-        "score_distribution": cards.distribution(scores(table, applicants).tolist()),
+        "score_distribution": cards.distribution(scores(table, window).tolist()),
         "loans_score_distribution": cards.distribution(scores(table, samples).tolist()),
         "characteristics": [
             {"feature": b.feature, "iv": round(b.iv, 4), "bins": c.model_dump()["bins"]}
