@@ -28,6 +28,11 @@ def band_shares(scores: Sequence[int]) -> list[float]:
     return [float(c) / max(1, len(scores)) for c in counts]
 
 
+def distribution(scores: Sequence[int]) -> dict[str, float]:
+    """Band label -> share of the scores, rounded as a card records it."""
+    return {band: round(share, 4) for band, share in zip(band_labels(), band_shares(scores), strict=True)}
+
+
 def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
     """Population stability index of two band distributions (< 0.1 stable, > 0.25 act)."""
     eps = 1e-4
@@ -76,6 +81,17 @@ def markdown(card: dict[str, Any]) -> str:
     lines += ["| band | applications | share | bad rate | predicted PD |", "|---|---|---|---|---|"]
     for r in card["bands"]:
         lines.append(f"| {r['band']} | {r['count']} | {r['share']} | {r['bad_rate']} | {r['predicted_pd']} |")
+    lines += ["", "## Score distribution by band", ""]
+    lines += [
+        f"Every application scored in the training window ({card['data']['applications']}, approved or not) "
+        "is what the daily score-stability job compares the last week's scores with; the paid-out loans "
+        "score higher (declined applicants have no outcome).",
+        "",
+        "| band | applications | paid-out loans |",
+        "|---|---|---|",
+    ]
+    loans = card["loans_score_distribution"]
+    lines += [f"| {b} | {share} | {loans[b]} |" for b, share in card["score_distribution"].items()]
     lines += ["", "## Information value per characteristic (training split)", ""]
     lines += ["| characteristic | IV | bins (lower bound: points) |", "|---|---|---|"]
     for c in card["characteristics"]:

@@ -4,6 +4,8 @@ same code labels rows read from BigQuery and rows built from a simulation.
 
 A loan matures for labelling once the arrears job has run the day after its due date; until then it is
 left out (open). Bad = not repaid on time (late or defaulted), the early bad rate the ladder also uses.
+``applicants`` is the through-the-door population instead: every scored application, approved or not,
+paid out or not (what the score-stability job sees, since every application is scored).
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ class Sample:
     @property
     def bad(self) -> int:
         return int(self.outcome != "on_time")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    application_id: str
+    scored_at: datetime
+    features: dict[str, int]
 
 
 @dataclass
@@ -118,3 +127,14 @@ def label(rows: Iterable[Mapping[str, Any]]) -> list[Sample]:
             )
         )
     return sorted(samples, key=lambda s: (s.scored_at, s.application_id))
+
+
+def applicants(rows: Iterable[Mapping[str, Any]], since: datetime, until: datetime) -> list[Applicant]:
+    """Every application scored (with its features) in ``[since, until]``, oldest first."""
+    trails, _ = _trails(rows)
+    found = [
+        Applicant(application_id, t.scored_at, {k: int(v) for k, v in t.scored["features"].items()})
+        for application_id, t in trails.items()
+        if t.scored is not None and t.scored_at is not None and since <= t.scored_at <= until
+    ]
+    return sorted(found, key=lambda a: (a.scored_at, a.application_id))

@@ -5,8 +5,10 @@
 
 Reads the outcomes from BigQuery (the `make seed` month locally: events_dedup), labels them
 (models/outcomes.py), splits 70/30 stratified, fits (models/fit.py), scores the held-out 30 % with the
-new table exactly as scoring will, and writes models/scorecard-<version>.json (the points table),
-scorecard-<version>.card.json and scorecard-<version>.card.md. Run in .venv-train (scikit-learn).
+new table exactly as scoring will, scores every application of the training window with it too (the
+through-the-door population the score-stability job compares with), and writes
+models/scorecard-<version>.json (the points table), scorecard-<version>.card.json and .card.md.
+Run in .venv-train (scikit-learn).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from mkopo.adapters.points_table import dump_points_table, load_points_table
 from mkopo.domain.scorecard import Features, Scorecard
 from models import card as cards
 from models.fit import fit_scorecard
-from models.outcomes import TYPES, Sample, label, query
+from models.outcomes import TYPES, Applicant, Sample, applicants, label, query
 
 MODELS = Path(__file__).resolve().parent
 
@@ -54,13 +56,21 @@ def rows_from_simulation(applications: int, seed: int) -> list[dict[str, Any]]:
     return RowBuilder(config).rows(Simulator(config).run())
 
 
-def scores(table: Scorecard, samples: Sequence[Sample]) -> np.ndarray:
-    return np.asarray([table.score(Features.model_validate(s.features)).score for s in samples])
+def scores(table: Scorecard, population: Sequence[Sample] | Sequence[Applicant]) -> np.ndarray:
+    return np.asarray([table.score(Features.model_validate(s.features)).score for s in population])
 
 
 def train(
-    samples: list[Sample], *, champion: Scorecard, version: str, seed: int, shuffle: bool
+    samples: list[Sample],
+    window: list[Applicant],
+    *,
+    champion: Scorecard,
+    version: str,
+    seed: int,
+    shuffle: bool,
 ) -> tuple[Scorecard, dict[str, Any]]:
+    """Fit on 70 % of the labelled loans; the card's figures from the other 30 % and, for score monitoring,
+    the new table's scores of every applicant in the training window (``window``)."""
     features = [c.feature for c in champion.characteristics]
     x = np.asarray([[s.features[f] for f in features] for s in samples], dtype=float)
     bad = np.asarray([s.bad for s in samples])
@@ -72,43 +82,51 @@ def train(
     table, binned = fit_scorecard(x[idx_train], bad[idx_train], champion=champion, version=version, seed=seed)
     held_out = [samples[i] for i in idx_test]
     new, old = scores(table, held_out), scores(champion, held_out)
-    kept = [b.feature for b in binned if not b.edges]
     predicted = np.asarray([table.probability_of_default(int(s)) for s in new])
     card = {
         "version": version,
         "previous": champion.version,
         "summary": f"Points table {version}, fitted on {len(idx_train)} matured loans and checked on "
         f"{len(idx_test)} held out; bad = not repaid on time (late or defaulted).",
-        "data": {
-            "loans": len(samples),
-            "outcomes": dict(Counter(s.outcome for s in samples)),
-            "bad_rate": round(float(bad.mean()), 4),
-            "scored_from": min(s.scored_at for s in samples).isoformat(),
-            "scored_until": max(s.scored_at for s in samples).isoformat(),
-            "labels_shuffled": shuffle,
-        },
+        "data": _data(samples, window, bad, shuffle),
         "held_out": cards.discrimination(bad[idx_test], new),
         "previous_held_out": cards.discrimination(bad[idx_test], old),
         "psi_vs_previous": round(
             cards.psi(cards.band_shares(old.tolist()), cards.band_shares(new.tolist())), 4
         ),
         "bands": cards.by_band(bad[idx_test], new, predicted),
-        "score_distribution": dict(
-            zip(cards.band_labels(), cards.band_shares(scores(table, samples).tolist()), strict=True)
-        ),
+        # what the score-stability job compares live scores with: every applicant, as every one is scored
+        "score_distribution": cards.distribution(scores(table, window).tolist()),
+        "loans_score_distribution": cards.distribution(scores(table, samples).tolist()),
         "characteristics": [
             {"feature": b.feature, "iv": round(b.iv, 4), "bins": c.model_dump()["bins"]}
             for b, c in zip(binned, table.characteristics, strict=True)
         ],
-        "limits": [
-            "Only approved, paid-out loans have outcomes: declined applicants are not in the sample "
-            "(no reject inference), so bands below the champion's cut-off are thin.",
-            "A loan counts once it has matured (the arrears run the day after its due date).",
-            "Characteristics with IV 0 and one fitted bin had no variation in the sample and keep the "
-            f"previous version's bins, shifted: {', '.join(kept) or 'none'}.",
-        ],
+        "limits": _limits([b.feature for b in binned if not b.edges]),
     }
     return table, card
+
+
+def _data(samples: list[Sample], window: list[Applicant], bad: np.ndarray, shuffle: bool) -> dict[str, Any]:
+    return {
+        "loans": len(samples),
+        "outcomes": dict(Counter(s.outcome for s in samples)),
+        "bad_rate": round(float(bad.mean()), 4),
+        "scored_from": min(s.scored_at for s in samples).isoformat(),
+        "scored_until": max(s.scored_at for s in samples).isoformat(),
+        "applications": len(window),
+        "labels_shuffled": shuffle,
+    }
+
+
+def _limits(kept: list[str]) -> list[str]:
+    return [
+        "Only approved, paid-out loans have outcomes: declined applicants are not in the sample "
+        "(no reject inference), so bands below the champion's cut-off are thin.",
+        "A loan counts once it has matured (the arrears run the day after its due date).",
+        "Characteristics with IV 0 and one fitted bin had no variation in the sample and keep the "
+        f"previous version's bins, shifted: {', '.join(kept) or 'none'}.",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,9 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     samples = label(rows)
     if len(samples) < 200 or len({s.bad for s in samples}) < 2:
         raise SystemExit(f"only {len(samples)} labelled loans: run `make seed` first (or seed more)")
+    window = applicants(rows, samples[0].scored_at, samples[-1].scored_at)
     champion = load_points_table(args.previous)
     table, card = train(
-        samples, champion=champion, version=args.version, seed=args.seed, shuffle=args.shuffle_labels
+        samples, window, champion=champion, version=args.version, seed=args.seed, shuffle=args.shuffle_labels
     )
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"scorecard-{args.version}"
