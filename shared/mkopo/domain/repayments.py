@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from mkopo.domain.allocation import Allocation, AllocationLine
+from mkopo.domain.events import DomainEvent, RepaymentReceived
 from mkopo.domain.money import Money
 
 NO_ANSWER = "NO_ANSWER"  # reason of a repayment given up: the provider never answered or acknowledged it
@@ -40,6 +41,24 @@ class Repayment(BaseModel):
     settled_at: datetime | None = None
     allocation: tuple[AllocationLine, ...] = ()  # how the payment settled the loan, once posted
     overpayment_minor: int = 0  # the part of it kept as the borrower's credit
+
+    def received_event(
+        self, *, allocated_minor: int, overpayment_minor: int, outstanding_minor: int, at: datetime
+    ) -> DomainEvent:
+        """The repayment_received event for this payment once posted (to the loan, or as a recovery)."""
+        return RepaymentReceived.new(
+            application_id=self.loan_id,
+            occurred_at=at,
+            occurrence=self.id,
+            borrower_id=self.borrower_id,
+            repayment_id=self.id,
+            amount_minor=self.amount.minor,
+            currency=self.amount.currency,
+            provider=self.provider,
+            allocated_minor=allocated_minor,
+            overpayment_minor=overpayment_minor,
+            outstanding_minor=outstanding_minor,
+        )
 
     @property
     def is_pending(self) -> bool:

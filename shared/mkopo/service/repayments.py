@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mkopo.domain import ledger
 from mkopo.domain.allocation import LoanStatus
 from mkopo.domain.credit import Borrower, CreditTerms
-from mkopo.domain.events import DomainEvent, LoanRepaid, RepaymentReceived
+from mkopo.domain.events import DomainEvent, LoanRepaid
 from mkopo.domain.loans import CollectionAboveOwed, Loan
 from mkopo.domain.money import AmountInput, Money, MoneyError
 from mkopo.domain.repayments import Repayment, RepaymentStatus
@@ -250,18 +250,11 @@ def _post_to_loan(
         )
     )
     events: list[DomainEvent] = [
-        RepaymentReceived.new(
-            application_id=loan.id,
-            occurred_at=at,
-            occurrence=rep.id,
-            borrower_id=loan.borrower_id,
-            repayment_id=rep.id,
-            amount_minor=rep.amount.minor,
-            currency=rep.amount.currency,
-            provider=rep.provider,
+        rep.received_event(
             allocated_minor=allocation.allocated,
             overpayment_minor=allocation.overpayment,
             outstanding_minor=loan.outstanding.minor,
+            at=at,
         )
     ]
     if loan.status == LoanStatus.REPAID and loan.repaid_at == at:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mkopo.domain import ledger
 from mkopo.domain.allocation import installment_key
 from mkopo.domain.credit import Borrower
-from mkopo.domain.events import DomainEvent, RepaymentReceived
+from mkopo.domain.events import DomainEvent
 from mkopo.domain.late_postings import post_recovery, post_write_off
 from mkopo.domain.loans import Loan, NotActive
 from mkopo.domain.money import Money
@@ -127,17 +127,10 @@ def recover_in(tx: Transaction, rep: Repayment, loan: Loan, at: datetime) -> lis
         )
     )
     return [
-        RepaymentReceived.new(
-            application_id=loan.id,
-            occurred_at=at,
-            occurrence=rep.id,
-            borrower_id=loan.borrower_id,
-            repayment_id=rep.id,
-            amount_minor=rep.amount.minor,
-            currency=rep.amount.currency,
-            provider=rep.provider,
+        rep.received_event(
             allocated_minor=recovered,
             overpayment_minor=excess,
             outstanding_minor=loan.outstanding.minor,
+            at=at,
         )
     ]
