@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from mkopo import metering
@@ -52,3 +53,13 @@ def test_reads_writes_deletes_and_empty_queries(
     bump(db.transaction())
     assert counts[metering.FS_READS] == 7
     assert counts[metering.FS_WRITES] == 4 and counts[metering.FS_DELETES] == 1
+
+
+def test_a_commit_that_fails_bills_no_write(emulators: dict[str, str], counts: metering.Counter[str]) -> None:
+    db = MeteredClient(project=emulators["project_id"])
+    doc = db.collection(f"metered-{uuid.uuid4().hex[:8]}").document("once")
+    doc.create({"n": 1})
+    assert counts[metering.FS_WRITES] == 1
+    with pytest.raises(gexc.AlreadyExists):
+        doc.create({"n": 2})  # refused, as a transaction aborted by contention is: nothing is written
+    assert counts[metering.FS_WRITES] == 1 and counts[metering.FS_COMMITS] == 1

@@ -3,6 +3,9 @@ what they name, once; a forged token or a foreign network is a 404; a body that 
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -145,3 +148,49 @@ def test_an_stk_result_settles_the_repayment_once(
         assert r.status_code == 200 and r.get_json() == ACCEPTED
     assert world.store.get_loan(app_id).paid_minor == 100_000  # type: ignore[union-attr]
     assert world.publisher.topics().count(topology.REPAYMENT_RECEIVED) == 1
+
+
+def test_stk_results_for_one_loan_arriving_together_settle_one_at_a_time(
+    world: World, container: FakeContainer, callbacks: FlaskClient
+) -> None:
+    """Several collections answered at once contend for one loan: they queue in the process, so none is
+    left to Firestore's retries (on the emulator those run out, and M-Pesa does not send a result twice)."""
+    app_id = payout_pending(world, container, "+254700000053")
+    callbacks.post(url(container, "b2c", app_id), json=b2c_result(app_id))
+    world.collections.pending = True
+    borrower = world.store.get_user(world.application(app_id).borrower_id)
+    assert borrower is not None
+    loans = http_client(loans_api.create_app(container))
+    ids = []
+    for n in range(3):
+        headers = bearer(borrower) | {"Idempotency-Key": f"stk-together-{n}"}
+        r = loans.post(f"/v1/loans/{app_id}/repayments", json={"amount": "500"}, headers=headers)
+        ids.append(r.get_json()["id"])
+    inside, most, guard = [0], [0], threading.Lock()
+    transaction = world.store.transaction
+
+    def overlapping(fn: Any) -> Any:
+        def run(tx: Any) -> Any:
+            with guard:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.05)
+            try:
+                return fn(tx)
+            finally:
+                with guard:
+                    inside[0] -= 1
+
+        return transaction(run)
+
+    world.store.transaction = overlapping  # type: ignore[method-assign]
+    app = callbacks_api.create_app(container)
+
+    def answer(repayment_id: str) -> Any:
+        return http_client(app).post(url(container, "stk", repayment_id), json=stk_callback("req-1", 500))
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(answer, ids))
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert most[0] == 1
+    assert world.store.get_loan(app_id).paid_minor == 150_000  # type: ignore[union-attr]

@@ -119,7 +119,7 @@ def test_a_failed_collection_frees_its_reservation(world: World) -> None:
     repayments.settle_repayment(
         world.store,
         world.publisher,
-        rep.id,
+        rep,
         failed,
         world.now,
         authenticated=True,
@@ -152,7 +152,7 @@ def test_a_repeated_callback_settles_once(world: World) -> None:
         repayments.settle_repayment(
             world.store,
             world.publisher,
-            rep.id,
+            rep,
             result,
             world.now,
             authenticated=False,
@@ -174,7 +174,7 @@ def test_a_callback_without_an_amount_is_not_believed(world: World) -> None:
     status = repayments.settle_repayment(
         world.store,
         world.publisher,
-        rep_id,
+        rep,
         result,
         world.now,
         authenticated=False,
@@ -308,7 +308,7 @@ def test_a_prompt_whose_answer_was_lost_is_never_sent_again_and_late_money_still
     repayments.settle_repayment(
         world.store,
         world.publisher,
-        rep.id,
+        rep,
         paid,
         world.now,
         authenticated=False,

@@ -117,7 +117,7 @@ def stk_result(c: AppContainer, request: Request, repayment_id: str, token: str)
     repayments.settle_repayment(
         c.store,
         c.publisher,
-        repayment_id,
+        repayment,
         result,
         c.now(),
         authenticated=False,

@@ -163,15 +163,13 @@ def _ask_provider(
     request_id = result.provider_request_id
     if request_id and result.status == CollectionStatus.PENDING:
         _claim(store, repayment.id, lambda rep: rep.remember_request(request_id))
-    settle_repayment(
-        store, publisher, repayment.id, result, now, authenticated=True, credit_terms=credit_terms
-    )
+    settle_repayment(store, publisher, repayment, result, now, authenticated=True, credit_terms=credit_terms)
 
 
 def settle_repayment(
     store: Store,
     publisher: EventPublisher,
-    repayment_id: str,
+    asked: Repayment,
     result: CollectionResult,
     at: datetime,
     *,
@@ -182,12 +180,13 @@ def settle_repayment(
 
     ``authenticated`` says the result comes from our own query to the provider (which may omit the amount);
     a callback must report the amount, and an amount other than the one asked goes to suspense.
+    ``asked`` is the repayment as last read (its id and loan); the transaction reads it again.
     """
     if result.status == CollectionStatus.PENDING:
         return None
 
     def run(tx: Transaction) -> tuple[RepaymentStatus | None, list[DomainEvent]]:
-        rep = tx.get_repayment(repayment_id)
+        rep = tx.get_repayment(asked.id)
         paid = result.status == CollectionStatus.SUCCESSFUL
         if rep is None or not rep.awaits(paid=paid):
             return None, []
@@ -212,7 +211,9 @@ def settle_repayment(
             tx.add_event(event)
         return rep.status, events
 
-    status, events = store.transaction(run)
+    # Results for one loan (several collections answered at once) queue here, not in Firestore's retries.
+    with one_writer(f"loans/{asked.loan_id}"):
+        status, events = store.transaction(run)
     dispatch(events, store=store, publisher=publisher)
     return status
 
@@ -371,6 +372,6 @@ def _reconcile_one(
         _ask_provider(store, publisher, payments, rep, now, credit_terms)
         return "resent"
     settled = settle_repayment(
-        store, publisher, rep.id, result, now, authenticated=True, credit_terms=credit_terms
+        store, publisher, rep, result, now, authenticated=True, credit_terms=credit_terms
     )
     return "settled" if settled is not None else None

@@ -58,14 +58,16 @@ def _queried(response: Any) -> int:
 
 class MeteringInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        if details.method == _SERVICE + "Commit":
+        outcome = continuation(details, request)
+        # Only a commit that lands is billed: one aborted by contention (and retried) writes nothing.
+        if details.method == _SERVICE + "Commit" and outcome.exception() is None:
             deletes = sum(1 for w in request.writes if w.delete)
             metering.count(metering.FS_COMMITS)
             metering.count(metering.FS_DELETES, deletes)
             metering.count(metering.FS_WRITES, len(request.writes) - deletes)
             for w in request.writes:  # by collection, to see where the writes go
                 metering.count(f"{metering.FS_WRITES}/{_collection(w.delete or w.update.name)}")
-        return continuation(details, request)
+        return outcome
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         call = continuation(details, request)
