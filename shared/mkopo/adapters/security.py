@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,8 +29,26 @@ ARGON2_PARAMETERS = argon2.Parameters(
 )
 
 
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+HASH_MEMORY_RETURNED_ABOVE = 1 << 20
+
+
+@functools.cache
+def _return_hash_memory() -> None:
+    """Have glibc give each hash's 19 MiB back when it is freed.
+
+    glibc's mmap threshold is dynamic: after the first such block is freed it rises above 19 MiB, and later
+    hashes are carved from the thread's arena and kept there (PINs hashed on five threads at once left the
+    USSD function at 212 MB). A fixed threshold stops that; without glibc's ``mallopt`` nothing changes.
+    """
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, HASH_MEMORY_RETURNED_ABOVE)
+
+
 class Argon2Hasher:
     def __init__(self) -> None:
+        _return_hash_memory()
         self._hasher = argon2.PasswordHasher.from_parameters(ARGON2_PARAMETERS)
 
     def hash(self, password: str) -> str:
