@@ -39,7 +39,8 @@ def render() -> str:
     out.append(f"  dead_letter_inbox = {_q(topology.DEAD_LETTER_INBOX)}\n\n")
     out.append("  topics = [\n" + "".join(f"    {_q(t)},\n" for t in topology.TOPICS) + "  ]\n\n")
     out.append(
-        "  # topology.FUNCTIONS: entry point, trigger, topics, routes, schedule, secrets, retry, analytics.\n"
+        "  # topology.FUNCTIONS: entry point, trigger, topics, routes, schedule, secrets, retry, analytics\n"
+        "  # (writes BigQuery tables), reads_analytics (queries them, read-only).\n"
     )
     out.append("  functions = {\n")
     for fn in topology.FUNCTIONS:
@@ -48,15 +49,20 @@ def render() -> str:
             f"{{ minimum_backoff_s = {r.minimum_backoff_s}, maximum_backoff_s = {r.maximum_backoff_s}, "
             f"max_delivery_attempts = {r.max_delivery_attempts}, ack_deadline_s = {r.ack_deadline_s} }}"
         )
+        fields = {
+            "entry_point": _q(fn.entry_point),
+            "trigger": _q(fn.trigger),
+            "topics": _list(fn.topics),
+            "routes": _list(fn.routes),
+            "schedule": _q(fn.schedule),
+            "secrets": _list(fn.secrets),
+            "retry": retry,
+            "analytics": "true" if fn.analytics else "false",
+            "reads_analytics": "true" if fn.reads_analytics else "false",
+        }
+        width = max(map(len, fields))  # terraform fmt aligns the equals signs
         out.append(f"    {_q(fn.name)} = {{\n")
-        out.append(f"      entry_point = {_q(fn.entry_point)}\n")
-        out.append(f"      trigger     = {_q(fn.trigger)}\n")
-        out.append(f"      topics      = {_list(fn.topics)}\n")
-        out.append(f"      routes      = {_list(fn.routes)}\n")
-        out.append(f"      schedule    = {_q(fn.schedule)}\n")
-        out.append(f"      secrets     = {_list(fn.secrets)}\n")
-        out.append(f"      retry       = {retry}\n")
-        out.append(f"      analytics   = {'true' if fn.analytics else 'false'}\n")
+        out.extend(f"      {key.ljust(width)} = {value}\n" for key, value in fields.items())
         out.append("    }\n")
     out.append("  }\n\n")
     out.append(

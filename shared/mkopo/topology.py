@@ -70,6 +70,7 @@ class Function:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     secrets: tuple[str, ...] = ()
     analytics: bool = False  # writes BigQuery tables: one instance at a time, lingers after each call
+    reads_analytics: bool = False  # queries the analytics dataset (read-only there), writes no table
 
 
 # A batch that fails is redelivered whole: more attempts before a BigQuery outage dead-letters events.
@@ -165,7 +166,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("provisioning", "provisioning", "schedule", schedule="30 6 * * *"),
     Function("bureau", "bureau", "schedule", schedule="0 7 1 * *", secrets=("at-api-key",)),
     # Score monitoring: the week's score PSI per model version against its card (python -m mkopo.ops psi).
-    Function("score-stability", "score_stability", "schedule", schedule="0 5 * * *"),
+    Function("score-stability", "score_stability", "schedule", schedule="0 5 * * *", reads_analytics=True),
     # Staff work: the officers' review queue and decisions, the admins' audit trail.
     Function(
         "backoffice",
@@ -173,6 +174,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "http",
         routes=("/v1/reviews", "/v1/audit", "/console"),
         secrets=("jwt-signing-key",),
+        reads_analytics=True,  # the console's portfolio dashboard queries the analytics views
     ),
     # Audit records go from Firestore (written with the change they record) straight to their table.
     Function("audit-exporter", "audit_exporter", "schedule", schedule="* * * * *", analytics=True),

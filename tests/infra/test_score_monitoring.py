@@ -93,20 +93,3 @@ def test_the_alert_fires_above_the_threshold_variable(platform: dict[str, Any]) 
     assert aggregation["per_series_aligner"] == "ALIGN_MEAN"  # a distribution's exact mean: the PSI itself
     assert "metric.label.model_version" in aggregation["group_by_fields"]  # one incident per version
     assert "mkopo.ops psi" in block(alert, "documentation")["content"]
-
-
-def test_the_job_may_read_bigquery_and_write_nothing_there(platform: dict[str, Any]) -> None:
-    resources = platform["resources"]
-    member = expr(f'google_service_account.fn["{JOB}"].member')
-    reads = resources["google_bigquery_dataset_iam_member.score_stability_reads_events"]
-    assert (reads["role"], reads["member"]) == ("roles/bigquery.dataViewer", member)
-    assert reads["dataset_id"] == expr("google_bigquery_dataset.analytics.dataset_id")
-    queries = resources["google_project_iam_member.score_stability_runs_queries"]
-    assert (queries["role"], queries["member"]) == ("roles/bigquery.jobUser", member)
-    granted = {
-        body["role"]
-        for body in resources.values()
-        if str(body.get("role", "")).startswith("roles/bigquery.") and body.get("member") == member
-    }
-    assert granted == {"roles/bigquery.dataViewer", "roles/bigquery.jobUser"}
-    assert not topology.function(JOB).analytics  # so the exporters' dataEditor grant skips it

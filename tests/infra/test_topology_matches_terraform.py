@@ -67,6 +67,7 @@ def test_functions(platform: dict[str, Any]) -> None:
             "secrets": list(fn.secrets),
             "retry": retry_dict(fn.retry),
             "analytics": fn.analytics,
+            "reads_analytics": fn.reads_analytics,
         }
         for fn in topology.FUNCTIONS
     }
@@ -404,19 +405,23 @@ def test_every_exporter_may_write_and_query_bigquery(platform: dict[str, Any]) -
     assert {fn.name for fn in topology.FUNCTIONS if fn.analytics} == {"exporter", "audit-exporter"}
 
 
-def test_the_backoffice_may_read_the_analytics_views_and_nothing_more(platform: dict[str, Any]) -> None:
-    """The dashboard queries the views (jobUser) in the one dataset it may read (dataViewer), writes none."""
+def test_each_analytics_reader_may_query_the_dataset_and_write_nothing_there(
+    platform: dict[str, Any],
+) -> None:
+    """The dashboard and score monitoring query the analytics dataset (dataViewer, jobUser), write none."""
     resources = platform["resources"]
-    member = expr('google_service_account.fn["backoffice"].member')
-    reads = resources["google_bigquery_dataset_iam_member.backoffice_reads_analytics"]
-    assert (reads["role"], reads["member"]) == ("roles/bigquery.dataViewer", member)
+    for address, role in (
+        ("google_bigquery_dataset_iam_member.analytics_reader_reads", "roles/bigquery.dataViewer"),
+        ("google_project_iam_member.analytics_reader_runs_queries", "roles/bigquery.jobUser"),
+    ):
+        grant = resources[address]
+        assert grant["for_each"] == expr("local.analytics_readers"), address
+        assert (grant["role"], grant["member"]) == (role, expr("google_service_account.fn[each.key].member"))
+    reads = resources["google_bigquery_dataset_iam_member.analytics_reader_reads"]
     assert reads["dataset_id"] == expr("google_bigquery_dataset.analytics.dataset_id")
-    queries = resources["google_project_iam_member.backoffice_runs_queries"]
-    assert (queries["role"], queries["member"]) == ("roles/bigquery.jobUser", member)
-    granted = {
-        body["role"]
-        for body in resources.values()
-        if str(body.get("role", "")).startswith("roles/bigquery.") and body.get("member") == member
-    }
-    assert granted == {"roles/bigquery.dataViewer", "roles/bigquery.jobUser"}
-    assert "backoffice" in {fn.name for fn in topology.FUNCTIONS}
+    readers = {fn.name for fn in topology.FUNCTIONS if fn.reads_analytics}
+    assert readers == {"backoffice", "score-stability"}
+    assert not any(topology.function(name).analytics for name in readers)  # no dataEditor grant either
+    named = {expr(f'google_service_account.fn["{name}"].member') for name in readers}
+    assert not [a for a, body in resources.items() if body.get("member") in named and "bigquery" in a]
+    assert "fn.reads_analytics" in str(platform["locals"]["analytics_readers"])

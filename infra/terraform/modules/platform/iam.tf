@@ -98,34 +98,43 @@ resource "google_project_iam_member" "exporter_runs_queries" {
   member   = google_service_account.fn[each.key].member
 }
 
-# The console's portfolio dashboard (backoffice) reads the analytics views: read-only on the dataset (the
-# views and the events table they select from live in it) and query jobs in the project.
-resource "google_bigquery_dataset_iam_member" "backoffice_reads_analytics" {
+# The analytics readers (topology Function.reads_analytics: the console's portfolio dashboard, the
+# score-stability job) query the views and the events table: read-only on the dataset they live in and
+# query jobs in the project, never a write.
+resource "google_bigquery_dataset_iam_member" "analytics_reader_reads" {
+  for_each   = local.analytics_readers
   project    = var.project_id
   dataset_id = google_bigquery_dataset.analytics.dataset_id
   role       = "roles/bigquery.dataViewer"
-  member     = google_service_account.fn["backoffice"].member
+  member     = google_service_account.fn[each.key].member
 }
 
-resource "google_project_iam_member" "backoffice_runs_queries" {
-  project = var.project_id
-  role    = "roles/bigquery.jobUser"
-  member  = google_service_account.fn["backoffice"].member
+resource "google_project_iam_member" "analytics_reader_runs_queries" {
+  for_each = local.analytics_readers
+  project  = var.project_id
+  role     = "roles/bigquery.jobUser"
+  member   = google_service_account.fn[each.key].member
 }
 
-# The score-stability job only reads the exported application_scored events (adapters/bigquery_scores.py):
-# read-only on the dataset and query jobs in the project, never a write.
-resource "google_bigquery_dataset_iam_member" "score_stability_reads_events" {
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.analytics.dataset_id
-  role       = "roles/bigquery.dataViewer"
-  member     = google_service_account.fn["score-stability"].member
+# The same grants under their earlier, one-per-function names: moved, not destroyed and created again.
+moved {
+  from = google_bigquery_dataset_iam_member.backoffice_reads_analytics
+  to   = google_bigquery_dataset_iam_member.analytics_reader_reads["backoffice"]
 }
 
-resource "google_project_iam_member" "score_stability_runs_queries" {
-  project = var.project_id
-  role    = "roles/bigquery.jobUser"
-  member  = google_service_account.fn["score-stability"].member
+moved {
+  from = google_project_iam_member.backoffice_runs_queries
+  to   = google_project_iam_member.analytics_reader_runs_queries["backoffice"]
+}
+
+moved {
+  from = google_bigquery_dataset_iam_member.score_stability_reads_events
+  to   = google_bigquery_dataset_iam_member.analytics_reader_reads["score-stability"]
+}
+
+moved {
+  from = google_project_iam_member.score_stability_runs_queries
+  to   = google_project_iam_member.analytics_reader_runs_queries["score-stability"]
 }
 
 # Invocation. Public HTTP functions take requests from the load balancer only (ingress setting) and

@@ -25,207 +25,228 @@ locals {
     "dead_letter",
   ]
 
-  # topology.FUNCTIONS: entry point, trigger, topics, routes, schedule, secrets, retry, analytics.
+  # topology.FUNCTIONS: entry point, trigger, topics, routes, schedule, secrets, retry, analytics
+  # (writes BigQuery tables), reads_analytics (queries them, read-only).
   functions = {
     "auth" = {
-      entry_point = "auth"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/auth", "/v1/users"]
-      schedule    = null
-      secrets     = ["jwt-signing-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "auth"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/auth", "/v1/users"]
+      schedule        = null
+      secrets         = ["jwt-signing-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "offers" = {
-      entry_point = "offers"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/offers", "/openapi.json", "/docs"]
-      schedule    = null
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "offers"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/offers", "/openapi.json", "/docs"]
+      schedule        = null
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "checkout" = {
-      entry_point = "checkout"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/checkout"]
-      schedule    = null
-      secrets     = ["jwt-signing-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "checkout"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/checkout"]
+      schedule        = null
+      secrets         = ["jwt-signing-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "status" = {
-      entry_point = "status"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/applications", "/v1/notifications"]
-      schedule    = null
-      secrets     = ["jwt-signing-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "status"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/applications", "/v1/notifications"]
+      schedule        = null
+      secrets         = ["jwt-signing-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "scoring" = {
-      entry_point = "scoring"
-      trigger     = "pubsub"
-      topics      = ["checkout_submitted"]
-      routes      = []
-      schedule    = null
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "scoring"
+      trigger         = "pubsub"
+      topics          = ["checkout_submitted"]
+      routes          = []
+      schedule        = null
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "confirm-payment" = {
-      entry_point = "confirm_payment"
-      trigger     = "pubsub"
-      topics      = ["application_scored"]
-      routes      = []
-      schedule    = null
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "confirm_payment"
+      trigger         = "pubsub"
+      topics          = ["application_scored"]
+      routes          = []
+      schedule        = null
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "disbursement" = {
-      entry_point = "disbursement"
-      trigger     = "pubsub"
-      topics      = ["loan_approved"]
-      routes      = []
-      schedule    = null
-      secrets     = ["momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential"]
-      retry       = { minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "disbursement"
+      trigger         = "pubsub"
+      topics          = ["loan_approved"]
+      routes          = []
+      schedule        = null
+      secrets         = ["momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential"]
+      retry           = { minimum_backoff_s = 2, maximum_backoff_s = 120, max_delivery_attempts = 10, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "notify" = {
-      entry_point = "notify"
-      trigger     = "pubsub"
-      topics      = ["checkout_submitted", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested", "loan_restructuring", "charge_applied"]
-      routes      = []
-      schedule    = null
-      secrets     = ["at-api-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "notify"
+      trigger         = "pubsub"
+      topics          = ["checkout_submitted", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested", "loan_restructuring", "charge_applied"]
+      routes          = []
+      schedule        = null
+      secrets         = ["at-api-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "exporter" = {
-      entry_point = "exporter"
-      trigger     = "schedule"
-      topics      = ["checkout_submitted", "application_scored", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested", "loan_restructuring", "charge_applied"]
-      routes      = []
-      schedule    = "* * * * *"
-      secrets     = []
-      retry       = { minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
-      analytics   = true
+      entry_point     = "exporter"
+      trigger         = "schedule"
+      topics          = ["checkout_submitted", "application_scored", "loan_approved", "loan_rejected", "loan_disbursed", "disbursement_failed", "repayment_received", "loan_repaid", "repayment_due", "installment_overdue", "review_requested", "loan_restructuring", "charge_applied"]
+      routes          = []
+      schedule        = "* * * * *"
+      secrets         = []
+      retry           = { minimum_backoff_s = 10, maximum_backoff_s = 600, max_delivery_attempts = 20, ack_deadline_s = 60 }
+      analytics       = true
+      reads_analytics = false
     }
     "outbox-relay" = {
-      entry_point = "outbox_relay"
-      trigger     = "schedule"
-      topics      = []
-      routes      = []
-      schedule    = "* * * * *"
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "outbox_relay"
+      trigger         = "schedule"
+      topics          = []
+      routes          = []
+      schedule        = "* * * * *"
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "loans" = {
-      entry_point = "loans"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/loans", "/v1/ledger"]
-      schedule    = null
-      secrets     = ["jwt-signing-key", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "loans"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/loans", "/v1/ledger"]
+      schedule        = null
+      secrets         = ["jwt-signing-key", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "payment-callbacks" = {
-      entry_point = "payment_callbacks"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/callbacks"]
-      schedule    = null
-      secrets     = ["callback-signing-key", "at-api-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "payment_callbacks"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/callbacks"]
+      schedule        = null
+      secrets         = ["callback-signing-key", "at-api-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "reconciliation" = {
-      entry_point = "reconciliation"
-      trigger     = "schedule"
-      topics      = []
-      routes      = []
-      schedule    = "*/5 * * * *"
-      secrets     = ["momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey", "callback-signing-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "reconciliation"
+      trigger         = "schedule"
+      topics          = []
+      routes          = []
+      schedule        = "*/5 * * * *"
+      secrets         = ["momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey", "callback-signing-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "arrears" = {
-      entry_point = "arrears"
-      trigger     = "schedule"
-      topics      = []
-      routes      = []
-      schedule    = "0 6 * * *"
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "arrears"
+      trigger         = "schedule"
+      topics          = []
+      routes          = []
+      schedule        = "0 6 * * *"
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "provisioning" = {
-      entry_point = "provisioning"
-      trigger     = "schedule"
-      topics      = []
-      routes      = []
-      schedule    = "30 6 * * *"
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "provisioning"
+      trigger         = "schedule"
+      topics          = []
+      routes          = []
+      schedule        = "30 6 * * *"
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "bureau" = {
-      entry_point = "bureau"
-      trigger     = "schedule"
-      topics      = []
-      routes      = []
-      schedule    = "0 7 1 * *"
-      secrets     = ["at-api-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "bureau"
+      trigger         = "schedule"
+      topics          = []
+      routes          = []
+      schedule        = "0 7 1 * *"
+      secrets         = ["at-api-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
     "score-stability" = {
-      entry_point = "score_stability"
-      trigger     = "schedule"
-      topics      = []
-      routes      = []
-      schedule    = "0 5 * * *"
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "score_stability"
+      trigger         = "schedule"
+      topics          = []
+      routes          = []
+      schedule        = "0 5 * * *"
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = true
     }
     "backoffice" = {
-      entry_point = "backoffice"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/reviews", "/v1/audit", "/console"]
-      schedule    = null
-      secrets     = ["jwt-signing-key"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "backoffice"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/reviews", "/v1/audit", "/console"]
+      schedule        = null
+      secrets         = ["jwt-signing-key"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = true
     }
     "audit-exporter" = {
-      entry_point = "audit_exporter"
-      trigger     = "schedule"
-      topics      = []
-      routes      = []
-      schedule    = "* * * * *"
-      secrets     = []
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = true
+      entry_point     = "audit_exporter"
+      trigger         = "schedule"
+      topics          = []
+      routes          = []
+      schedule        = "* * * * *"
+      secrets         = []
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = true
+      reads_analytics = false
     }
     "ussd" = {
-      entry_point = "ussd"
-      trigger     = "http"
-      topics      = []
-      routes      = ["/v1/ussd"]
-      schedule    = null
-      secrets     = ["ussd-path-token", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
-      retry       = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
-      analytics   = false
+      entry_point     = "ussd"
+      trigger         = "http"
+      topics          = []
+      routes          = ["/v1/ussd"]
+      schedule        = null
+      secrets         = ["ussd-path-token", "momo-api-user", "momo-api-key", "momo-subscription-key", "mpesa-consumer-key", "mpesa-consumer-secret", "mpesa-security-credential", "mpesa-passkey"]
+      retry           = { minimum_backoff_s = 1, maximum_backoff_s = 60, max_delivery_attempts = 5, ack_deadline_s = 60 }
+      analytics       = false
+      reads_analytics = false
     }
   }
 
@@ -326,6 +347,8 @@ locals {
   scheduled_functions = { for name, fn in local.functions : name => fn if fn.trigger == "schedule" }
   # The exporters (topology Function.analytics): they write BigQuery, one instance, lingering each run.
   analytics_functions = { for name, fn in local.functions : name => fn if fn.analytics }
+  # Readers of the analytics dataset (Function.reads_analytics): the console's dashboard, score monitoring.
+  analytics_readers = { for name, fn in local.functions : name => fn if fn.reads_analytics }
 
   # Subscriptions by delivery (topology.Subscription.push): pushed to Pub/Sub-triggered functions, or
   # pulled by the exporter.
