@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.stats import ratio
+from bench.trace_hops import slowest
 
 
 def _row(cells: list[object]) -> str:
@@ -73,6 +74,7 @@ def table(r: dict[str, Any]) -> str:
                     ]
                 )
             )
+        lines += _trace_rows(tag, step.get("trace") or {})
     cold = r.get("cold_start", {})
     hello = cold.get("hello", {}).get("ms", 0)
     after = r.get("rss_after_load_mb", {})
@@ -103,3 +105,14 @@ def _ussd_rows(u: dict[str, Any]) -> list[str]:
             _row([f"  p95 PIN/other screens @{level} (ms)", split, "", "", f"load {m.get('load_avg_1min')}"])
         )
     return rows
+
+
+def _trace_rows(tag: str, trace: dict[str, Any]) -> list[str]:
+    """What the spans say of the step: time to cash, and the functions that queued and worked longest."""
+    if not trace.get("traced"):
+        return []
+    cash = trace.get("cash_ms") or {"p50": "-", "p95": "-"}
+    return [
+        _row([f"cash p50/p95 {tag}, from the trace", f"{cash['p50']}/{cash['p95']}", "", "", ""]),
+        _row([f"queue/work p50 {tag} (ms)", slowest(trace), "", "", ""]),
+    ]

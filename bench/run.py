@@ -16,7 +16,7 @@ from typing import Any
 
 from emulators.stack import HOST, Ports, Stack
 
-from bench import coldstart, driver, pipeline, procs, profiling, report, ussd
+from bench import coldstart, driver, pipeline, procs, profiling, report, trace_hops, ussd
 from bench.population import approvable_phones, poor_phones, seed_applicants
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -111,6 +111,8 @@ class Bench:
             cpu_during, wall_s = self.cpu(), time.monotonic() - began
             self.drain()  # the exporters' work belongs to the applications too
             step["cpu"] = pipeline.cpu_use(cpu_before, cpu_during, self.cpu(), wall_s, step["accepted"])
+            spans = trace_hops.spans_of(self.stack.trace_file)
+            step["trace"] = trace_hops.breakdown(spans, step["application_ids"])
             used += n
             step["sustainable"] = pipeline.sustainable(step)
             steps.append(step)
