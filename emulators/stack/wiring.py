@@ -44,9 +44,9 @@ class Wiring(StackBase):
             client_options={"api_endpoint": self.bigquery_url},
         )
 
-    def reset_firestore(self) -> None:
-        """Delete every document in the emulator's default database."""
-        database = f"projects/{self.project}/databases/(default)"
+    def reset_firestore(self, project: str | None = None) -> None:
+        """Delete every document in the emulator's default database (of this stack's project, or another)."""
+        database = f"projects/{project or self.project}/databases/(default)"
         url = f"http://{self.firestore_host}/emulator/v1/{database}/documents"
         request = urllib.request.Request(url, method="DELETE")
         with NO_PROXY.open(request, timeout=10) as response:
