@@ -111,13 +111,14 @@ class Bench:
             cpu_during, wall_s = self.cpu(), time.monotonic() - began
             self.drain()  # the exporters' work belongs to the applications too
             step["cpu"] = pipeline.cpu_use(cpu_before, cpu_during, self.cpu(), wall_s, step["accepted"])
-            spans = trace_hops.spans_of(self.stack.trace_file)
-            step["trace"] = trace_hops.breakdown(spans, step["application_ids"])
             used += n
             step["sustainable"] = pipeline.sustainable(step)
             steps.append(step)
             if rate != 5 and not step["sustainable"]:
                 break
+        spans = trace_hops.spans_of(self.stack.trace_file)  # read once, after every step's spans are out
+        for step in steps:
+            step["trace"] = trace_hops.breakdown(spans, step["application_ids"])
         self.results["paced"] = [{k: v for k, v in s.items() if k != "application_ids"} for s in steps]
         self.sample_app = steps[0]["application_ids"][0]
 
