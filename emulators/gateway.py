@@ -57,6 +57,7 @@ HOP_BY_HOP = frozenset(
 # The gateway sets these itself on every response.
 OWN_HEADERS = frozenset({"server", "date"})
 FUNCTION_TIMEOUT_S = 60.0
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn (4096 here)
 READ_TIMEOUT_S = 5.0  # a client socket silent this long: 408 while a body is due, else the connection ends
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -201,16 +202,22 @@ class Gateway:
         client_ip, host = environ.get("REMOTE_ADDR", ""), environ.get("HTTP_HOST", "")
         headers = forward_headers(EnvironHeaders(environ), client_ip, host)
         request = self.client.build_request(environ["REQUEST_METHOD"], url, headers=headers, content=body)
-        try:
-            response = self.client.send(request, stream=True)
+        # A pooled keep-alive connection the function closed as it was reused ends without a response; a
+        # request safe to repeat goes once more on a fresh connection, as a load balancer retries it.
+        attempts = 2 if request.method in SAFE_METHODS else 1
+        for attempt in range(1, attempts + 1):
             try:
-                content = b"".join(response.iter_raw())
-            finally:
-                response.close()
-        except httpx.TimeoutException:
-            return problem(504, f"function {fn.name} did not answer within {FUNCTION_TIMEOUT_S:.0f} s")
-        except httpx.TransportError as exc:
-            return problem(502, f"function {fn.name} is unreachable: {type(exc).__name__}")
+                response = self.client.send(request, stream=True)
+                try:
+                    content = b"".join(response.iter_raw())
+                finally:
+                    response.close()
+                break
+            except httpx.TimeoutException:
+                return problem(504, f"function {fn.name} did not answer within {FUNCTION_TIMEOUT_S:.0f} s")
+            except httpx.TransportError as exc:
+                if attempt == attempts or not isinstance(exc, httpx.RemoteProtocolError):
+                    return problem(502, f"function {fn.name} is unreachable: {type(exc).__name__}")
         skip = HOP_BY_HOP | OWN_HEADERS
         out = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in skip]
         return response.status_code, out, content

@@ -11,7 +11,9 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from emulators.gateway import GatewayServer
+from emulators.gateway import Gateway, GatewayServer
+
+from mkopo import topology
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -70,3 +72,24 @@ def test_one_browsers_cookie_is_never_sent_for_another(gateway: str) -> None:
         bob.get("/console/queue")
         alice.get("/console/queue")
     assert Recorder.seen == [None, None, "mkopo_console=alice-session"]
+
+
+def test_a_safe_request_on_a_connection_the_function_dropped_goes_once_more() -> None:
+    """A pooled connection closed as it is reused: a GET is sent again, a POST is a 502 (it may have run)."""
+    calls: list[str] = []
+
+    def function(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if len(calls) % 2:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(200, stream=httpx.ByteStream(b"ok"))
+
+    client = httpx.Client(transport=httpx.MockTransport(function))
+    gateway = Gateway(OneFunction("http://fn"), client)  # type: ignore[arg-type]
+    backoffice = topology.function("backoffice")
+    environ = {"REQUEST_METHOD": "GET", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "gw"}
+    status, _, content = gateway.forward(backoffice, environ, "/console/static/htmx.min.js", b"")
+    assert (status, content, calls) == (200, b"ok", ["GET", "GET"])
+    calls.clear()
+    status, _, _ = gateway.forward(backoffice, environ | {"REQUEST_METHOD": "POST"}, "/v1/loans", b"{}")
+    assert status == 502 and calls == ["POST"]
