@@ -107,6 +107,18 @@ class Stack(Wiring, Launchers):
             self.pids_file.unlink(missing_ok=True)
             self._saved = False
 
+    def stop_platform(self, grace_s: float = 10.0) -> list[str]:
+        """Stop the functions, sandboxes and gateway but keep the emulators; return the names stopped."""
+        names = [name for name in self._records if name not in EMULATORS]
+        stopped = stop_groups([self._records[name] for name in names], grace_s)
+        for name in names:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._procs[name].wait(timeout=2)
+            del self._procs[name], self._records[name]
+        self.sandbox_started = False
+        self._save()
+        return stopped
+
     @contextlib.contextmanager
     def paused(self, name: str) -> Iterator[None]:
         """Freeze one process this stack started (SIGSTOP to its group) and thaw it on leaving: it keeps its

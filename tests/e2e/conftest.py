@@ -22,28 +22,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(local_stack: Stack) -> Iterator[Stack]:
-    """The whole stack, started once for the session (emulators are reused if integration started them)."""
+    """The whole stack, started once for this tier (emulators are reused if integration started them).
+
+    When the tier ends its functions, sandboxes and gateway stop, so that their scheduled jobs (outbox relay,
+    dead-letter inbox, reconciliation) do not write into the tests that follow; the emulators stay up.
+    """
     local_stack.start()
-    with patched_environ(local_stack.emulator_env()):
-        yield local_stack
+    try:
+        with patched_environ(local_stack.emulator_env()):
+            yield local_stack
+    finally:
+        local_stack.stop_platform()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gateway_url(stack: Stack) -> str:
     """Base URL of the local API gateway."""
     return stack.gateway_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api(gateway_url: str) -> Iterator[httpx.Client]:
     """An HTTP client on the gateway, as a phone app would use it."""
     with httpx.Client(base_url=gateway_url, timeout=30.0, trust_env=False) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def event_rows(stack: Stack) -> Iterator[Callable[[str], list[dict[str, Any]]]]:
     """Reads the BigQuery events rows of one application."""
     from google.cloud import bigquery

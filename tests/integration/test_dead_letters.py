@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from emulators.stack import Stack
 from google.cloud import firestore
 
 from mkopo import topology
@@ -29,11 +30,12 @@ def collect_until(inbox: PubSubInbox, book: FirestoreDeadLetterBook, n: int) -> 
     return found
 
 
-def test_dead_letters_are_recorded_once_and_replayed(emulators: dict[str, str]) -> None:
+def test_dead_letters_are_recorded_once_and_replayed(emulators: dict[str, str], local_stack: Stack) -> None:
     project = emulators["project_id"]
     book = FirestoreDeadLetterBook(firestore.Client(project=project))
     inbox, publisher = PubSubInbox(project), PubSubPublisher(project)
-    dead_letters.collect(inbox, book, NOW)  # drain what earlier tests left
+    dead_letters.collect(inbox, book, NOW)  # drain what earlier tests left on the subscription ...
+    local_stack.reset_firestore()  # ... and forget it, so the book holds this test's letter alone
     event = {"event_type": topology.CHECKOUT_SUBMITTED, "application_id": "app-it"}
     attrs = {"event_type": topology.CHECKOUT_SUBMITTED, "event_id": "e-it", "reason": "poison"}
     publisher.publish_raw(topology.DEAD_LETTER, json.dumps(event).encode(), attrs)

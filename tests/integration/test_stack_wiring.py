@@ -296,3 +296,14 @@ def test_down_stops_exactly_what_pids_json_lists(lone_gateway: Stack) -> None:
     assert wait_until(lambda: port_free(lone_gateway.ports.gateway), timeout_s=5)
     assert not lone_gateway.pids_file.exists()
     assert down(lone_gateway.ports.offset, lone_gateway.root) == []
+
+
+def test_stop_platform_stops_the_gateway_and_keeps_the_emulators(
+    emulators: dict[str, str], local_stack: Stack
+) -> None:
+    local_stack.start_gateway()
+    assert local_stack.stop_platform(grace_s=5) == ["gateway"]
+    assert wait_until(lambda: port_free(local_stack.ports.gateway), timeout_s=5)
+    assert {"pubsub", "firestore", "bigquery"} <= set(local_stack.running())
+    listed = [r["name"] for r in json.loads(local_stack.pids_file.read_text())["processes"]]
+    assert "gateway" not in listed and "firestore" in listed
