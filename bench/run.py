@@ -127,13 +127,18 @@ class Bench:
 
     def drain(self, timeout_s: float = 60) -> None:
         """Wait until the exporter and notifier have caught up with the outbox (or the time is up)."""
+        from google.cloud import bigquery
+
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            outbox = self.db.collection("outbox").count().get()[0][0].value
-            exported = self.db.collection("exports").count().get()[0][0].value
-            if exported >= outbox:
-                return
-            time.sleep(1)
+        ids = [ref.id for ref in self.db.collection("outbox").list_documents()]  # outbox ids are event ids
+        query = f"SELECT COUNT(*) AS n FROM `{self.stack.events_table_id}` WHERE event_id IN UNNEST(@ids)"  # noqa: S608
+        ids_param = bigquery.ArrayQueryParameter("ids", "STRING", ids)
+        config = bigquery.QueryJobConfig(query_parameters=[ids_param])
+        with self.stack.bigquery_client() as client:
+            while ids and time.monotonic() < deadline:
+                if next(iter(client.query(query, job_config=config).result()))["n"] >= len(ids):
+                    return
+                time.sleep(1)
 
     def profile(self) -> None:
         """Sample checkout and the slowest hop's function during a paced run at 10/s."""

@@ -1,4 +1,4 @@
-"""Contract of the exporters' bookkeeping: export marks, and leases with one holder at a time."""
+"""Contract of the exporters' bookkeeping: leases with one holder at a time."""
 
 from __future__ import annotations
 
@@ -6,17 +6,6 @@ from datetime import timedelta
 
 from mkopo.service.store import Store
 from tests.contract.data import NOW, new_id
-
-
-class ExportMarksContract:
-    def test_marks_are_read_and_written_for_a_whole_batch(self, store: Store) -> None:
-        keys = [new_id("event") for _ in range(620)]  # more than one Firestore commit's 500 writes
-        assert store.exported(keys) == set()
-        store.mark_exported(keys[:610])
-        assert store.exported(keys) == set(keys[:610])
-        store.mark_exported(keys[:5])  # marking again is harmless
-        assert store.exported(keys[:5] + keys[615:]) == set(keys[:5])
-        assert store.exported([]) == set()
 
 
 class LeasesContract:

@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.contract.applications import ApplicationsContract
 from tests.contract.audit import AuditContract
-from tests.contract.exports import ExportMarksContract, LeasesContract
+from tests.contract.exports import LeasesContract
 from tests.contract.idempotency import IdempotencyContract
 from tests.contract.identity import (
     AccountsContract,
@@ -27,7 +27,6 @@ SUITES: tuple[type, ...] = (
     AccountsContract,
     ApplicationsContract,
     AuditContract,
-    ExportMarksContract,
     IdempotencyContract,
     JointReadsContract,
     LeasesContract,

@@ -160,8 +160,11 @@ class FakeSink:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def export(self, rows: Sequence[dict[str, Any]]) -> int:
-        self.rows.extend(rows)
-        return len(rows)
+        """Like the BigQuery sink: rows whose event id is in the table already are skipped."""
+        present = {r["event_id"] for r in self.rows}
+        fresh = [r for r in rows if r["event_id"] not in present]
+        self.rows.extend(fresh)
+        return len(fresh)
 
 
 @dataclass

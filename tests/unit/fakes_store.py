@@ -291,15 +291,6 @@ class AuditFake(_StorePart):
             self.col("audit_exported")[record_id] = True
 
 
-class ExportMarksFake(_StorePart):
-    def exported(self, keys: Sequence[str]) -> set[str]:
-        return {k for k in keys if self.col("exports").get(k) is True}
-
-    def mark_exported(self, keys: Sequence[str]) -> None:
-        for key in keys:
-            self.col("exports")[key] = True
-
-
 class LeasesFake(_StorePart):
     def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
         held = self.col("leases").get(name)
@@ -323,7 +314,6 @@ class InMemoryStore(
     NotificationsFake,
     OutboxFake,
     AuditFake,
-    ExportMarksFake,
     LeasesFake,
 ):
     """The Store port in memory. ``before_commit`` runs once just before the next commit (a race)."""

@@ -1,9 +1,9 @@
 """Batch export to BigQuery: domain events pulled from the exporter's subscriptions, audit records read
 straight from Firestore; each row written once, a batch at a time.
 
-One exporter holds a lease per table, so batches never race each other; an event is skipped when its id
-is marked exported in the store, and the sink itself skips ids already in the table (a crash between the
-insert and the mark). A message that cannot become a row is dead-lettered at once; when the insert fails,
+One exporter holds a lease per table, so batches never race each other, and the sink skips ids already in
+the table (a redelivery, or a crash between the insert and the acknowledgement): no mark is kept per event
+in Firestore. A message that cannot become a row is dead-lettered at once; when the insert fails,
 the batch is handed back and redelivered after the subscription's backoff (audit records simply stay
 unexported until the next run).
 """
@@ -26,7 +26,7 @@ from mkopo.service.warehouse_rows import audit_row, event_row
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500  # messages per pull; also one BigQuery insert and one Firestore commit at most
+BATCH_SIZE = 500  # messages per pull; also one BigQuery insert at most
 MAX_RUN_S = 5.0  # no new batch this long after the linger (cloud: 50 + 5 s, under the 60 s timeout)
 LEASE_MARGIN = timedelta(seconds=30)  # a lease outlives the longest run by this much
 
@@ -84,7 +84,6 @@ def export_batch(
     messages: Sequence[Pulled],
     *,
     inbox: Inbox,
-    store: Store,
     sink: EventSink,
     publisher: EventPublisher,
     now: datetime,
@@ -104,11 +103,8 @@ def export_batch(
             continue
         kept.append(message.ack_id)
         rows.setdefault(key, row)
-    done = store.exported(list(rows)) if rows else set()
-    fresh = {k: r for k, r in rows.items() if k not in done}
     try:
-        inserted = sink.export(list(fresh.values())) if fresh else 0
-        store.mark_exported(list(fresh))
+        inserted = sink.export(list(rows.values())) if rows else 0
     except TransientFailure as exc:
         tally.failed(f"{table.consumer}: batch of {len(kept)} from {subscription}", exc)
         inbox.nack(subscription, kept)
@@ -190,7 +186,6 @@ def drain(
                 subscription,
                 messages,
                 inbox=inbox,
-                store=store,
                 sink=sink,
                 publisher=publisher,
                 now=now(),

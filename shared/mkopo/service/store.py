@@ -264,14 +264,6 @@ class Audit(Transactional[AuditWrites], Protocol):
 # --- The exporters' bookkeeping: export marks and leases -----------------------------------------------
 
 
-class ExportMarks(Protocol):
-    def exported(self, keys: Sequence[str]) -> set[str]:
-        """Which of these export keys are marked exported (one read for the whole batch)."""
-        ...
-
-    def mark_exported(self, keys: Sequence[str]) -> None: ...
-
-
 class Leases(Protocol):
     def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
         """Take (or renew) the named lease unless another holder has it unexpired."""
@@ -323,7 +315,6 @@ class Store(
     Notifications,
     Outbox,
     Audit,
-    ExportMarks,
     Leases,
     JointReads,
     Protocol,

@@ -9,7 +9,7 @@ from google.cloud import firestore
 
 APPLICATIONS, OFFERS, USERS, PHONES = "applications", "offers", "users", "phones"
 BORROWERS, IDEMPOTENCY, OUTBOX = "borrowers", "idempotency", "outbox"
-NOTIFICATIONS, EXPORTS, AUDIT, LEASES = "notifications", "exports", "audit", "leases"
+NOTIFICATIONS, AUDIT, LEASES = "notifications", "audit", "leases"
 LOANS, REPAYMENTS, JOURNAL = "loans", "repayments", "journal"
 PROPOSALS = "restructure_proposals"
 REFRESH_TOKENS, TOKEN_FAMILIES, THROTTLE = "refresh_tokens", "token_families", "login_throttle"

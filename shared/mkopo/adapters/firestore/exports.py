@@ -1,24 +1,14 @@
-"""The exporters' bookkeeping on Firestore: which keys are in BigQuery, and who runs an export now."""
+"""The exporters' bookkeeping on Firestore: who runs an export now."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from mkopo.adapters.firestore.common import EXPORTS, LEASES, StorePart, write_each
-
-
-class ExportMarksStore(StorePart):
-    def exported(self, keys: Sequence[str]) -> set[str]:
-        refs = [self._db.collection(EXPORTS).document(k) for k in keys]
-        return {snap.id for snap in self._db.get_all(refs) if snap.exists} if refs else set()
-
-    def mark_exported(self, keys: Sequence[str]) -> None:
-        write_each(self._db, EXPORTS, keys, {"exported": True}, create=True)
+from mkopo.adapters.firestore.common import LEASES, StorePart
 
 
 class LeasesStore(StorePart):

@@ -12,7 +12,7 @@ from google.cloud import firestore
 from mkopo.adapters.firestore.applications import ApplicationsStore, ApplicationsTx
 from mkopo.adapters.firestore.audit import AuditStore, AuditTx
 from mkopo.adapters.firestore.common import APPLICATIONS, NOTIFICATIONS, OFFERS, USERS
-from mkopo.adapters.firestore.exports import ExportMarksStore, LeasesStore
+from mkopo.adapters.firestore.exports import LeasesStore
 from mkopo.adapters.firestore.idempotency import IdempotencyStore, IdempotencyTx
 from mkopo.adapters.firestore.loans import LoansStore, LoansTx
 from mkopo.adapters.firestore.notifications import NotificationsStore, notification_from
@@ -66,7 +66,6 @@ class FirestoreStore(
     NotificationsStore,
     OutboxStore,
     AuditStore,
-    ExportMarksStore,
     LeasesStore,
 ):
     """The Store port on Firestore (the emulator when FIRESTORE_EMULATOR_HOST is set)."""
