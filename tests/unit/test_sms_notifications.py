@@ -34,6 +34,15 @@ def test_a_sent_sms_carries_the_providers_id_and_cost(world: World) -> None:
     assert note.provider_message_id == f"ATXid_{event.event_id}" and note.cost == "KES 0.8000"
 
 
+def test_a_sent_sms_is_written_once_with_the_providers_answer(world: World) -> None:
+    event = first_event(world)
+    saved: list[str] = []
+    keep = world.store.save_notification
+    world.store.save_notification = lambda note: (saved.append(note.status), keep(note))  # type: ignore[method-assign]
+    assert notify(world, event)
+    assert saved == ["sent"]  # no "queued" write before the call: it would guard nothing
+
+
 def test_a_redelivered_event_sends_nothing_twice(world: World) -> None:
     event = first_event(world)
     assert notify(world, event) and not notify(world, event)

@@ -121,7 +121,6 @@ def _notify(
             event_type=NOTICE_EVENT,
             created_at=now,
         )
-        store.save_notification(note)
         try:
             if not send_notification(note, store=store, channel=channel, now=now, max_attempts=max_attempts):
                 log.error("bureau notice for loan %s to %s rejected", loan.id, masked(loan.phone))

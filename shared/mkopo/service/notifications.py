@@ -1,10 +1,12 @@
 """Telling the borrower, by SMS, what happened to their application, and following the SMS to the phone.
 
-One notification per event (keyed by the event id): it is recorded ``queued`` before the provider is called
-and ``sent`` once the provider took it, so a redelivered event finds it handed over and sends nothing. A
-transient provider failure is raised for Pub/Sub to redeliver, up to ``max_attempts``; then, or at once
-for a permanent refusal, the notification is ``failed``. Delivery reports move ``sent`` to ``delivered``
-or ``failed``.
+One notification per event (keyed by the event id), written once the provider has answered: ``sent``
+when it took the SMS, so a redelivered event finds it handed over and sends nothing. (A ``queued`` record
+written before the call would guard nothing: a crash between the provider's answer and the write sends
+again either way, and so does a delivery that overlaps the first.) A transient provider failure is
+recorded as an attempt (still ``queued``) and raised for Pub/Sub to redeliver, up to ``max_attempts``;
+then, or at once for a permanent refusal, the notification is ``failed``. Delivery reports move ``sent``
+to ``delivered`` or ``failed``.
 """
 
 from __future__ import annotations
@@ -44,14 +46,13 @@ def notify_borrower(
         event_type=event.event_type,
         created_at=now,
     )
-    store.save_notification(note)
     return send_notification(note, store=store, channel=channel, now=now, max_attempts=max_attempts)
 
 
 def send_notification(
     note: Notification, *, store: Store, channel: SmsChannel, now: datetime, max_attempts: int
 ) -> bool:
-    """Hand a queued notification to the provider and record what came of it (see the module's doc)."""
+    """Hand a queued notification to the provider and record what came of it, in one write (module doc)."""
     try:
         receipt = channel.send(
             message_id=note.id, user_id=note.user_id, to=note.to, text=note.text, event_type=note.event_type

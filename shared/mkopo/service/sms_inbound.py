@@ -90,7 +90,6 @@ def answer_inbound(
         event_type="sms_reply",
         created_at=now,
     )
-    store.save_notification(note)
     # One attempt: a reply late by minutes is no help; a failure is recorded on the notification.
     if not send_notification(note, store=store, channel=channel, now=now, max_attempts=1):
         log.error("reply to inbound SMS %s from %s not sent", message_id, masked(phone))
