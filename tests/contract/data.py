@@ -19,6 +19,7 @@ from mkopo.service.store import AuditRecord, Notification, User
 
 # Whole milliseconds: what every store keeps exactly.
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+LATER = datetime.now(UTC) + timedelta(days=1)  # after any commit a test makes
 
 
 def at(seconds: float) -> datetime:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,11 @@ def test_provisioning_posts_the_allowance_and_the_view_shows_coverage(
     try:
         client.create_table(events_table(f"{project}.{dataset}.events"))
         views.create_views(client, project=project, dataset=dataset)
-        assert exports.export_audit(store=store, sink=sink, now=lambda: noon(day), holder="it").exported == 5
+        time.sleep(exports.AUDIT_SETTLE.total_seconds())  # the records' commits are in the real clock's past
+        assert (
+            exports.export_audit(store=store, sink=sink, now=lambda: datetime.now(UTC), holder="it").exported
+            == 5
+        )
         rows = {r["bucket"]: dict(r) for r in client.query(f"SELECT * FROM `{project}.{dataset}.allowance`")}  # noqa: S608
     finally:
         client.delete_dataset(f"{project}.{dataset}", delete_contents=True, not_found_ok=True)

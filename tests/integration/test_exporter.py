@@ -137,11 +137,16 @@ def test_audit_records_go_from_firestore_to_bigquery_once(
     ]
     for rec in records:
         store.transaction(lambda tx, rec=rec: tx.add_audit(rec))
-    assert {r.id for r in records} <= {r.id for r in store.unexported_audit(500)}
+    assert {r.id for r in records} <= {
+        r.id for _, r in store.audit_after(None, datetime.now(UTC) + timedelta(1), 500)
+    }
     sink = audit_sink(project, emulators["bigquery_endpoint"], emulators["bigquery_dataset"])
-    tally = exports.export_audit(store=store, sink=sink, now=lambda: NOW, holder="it")
+    time.sleep(exports.AUDIT_SETTLE.total_seconds())
+    tally = exports.export_audit(store=store, sink=sink, now=lambda: datetime.now(UTC), holder="it")
     assert tally.exported >= 2 and not tally.failed_batches
-    assert not {r.id for r in records} & {r.id for r in store.unexported_audit(500)}
+    assert not {r.id for r in records} & {
+        r.id for _, r in store.audit_after(store.audit_export_mark(), datetime.now(UTC) + timedelta(1), 500)
+    }
     table = f"{project}.{emulators['bigquery_dataset']}.audit"
     query = f"SELECT event_id, action FROM `{table}` WHERE entity_id = '{entity}'"  # noqa: S608
     rows = sorted(
@@ -149,4 +154,53 @@ def test_audit_records_go_from_firestore_to_bigquery_once(
         for r in make_client(project, emulators["bigquery_endpoint"]).query(query).result()
     )
     assert rows == sorted((r.id, r.action) for r in records)
-    assert exports.export_audit(store=store, sink=sink, now=lambda: NOW, holder="it").exported == 0
+    assert (
+        exports.export_audit(store=store, sink=sink, now=lambda: datetime.now(UTC), holder="it").exported == 0
+    )
+
+
+def test_audit_records_committed_while_the_exporter_runs_are_all_exported_once(
+    emulators: dict[str, str], store: FirestoreStore
+) -> None:
+    """The mark is a settled commit time: what commits during a batch sorts after it, so none is missed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mkopo.adapters.bigquery_audit import audit_sink
+    from mkopo.service import audit
+
+    project, entity = emulators["project_id"], f"app-{uuid.uuid4().hex[:8]}"
+    sink = audit_sink(project, emulators["bigquery_endpoint"], emulators["bigquery_dataset"])
+
+    def commit(writer: int) -> list[str]:
+        ids = []
+        for n in range(15):
+            rec = audit.record(
+                actor_id=f"w{writer}",
+                actor_role="system",
+                action=f"step_{n}",
+                entity_type="application",
+                entity_id=entity,
+                at=NOW - timedelta(seconds=n),  # its own time says nothing of when it commits
+            )
+            store.transaction(lambda tx, rec=rec: tx.add_audit(rec))
+            ids.append(rec.id)
+        return ids
+
+    def export() -> int:
+        return exports.export_audit(
+            store=store, sink=sink, now=lambda: datetime.now(UTC), holder="it"
+        ).exported
+
+    with ThreadPoolExecutor(4) as pool:
+        writers = [pool.submit(commit, w) for w in range(3)]
+        exported = 0
+        while not all(w.done() for w in writers):
+            exported += export()  # exporting while the writers commit
+        time.sleep(exports.AUDIT_SETTLE.total_seconds())
+        exported += export()
+    written = sorted(i for w in writers for i in w.result())
+    query = f"SELECT event_id FROM `{sink._table}` WHERE entity_id = '{entity}'"  # noqa: S608
+    rows = sorted(
+        r["event_id"] for r in make_client(project, emulators["bigquery_endpoint"]).query(query).result()
+    )
+    assert rows == written and exported == len(written) == 45

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from mkopo import tracing
@@ -22,6 +22,7 @@ from mkopo.domain.offers import Offer
 from mkopo.domain.repayments import Repayment
 from mkopo.domain.restructuring import RestructureProposal
 from mkopo.service.store import (
+    AuditMark,
     AuditRecord,
     Borrower,
     Conflict,
@@ -32,6 +33,7 @@ from mkopo.service.store import (
 )
 
 T = TypeVar("T")
+COMMIT_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the fake's commit "times": one microsecond per record
 MAX_ATTEMPTS = 20
 Data = dict[str, dict[str, Any]]
 
@@ -282,13 +284,27 @@ class AuditFake(_StorePart):
         records = self._where("audit", lambda r: r.entity_id == entity_id)
         return sorted(records, key=lambda r: r.at)[:limit]
 
-    def unexported_audit(self, limit: int) -> list[AuditRecord]:
-        done = self.col("audit_exported")
-        return self._where("audit", lambda r: r.id not in done)[:limit]
+    def audit_after(
+        self, mark: AuditMark | None, committed_before: datetime, limit: int
+    ) -> list[tuple[AuditMark, AuditRecord]]:
+        # Records are only ever created, so their place in the dict is their commit order.
+        records = self.col("audit").values()
+        marked = [
+            (AuditMark(COMMIT_EPOCH + timedelta(microseconds=i), r.id), r) for i, r in enumerate(records)
+        ]
+        start = (mark.committed_at, mark.record_id) if mark else (COMMIT_EPOCH - timedelta(1), "")
+        after = [
+            (m, r)
+            for m, r in marked
+            if start < (m.committed_at, m.record_id) and m.committed_at < committed_before
+        ]
+        return copy.deepcopy(after[:limit])
 
-    def mark_audit_exported(self, record_ids: Sequence[str]) -> None:
-        for record_id in record_ids:
-            self.col("audit_exported")[record_id] = True
+    def audit_export_mark(self) -> AuditMark | None:
+        return self.col("export_marks").get("audit")
+
+    def save_audit_export_mark(self, mark: AuditMark) -> None:
+        self.col("export_marks")["audit"] = mark
 
 
 class LeasesFake(_StorePart):

@@ -1,11 +1,11 @@
 """Batch export to BigQuery: domain events pulled from the exporter's subscriptions, audit records read
-straight from Firestore; each row written once, a batch at a time.
+straight from Firestore in commit order from a mark; each row written once, a batch at a time.
 
 One exporter holds a lease per table, so batches never race each other, and the sink skips ids already in
 the table (a redelivery, or a crash between the insert and the acknowledgement): no mark is kept per event
 in Firestore. A message that cannot become a row is dead-lettered at once; when the insert fails,
 the batch is handed back and redelivered after the subscription's backoff (audit records simply stay
-unexported until the next run).
+after the mark until the next run).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500  # messages per pull; also one BigQuery insert at most
 MAX_RUN_S = 5.0  # no new batch this long after the linger (cloud: 50 + 5 s, under the 60 s timeout)
 LEASE_MARGIN = timedelta(seconds=30)  # a lease outlives the longest run by this much
+AUDIT_SETTLE = timedelta(seconds=2)  # audit records are exported once their commit is this old
 
 Row = dict[str, Any]
 
@@ -214,23 +215,28 @@ def export_audit(
     now: Callable[[], datetime],
     holder: str,
     linger_s: float = 0.0,
+    settle: timedelta = AUDIT_SETTLE,
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Tally:
-    """Audit records not yet in BigQuery, straight from the store, a batch per step."""
+    """Audit records committed after the exporter's mark, straight from the store, a batch per step; the
+    mark moves to each batch's last record once BigQuery has it (one write a batch, none a record)."""
+    mark = store.audit_export_mark()
 
     def one_batch(tally: Tally) -> bool | None:
-        records = store.unexported_audit(BATCH_SIZE)
-        if not records:
+        nonlocal mark
+        batch = store.audit_after(mark, now() - settle, BATCH_SIZE)
+        if not batch:
             return False
-        tally.pulled += len(records)
+        tally.pulled += len(batch)
         try:
-            inserted = sink.export([audit_row(r, now()) for r in records])
+            inserted = sink.export([audit_row(record, now()) for _, record in batch])
         except TransientFailure as exc:
-            tally.failed(f"audit-exporter: batch of {len(records)}", exc)
+            tally.failed(f"audit-exporter: batch of {len(batch)}", exc)
             return None
-        store.mark_audit_exported([r.id for r in records])
-        tally.written(len(records), inserted)
+        mark = batch[-1][0]
+        store.save_audit_export_mark(mark)  # lost in a crash: the sink skips the batch's rows next time
+        tally.written(len(batch), inserted)
         return True
 
     return _run_leased(

@@ -9,6 +9,7 @@ needs only one aggregate may ask for its small port; the adapters and the fake i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -249,16 +250,31 @@ class AuditWrites(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class AuditMark:
+    """A place in the audit trail's commit order: a record's commit time, then its id for ties."""
+
+    committed_at: datetime
+    record_id: str
+
+
 class Audit(Transactional[AuditWrites], Protocol):
     def list_audit(self, entity_id: str, limit: int) -> list[AuditRecord]:
         """Audit records of one entity, oldest first."""
         ...
 
-    def unexported_audit(self, limit: int) -> list[AuditRecord]:
-        """Audit records not yet in BigQuery (the audit exporter's queue), in no particular order."""
+    def audit_after(
+        self, mark: AuditMark | None, committed_before: datetime, limit: int
+    ) -> list[tuple[AuditMark, AuditRecord]]:
+        """Records committed after ``mark`` (all if None) and before a time, in commit order: the audit
+        exporter's queue."""
         ...
 
-    def mark_audit_exported(self, record_ids: Sequence[str]) -> None: ...
+    def audit_export_mark(self) -> AuditMark | None:
+        """Where the audit exporter stopped (None before its first batch)."""
+        ...
+
+    def save_audit_export_mark(self, mark: AuditMark) -> None: ...
 
 
 # --- The exporters' bookkeeping: export marks and leases -----------------------------------------------

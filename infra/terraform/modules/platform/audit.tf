@@ -1,4 +1,4 @@
-# The audit trail in BigQuery: one row per audit record, read from Firestore (`audit/`, not yet exported)
+# The audit trail in BigQuery: one row per audit record, read from Firestore (`audit/`, in commit order from a mark)
 # and written in batches by the audit-exporter function. Schema from shared/mkopo/warehouse_schema.py
 # (AUDIT_SCHEMA; tests/infra/test_audit_table.py keeps audit_schema.json equal to it).
 resource "google_bigquery_table" "audit" {
