@@ -36,10 +36,12 @@ FLOORS: dict[str, tuple[int, str]] = {
         "borrower's credit profile 2 (first loan, repaid)",
     ),
     metering.FS_READS: (
-        22,
+        29,
         "each step reads what it changes once: checkout 3 (user, offer, key), scoring 2 (application, "
-        "borrower), decision 1, payout 1, payout result 1, repayment 2 (loan, key), collection result 2, "
-        "1 per SMS (5), its delivery report 1 per SMS (5); the outbox relay 0 (events are sent at once)",
+        "borrower), decision 2 (application, borrower's active loan), payout 1, payout result 2 "
+        "(application, borrower's credit profile), repayment 2 (loan, key), collection result 3 (repayment, "
+        "loan, borrower), 1 per SMS (5), its delivery report 1 per SMS (5), the audit exporter 1 per audit "
+        "record (4); the outbox relay 0 (events are sent at once)",
     ),
     metering.FS_DELETES: (0, "nothing needs deleting on the way (TTL removes idempotency keys later)"),
     metering.PUBLISHED: (

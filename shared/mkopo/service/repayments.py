@@ -71,43 +71,51 @@ def request_repayment(
     credit_terms: CreditTerms,
     now: datetime,
 ) -> Accepted:
-    """Start a collection from the borrower's wallet; a repeated Idempotency-Key replays the first answer."""
-    loan = store.get_loan(loan_id)
-    if loan is None or loan.borrower_id != user.id:
-        raise NotFound(f"loan {loan_id} not found")
-    amount = _payable_amount(cmd.amount, loan.currency)
+    """Start a collection from the borrower's wallet; a repeated Idempotency-Key replays the first answer.
+
+    The loan is read once, in the transaction that reserves the amount on it (its phone is what the
+    provider is asked to prompt)."""
     key_hash = idempotency.record_key(f"repayment/{loan_id}", user.id, key)
-    request = idempotency.fingerprint(
-        {"loan_id": loan_id, "amount_minor": amount.minor, "currency": amount.currency}
-    )
-    repayment_id = str(uuid.uuid4())
-    repayment = Repayment(
-        id=repayment_id,
-        loan_id=loan.id,
-        borrower_id=user.id,
-        amount=amount,
-        provider=payments.collection_provider(loan.currency, repayment_id).name,
-        reference=str(uuid.uuid4()),
-        requested_at=now,
-    )
+    repayment_id, reference = str(uuid.uuid4()), str(uuid.uuid4())  # the same in every attempt
+    asked: list[tuple[Repayment, str]] = []  # what this attempt created, and the phone to prompt
 
     def create(tx: Transaction) -> Accepted:
-        previous = tx.get_idempotency(key_hash)
+        asked.clear()
+        previous, current = tx.get_idempotency(key_hash), tx.get_loan(loan_id)
+        if current is None or current.borrower_id != user.id:
+            raise NotFound(f"loan {loan_id} not found")
+        amount = _payable_amount(cmd.amount, current.currency)
         if previous is not None:
-            return idempotency.replay(previous, request)
-        current = tx.get_loan(loan_id)
-        if current is None or current.status == LoanStatus.REPAID or not current.outstanding.minor:
+            return idempotency.replay(previous, _fingerprint(loan_id, amount))
+        if current.status == LoanStatus.REPAID or not current.outstanding.minor:
             raise Unprocessable("this loan is repaid; nothing is outstanding")
         try:
             current.reserve_collection(amount)
         except CollectionAboveOwed as exc:
             raise Unprocessable(str(exc), errors=[{"field": "amount", "message": str(exc)}]) from exc
+        provider = payments.collection_provider(amount.currency, repayment_id).name
+        repayment = Repayment(
+            id=repayment_id,
+            loan_id=loan_id,
+            borrower_id=user.id,
+            amount=amount,
+            provider=provider,
+            reference=reference,
+            requested_at=now,
+        )
         body = repayment_view(repayment) | {"status_url": f"/v1/loans/{loan_id}"}
         tx.save_loan(current)
         tx.create_repayment(repayment)
         tx.create_idempotency(
-            IdempotencyRecord(key=key_hash, request_hash=request, status_code=202, body=body, created_at=now)
+            IdempotencyRecord(
+                key=key_hash,
+                request_hash=_fingerprint(loan_id, amount),
+                status_code=202,
+                body=body,
+                created_at=now,
+            )
         )
+        asked.append((repayment, current.phone))
         return Accepted(status_code=202, body=body)
 
     with one_writer(f"loans/{loan_id}"):
@@ -116,8 +124,15 @@ def request_repayment(
         except Conflict:
             result = store.transaction(create)
     if not result.replayed:
-        _ask_provider(store, publisher, payments, repayment, now, credit_terms)
+        [(repayment, phone)] = asked
+        _ask_provider(store, publisher, payments, repayment, phone, now, credit_terms)
     return result
+
+
+def _fingerprint(loan_id: str, amount: Money) -> str:
+    return idempotency.fingerprint(
+        {"loan_id": loan_id, "amount_minor": amount.minor, "currency": amount.currency}
+    )
 
 
 def _payable_amount(text: str, currency: str) -> Money:
@@ -136,23 +151,22 @@ def _ask_provider(
     publisher: EventPublisher,
     payments: Payments,
     repayment: Repayment,
+    phone: str,
     now: datetime,
     credit_terms: CreditTerms,
 ) -> None:
-    """Send the collection request; its outcome arrives by callback or is found by reconciliation.
+    """Send the collection request to ``phone``; its outcome comes by callback or is found by reconciliation.
 
     A provider that cannot take the request now leaves it pending for reconciliation to send again;
     one that took it but never answered is remembered, so that a non-idempotent prompt is not repeated.
     """
-    loan = store.get_loan(repayment.loan_id)
-    assert loan is not None
     provider = payments.collection_provider(repayment.amount.currency, repayment.id)
     try:
         result = provider.request_collection(
             reference=repayment.reference,
             amount=repayment.amount,
-            msisdn=loan.phone,
-            description=f"mkopo {loan.id[:8].upper()}",
+            msisdn=phone,
+            description=f"mkopo {repayment.loan_id[:8].upper()}",
             callback_url=payments.collection_callback_url(repayment.amount.currency, repayment.id),
         )
     except ProviderUnavailable as exc:
@@ -367,9 +381,10 @@ def _reconcile_one(
             return "given_up" if _give_up(store, rep.id, now) else None
         # The provider never got the request: resend it, from one reconciliation pass only
         # (a request that is not idempotent, sent by two passes, would prompt twice).
-        if not _claim(store, rep.id, lambda current: current.claim_resend(now, older_than)):
+        loan = store.get_loan(rep.loan_id)
+        if loan is None or not _claim(store, rep.id, lambda current: current.claim_resend(now, older_than)):
             return None
-        _ask_provider(store, publisher, payments, rep, now, credit_terms)
+        _ask_provider(store, publisher, payments, rep, loan.phone, now, credit_terms)
         return "resent"
     settled = settle_repayment(
         store, publisher, rep, result, now, authenticated=True, credit_terms=credit_terms
