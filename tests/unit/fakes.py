@@ -158,9 +158,11 @@ class FakeSms:
 @dataclass
 class FakeSink:
     rows: list[dict[str, Any]] = field(default_factory=list)
+    calls: int = 0  # each one a duplicate check that BigQuery bills
 
     def export(self, rows: Sequence[dict[str, Any]]) -> int:
         """Like the BigQuery sink: rows whose event id is in the table already are skipped."""
+        self.calls += 1
         present = {r["event_id"] for r in self.rows}
         fresh = [r for r in rows if r["event_id"] not in present]
         self.rows.extend(fresh)

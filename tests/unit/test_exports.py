@@ -50,6 +50,15 @@ def test_every_event_is_exported_once_without_personal_data_and_acknowledged(wor
     assert not world.store.col("exports")  # no mark per event: the sink keeps rows single
 
 
+def test_one_insert_a_pass_for_every_subscription_it_pulled(world: World) -> None:
+    run_to_end(world, "+254700000012")
+    inbox = FakeInbox()
+    deliver_published(world, inbox)
+    assert len([sub for sub, line in inbox.waiting.items() if line]) == 4  # one event on each of four topics
+    tally = drain(world, inbox)
+    assert tally.exported == 4 and tally.batches == 1 and world.sink.calls == 1
+
+
 def test_a_redelivery_after_the_export_adds_no_row(world: World) -> None:
     run_to_end(world, "+254700000014")
     inbox = FakeInbox()

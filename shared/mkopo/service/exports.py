@@ -26,7 +26,7 @@ from mkopo.service.warehouse_rows import audit_row, event_row
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500  # messages per pull; also one BigQuery insert at most
+BATCH_SIZE = 500  # messages per pull (events: from each subscription, all in one BigQuery insert)
 MAX_RUN_S = 5.0  # no new batch this long after the linger (cloud: 50 + 5 s, under the 60 s timeout)
 LEASE_MARGIN = timedelta(seconds=30)  # a lease outlives the longest run by this much
 AUDIT_SETTLE = timedelta(seconds=2)  # audit records are exported once their commit is this old
@@ -81,8 +81,7 @@ EVENTS = Table("exporter", tuple(f"exporter--{t}" for t in topology.EVENT_TOPICS
 
 def export_batch(
     table: Table,
-    subscription: str,
-    messages: Sequence[Pulled],
+    pulled: Sequence[tuple[str, Sequence[Pulled]]],
     *,
     inbox: Inbox,
     sink: EventSink,
@@ -90,28 +89,33 @@ def export_batch(
     now: datetime,
     tally: Tally,
 ) -> bool:
-    """Write the batch's new rows, then acknowledge it; poison is dead-lettered, a failed insert nacked
-    (and False returned)."""
+    """Write the new rows of what a pass pulled from the table's subscriptions in one insert (one
+    duplicate check, which BigQuery bills at 10 MB however few the ids), then acknowledge it; poison is
+    dead-lettered, a failed insert nacked (and False returned)."""
     rows: dict[str, Row] = {}
-    kept: list[str] = []
-    for message in messages:
-        try:
-            key, row = table.to_row(message.data, now)
-        except MalformedEvent as exc:
-            _dead_letter(table, message, str(exc), publisher)
-            inbox.ack(subscription, [message.ack_id])
-            tally.dead_lettered += 1
-            continue
-        kept.append(message.ack_id)
-        rows.setdefault(key, row)
+    kept: dict[str, list[str]] = {}
+    for subscription, messages in pulled:
+        for message in messages:
+            try:
+                key, row = table.to_row(message.data, now)
+            except MalformedEvent as exc:
+                _dead_letter(table, message, str(exc), publisher)
+                inbox.ack(subscription, [message.ack_id])
+                tally.dead_lettered += 1
+                continue
+            kept.setdefault(subscription, []).append(message.ack_id)
+            rows.setdefault(key, row)
+    received = sum(len(ids) for ids in kept.values())
     try:
         inserted = sink.export(list(rows.values())) if rows else 0
     except TransientFailure as exc:
-        tally.failed(f"{table.consumer}: batch of {len(kept)} from {subscription}", exc)
-        inbox.nack(subscription, kept)
+        tally.failed(f"{table.consumer}: batch of {received} from {len(kept)} subscription(s)", exc)
+        for subscription, ack_ids in kept.items():
+            inbox.nack(subscription, ack_ids)
         return False
-    inbox.ack(subscription, kept)
-    tally.written(len(kept), inserted)
+    for subscription, ack_ids in kept.items():
+        inbox.ack(subscription, ack_ids)
+    tally.written(received, inserted)
     return True
 
 
@@ -172,29 +176,19 @@ def drain(
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Tally:
-    """Export what waits on the table's pull subscriptions, a pass over all of them per step."""
+    """Export what waits on the table's pull subscriptions: a pass over all of them per step, one insert
+    per pass."""
 
     def one_pass(tally: Tally) -> bool | None:
-        worked = False
-        for subscription in table.subscriptions:
-            messages = inbox.pull(subscription, BATCH_SIZE)
-            if not messages:
-                continue
-            worked = True
-            tally.pulled += len(messages)
-            written = export_batch(
-                table,
-                subscription,
-                messages,
-                inbox=inbox,
-                sink=sink,
-                publisher=publisher,
-                now=now(),
-                tally=tally,
-            )
-            if not written:
-                return None  # the batch comes back after its backoff
-        return worked
+        pulled = [(sub, inbox.pull(sub, BATCH_SIZE)) for sub in table.subscriptions]
+        pulled = [(sub, messages) for sub, messages in pulled if messages]
+        if not pulled:
+            return False
+        tally.pulled += sum(len(messages) for _, messages in pulled)
+        written = export_batch(
+            table, pulled, inbox=inbox, sink=sink, publisher=publisher, now=now(), tally=tally
+        )
+        return True if written else None  # a failed batch comes back after its backoff
 
     return _run_leased(
         table.consumer,
