@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from weakref import WeakValueDictionary
 
 _locks: WeakValueDictionary[str, threading.Lock] = WeakValueDictionary()
 _guard = threading.Lock()
+
+
+def one_loan_writer(loan_id: str) -> AbstractContextManager[None]:
+    """The lock of one loan's document: its repayment requests and collection results take turns."""
+    return one_writer(f"loans/{loan_id}")
 
 
 @contextmanager

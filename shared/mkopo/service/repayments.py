@@ -19,7 +19,7 @@ from mkopo.domain.money import AmountInput, Money, MoneyError
 from mkopo.domain.repayments import Repayment, RepaymentStatus
 from mkopo.service import idempotency
 from mkopo.service.errors import NotFound, Unprocessable
-from mkopo.service.hot_documents import one_writer
+from mkopo.service.hot_documents import one_loan_writer
 from mkopo.service.idempotency import Accepted
 from mkopo.service.outbox import dispatch
 from mkopo.service.ports import (
@@ -118,7 +118,7 @@ def request_repayment(
         asked.append((repayment, current.phone))
         return Accepted(status_code=202, body=body)
 
-    with one_writer(f"loans/{loan_id}"):
+    with one_loan_writer(loan_id):
         try:
             result = store.transaction(create)
         except Conflict:
@@ -226,7 +226,7 @@ def settle_repayment(
         return rep.status, events
 
     # Results for one loan (several collections answered at once) queue here, not in Firestore's retries.
-    with one_writer(f"loans/{asked.loan_id}"):
+    with one_loan_writer(asked.loan_id):
         status, events = store.transaction(run)
     dispatch(events, store=store, publisher=publisher)
     return status
